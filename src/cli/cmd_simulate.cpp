@@ -1,0 +1,115 @@
+// soi simulate: a local Polygon/Massive-compatible REST API (synthetic or replayed
+// data, optional fault injection) for tests, demos and offline development.
+#include <pthread.h>
+#include <signal.h>
+
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "config/config.hpp"
+#include "simulator/fault_injector.hpp"
+#include "simulator/http_server.hpp"
+#include "utils/error.hpp"
+
+namespace soi::cli {
+namespace {
+
+struct SimulateFlags {
+  int port = 0;
+  std::string port_file;
+  unsigned seed = 0;
+  double spy_open = 0;
+  double vix_level = 0;
+  std::string data;
+  std::string replay_dir;
+  std::vector<std::string> faults;
+  std::string api_key;
+  // Which flags were given: only those override config/simulator.yaml.
+  CLI::Option* seed_opt = nullptr;
+  CLI::Option* spy_open_opt = nullptr;
+  CLI::Option* vix_level_opt = nullptr;
+  CLI::Option* data_opt = nullptr;
+  CLI::Option* replay_dir_opt = nullptr;
+};
+
+int run_simulate(const GlobalOptions& global, const SimulateFlags& f) {
+  SimulatorConfig config = load_config(global.config_dir).simulator;
+  if (f.seed_opt->count()) config.seed = f.seed;
+  if (f.spy_open_opt->count()) config.spy_open = f.spy_open;
+  if (f.vix_level_opt->count()) config.vix_level = f.vix_level;
+  if (f.data_opt->count()) config.data = f.data;
+  if (f.replay_dir_opt->count()) config.replay_dir = f.replay_dir;
+  config.faults.insert(config.faults.end(), f.faults.begin(), f.faults.end());
+
+  sim::SimulatorOptions options;
+  options.config = config;
+  options.port = f.port;
+  options.port_file = f.port_file;
+  options.api_key = f.api_key;
+
+  // Block the stop signals before any thread exists so every thread inherits the
+  // mask and the main thread alone receives them through sigwait().
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  sim::SimulatorServer server(std::move(options));
+  server.start();
+  std::cerr << "simulator listening on " << server.base_url() << " (data " << config.data << ", seed " << config.seed
+            << (config.faults.empty() ? "" : ", faults on") << ")" << std::endl;
+  int received = 0;
+  sigwait(&signals, &received);
+  server.stop();
+  std::cerr << "simulator stopped (" << (received == SIGINT ? "SIGINT" : "SIGTERM") << "): " << server.stats_summary()
+            << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+void add_simulate_command(CLI::App& app, const GlobalOptions& global, Runner& runner) {
+  auto* cmd = app.add_subcommand(
+      "simulate",
+      "Serve a local Polygon/Massive-compatible REST API on 127.0.0.1 (synthetic or replayed data, optional "
+      "fault injection) until SIGINT/SIGTERM. Flags override config/simulator.yaml. See docs/simulator.md.");
+  auto f = std::make_shared<SimulateFlags>();
+  cmd->add_option("--port", f->port, "TCP port on 127.0.0.1; 0 picks a free port (see --port-file)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  cmd->add_option("--port-file", f->port_file,
+                  "write the bound port to this file (atomically: temp file, then rename) once listening");
+  f->seed_opt = cmd->add_option("--seed", f->seed,
+                                "seed of the synthetic market, news and prob= faults (default: simulator.yaml, 42)");
+  f->spy_open_opt = cmd->add_option("--spy-open", f->spy_open,
+                                    "synthetic SPY open on 2020-01-02, the anchor of the daily walk (default 590)")
+                        ->check(CLI::PositiveNumber);
+  f->vix_level_opt = cmd->add_option("--vix-level", f->vix_level, "long-run synthetic VIX level (default 16)")
+                         ->check(CLI::PositiveNumber);
+  f->data_opt = cmd->add_option("--data", f->data, "bar source: synthetic (generated) or replay (Parquet from --replay-dir)")
+                    ->check(CLI::IsMember({"synthetic", "replay"}));
+  f->replay_dir_opt = cmd->add_option("--replay-dir", f->replay_dir,
+                                      "soi data directory to replay (reads raw/{spy,vix,options}/date=YYYY-MM-DD/*.parquet)");
+  cmd->add_option("--fault", f->faults,
+                  "inject a fault, repeatable: kind[:key=value]*; kinds rate_limit[:retry_after=S], "
+                  "server_error[:status=500|502|503|504], slow[:delay_ms=MS], truncate, malformed, drop, new_field, "
+                  "bad_record; selection first=N, every=N, prob=P, path=SUBSTR (e.g. rate_limit:first=2, "
+                  "server_error:status=502:every=3:path=/v2/aggs)")
+      ->check(CLI::Validator(
+          [](std::string& spec) -> std::string {
+            try {
+              sim::parse_fault_spec(spec);
+              return {};
+            } catch (const SoiError& e) {
+              return e.message();
+            }
+          },
+          "FAULT", "fault spec"));
+  cmd->add_option("--api-key", f->api_key,
+                  "accept only this API key (Bearer header or apiKey=); default: any non-empty key");
+  cmd->callback([&runner, &global, f] { runner = [&global, f] { return run_simulate(global, *f); }; });
+}
+
+}  // namespace soi::cli

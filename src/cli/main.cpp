@@ -1,0 +1,35 @@
+// soi: SPY options intelligence command line.
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "sinks/manifest.hpp"
+#include "utils/error.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"soi: collect SPY, SPY options near the money, VIX and news from Polygon/Massive into Parquet"};
+  app.require_subcommand(1);
+  soi::cli::GlobalOptions global;
+  global.command_line = soi::RunManifest::join_command_line(argc, argv);
+  app.add_option("--config", global.config_dir, "directory with settings/sources/sinks/retry_policy.yaml")
+      ->capture_default_str();
+  soi::cli::Runner runner;
+  soi::cli::add_backfill_command(app, global, runner);
+  soi::cli::add_simulate_command(app, global, runner);
+  soi::cli::add_query_command(app, global, runner);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  try {
+    return runner ? runner() : 2;
+  } catch (const soi::SoiError& e) {
+    std::cerr << "soi: " << e.what() << "\n";
+    return e.category() == soi::ErrorCategory::config ? 2 : 1;
+  } catch (const std::exception& e) {
+    std::cerr << "soi: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,68 @@
+#include "cli/run_setup.hpp"
+
+#include <filesystem>
+
+#include "data_sources/market_status_client.hpp"
+#include "monitoring/logging.hpp"
+#include "orchestrator/run_id.hpp"
+#include "utils/secrets.hpp"
+#include "utils/time_util.hpp"
+
+namespace soi::cli {
+
+std::unique_ptr<RunContext> prepare_run(const std::string& config_dir, const RunOverrides& overrides, const std::string& command_line) {
+  auto owned = std::make_unique<RunContext>();
+  RunContext& ctx = *owned;
+  ctx.config = load_config(config_dir);
+  if (!overrides.base_url.empty()) {
+    if (overrides.base_url.rfind("http://", 0) != 0 && overrides.base_url.rfind("https://", 0) != 0)
+      throw SoiError(ErrorCategory::config, "--base-url: expected an http:// or https:// URL, got '" +
+                                                overrides.base_url + "'");
+    ctx.config.sources.rest_base_url = overrides.base_url;
+  }
+  if (!overrides.data_dir.empty()) ctx.config.settings.data_dir = overrides.data_dir;
+
+  std::optional<std::string> key = load_api_key();
+  if (!key || key->empty())
+    throw SoiError(ErrorCategory::config,
+                   "no API key: set MASSIVE_API_KEY (or POLYGON_API_KEY) in the environment or in a git-ignored .env "
+                   "file in the working directory");
+
+  const auto& s = ctx.config.settings;
+  ctx.log_dir = s.log_dir.empty() ? s.data_dir + "/logs" : s.log_dir;
+  init_logging(LogOptions{ctx.log_dir, s.log_level, s.log_max_file_mb, s.log_max_files, true});
+
+  ctx.run.run_id = new_run_id();
+  ctx.run.started_at_ms = now_utc_ms();
+  exec_log().info("run {} start: {} (config {}, data {}, api {})", ctx.run.run_id, command_line, config_dir,
+                  s.data_dir, ctx.config.sources.rest_base_url);
+
+  ctx.client = std::make_unique<RestClient>(ctx.config.sources.rest_base_url, *key, ctx.config.retry);
+  if (ctx.config.sources.calendar.use_market_status_api) apply_market_status_calendar(*ctx.client, ctx.calendar);
+
+  ctx.manifest = std::make_unique<RunManifest>(s.data_dir, ctx.run.run_id, command_line, ctx.run.started_at_ms);
+  ctx.quarantine = std::make_unique<QuarantineWriter>(s.data_dir);
+  ErrorSummary* errors = &ctx.errors;
+  ctx.drift = std::make_unique<SchemaDriftTracker>(s.data_dir, [errors](const DriftAlert& alert) {
+    errors->record(ErrorCategory::schema, alert.message,
+                   ErrorContext{alert.source, "", alert.date, ""});
+  });
+  return owned;
+}
+
+std::string finish_run(RunContext& run, const std::string& status) {
+  run.drift->flush();
+  run.quarantine->close();
+  RunStatus st = status == "ok" ? RunStatus::ok : status == "partial" ? RunStatus::partial : RunStatus::failed;
+  std::string manifest = run.manifest->write(st, now_utc_ms()).string();
+  std::string summary = run.errors.write_json(run.log_dir + "/errors", run.run.run_id);
+  exec_log().info("run {} end: status {}, {} error(s), manifest {}, error summary {}", run.run.run_id, status,
+                  run.errors.total(), manifest, summary);
+  perf_log().info("run {} seconds={:.3f} requests={} retries={} bytes={}", run.run.run_id,
+                  (now_utc_ms() - run.run.started_at_ms) / 1000.0, run.client->stats().requests,
+                  run.client->stats().retries, run.client->stats().bytes);
+  shutdown_logging();
+  return manifest;
+}
+
+}  // namespace soi::cli

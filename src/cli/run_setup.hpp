@@ -1,0 +1,46 @@
+// What every data-collecting command sets up before it starts and closes when it
+// ends: configuration (with command-line overrides), the API key, logs, the REST
+// client, the market calendar, the run manifest, quarantine, schema-drift
+// registry and error summary.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+#include "data_sources/rest_client.hpp"
+#include "monitoring/error_summary.hpp"
+#include "processing/quarantine.hpp"
+#include "processing/schema_drift.hpp"
+#include "sinks/manifest.hpp"
+#include "sinks/sink.hpp"
+#include "utils/market_calendar.hpp"
+
+namespace soi::cli {
+
+struct RunOverrides {
+  std::string base_url;  // "" keeps sources.yaml
+  std::string data_dir;  // "" keeps settings.yaml
+};
+
+struct RunContext {
+  Config config;
+  RunInfo run;
+  MarketCalendar calendar;
+  ErrorSummary errors;
+  std::unique_ptr<RestClient> client;
+  std::unique_ptr<RunManifest> manifest;
+  std::unique_ptr<QuarantineWriter> quarantine;
+  std::unique_ptr<SchemaDriftTracker> drift;
+  std::string log_dir;
+};
+
+// Throws SoiError(config) for bad configuration or a missing API key.
+// Heap-allocated: the drift alert callback points into it, so it never moves.
+std::unique_ptr<RunContext> prepare_run(const std::string& config_dir, const RunOverrides& overrides,
+                       const std::string& command_line);
+
+// Flushes drift registry, quarantine, manifest and error summary. Returns the manifest path.
+std::string finish_run(RunContext& run, const std::string& status);
+
+}  // namespace soi::cli

@@ -1,0 +1,102 @@
+// Typed configuration, loaded once at start from config/*.yaml, then overridden
+// by SOI_* environment variables, then validated. Defaults here equal the
+// defaults written (and commented) in config/*.yaml.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace soi {
+
+struct LateDataConfig {
+  std::string streaming_policy = "reject";  // reject | accept
+  int max_lateness_days = 0;                // 0: only today's records are on time
+};
+
+// config/settings.yaml
+struct Settings {
+  std::string data_dir = "./data";
+  std::string log_dir = "";                 // "" -> <data_dir>/logs
+  std::string log_level = "info";           // trace|debug|info|warn|error
+  int log_max_file_mb = 50;                 // rotation size per log file
+  int log_max_files = 5;                    // rotated files kept per log
+  std::string session_start = "09:30";      // New York wall clock, regular session
+  std::string session_end = "16:00";        // overridden by early closes
+  int commit_alert_seconds = 300;           // a slower partition commit raises an alert
+  std::string progress = "auto";            // auto | always | never
+  int progress_interval_seconds = 10;       // plain progress lines when not a terminal
+  LateDataConfig late_data;
+};
+
+struct SpySourceConfig {
+  bool enabled = true;
+  std::string ticker = "SPY";
+  int page_limit = 50000;                   // aggregates page size (API max 50000)
+  bool adjusted = true;
+};
+
+struct CalendarConfig {
+  bool use_market_status_api = true;       // layer /v1/marketstatus/upcoming on the built-in rules
+};
+
+// config/sources.yaml
+struct SourcesConfig {
+  std::string rest_base_url = "https://api.massive.com";
+  SpySourceConfig spy;
+  CalendarConfig calendar;
+};
+
+struct ParquetSinkConfig {
+  std::string compression = "zstd";         // zstd | snappy | gzip | uncompressed
+  int compression_level = 3;                // zstd level 1..22
+  int row_group_size = 122880;
+};
+
+// config/sinks.yaml
+struct SinksConfig {
+  ParquetSinkConfig parquet;
+};
+
+// config/retry_policy.yaml
+struct RetryPolicy {
+  int max_attempts = 3;                     // total tries per request, including the first
+  int initial_backoff_ms = 500;
+  int max_backoff_ms = 30000;
+  double backoff_multiplier = 2.0;
+  double jitter = 0.2;                      // +/- fraction applied to each backoff
+  bool respect_retry_after = true;          // on 429/503
+  int max_retry_after_seconds = 120;        // a longer Retry-After fails the request
+  int connect_timeout_seconds = 10;
+  int request_timeout_seconds = 60;
+  std::vector<int> retry_on_status = {429, 500, 502, 503, 504};
+};
+
+// config/simulator.yaml (soi simulate)
+struct SimulatorConfig {
+  std::string data = "synthetic";           // synthetic | replay
+  std::string replay_dir = "./data";        // soi data dir to replay (data = replay)
+  unsigned seed = 42;
+  double spy_open = 590.0;                  // synthetic SPY open on the first simulated day
+  double vix_level = 16.0;
+  std::vector<std::string> faults;          // fault specs, see docs/simulator.md
+};
+
+struct Config {
+  Settings settings;
+  SourcesConfig sources;
+  SinksConfig sinks;
+  RetryPolicy retry;
+  SimulatorConfig simulator;
+  std::string config_dir;                   // where the YAML files were read from
+};
+
+// Reads <dir>/{settings,sources,sinks,retry_policy,simulator}.yaml (a missing file
+// means all defaults), applies SOI_* environment overrides, validates.
+// Throws SoiError(config) naming the file, the key and what is allowed.
+Config load_config(const std::string& dir);
+
+// Every effective setting, one "file: key = value" line each (strings quoted,
+// lists as [a, b]), in schema order; what `soi config show` prints. Redacted.
+std::string dump_config(const Config& config);
+
+}  // namespace soi

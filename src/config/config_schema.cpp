@@ -1,0 +1,208 @@
+#include "config/config_schema.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+
+namespace soi::config {
+namespace {
+
+Allowed any() { return {}; }
+Allowed non_empty() { return {AllowedKind::non_empty, 0, 0, {}}; }
+Allowed range(double min, double max) { return {AllowedKind::range, min, max, {}}; }
+Allowed one_of(std::vector<std::string> choices) { return {AllowedKind::one_of, 0, 0, std::move(choices)}; }
+Allowed url() { return {AllowedKind::url, 0, 0, {}}; }
+Allowed clock_time() { return {AllowedKind::clock_time, 0, 0, {}}; }
+Allowed ticker() { return {AllowedKind::ticker, 0, 0, {}}; }
+
+// A captureless lambda per row: the row names its field once and the variant
+// alternative it returns is the setting's type, so type and field cannot disagree.
+#define SOI_FIELD(member) [](Config& c) -> FieldRef { return &c.member; }
+
+std::vector<SettingSpec> build_schema() {
+  using F = ConfigFile;
+  return {
+      // config/settings.yaml
+      {F::settings, "data_dir", non_empty(), "Root of the Parquet data tree, the DuckDB file and state.",
+       SOI_FIELD(settings.data_dir)},
+      {F::settings, "log_dir", any(), "Log directory; empty means data_dir/logs.", SOI_FIELD(settings.log_dir)},
+      {F::settings, "log_level", one_of({"trace", "debug", "info", "warn", "error"}),
+       "Lowest level written to the logs.", SOI_FIELD(settings.log_level)},
+      {F::settings, "log_max_file_mb", range(1, 10240), "Size in MB at which a log file is rotated.",
+       SOI_FIELD(settings.log_max_file_mb)},
+      {F::settings, "log_max_files", range(1, 1000), "Rotated files kept per log.", SOI_FIELD(settings.log_max_files)},
+      {F::settings, "session_start", clock_time(), "Regular session open, New York wall clock.",
+       SOI_FIELD(settings.session_start)},
+      {F::settings, "session_end", clock_time(),
+       "Regular session close, New York wall clock (early closes override it); after session_start.",
+       SOI_FIELD(settings.session_end)},
+      {F::settings, "commit_alert_seconds", range(1, 86400), "A partition commit slower than this raises an alert.",
+       SOI_FIELD(settings.commit_alert_seconds)},
+      {F::settings, "progress", one_of({"auto", "always", "never"}),
+       "Progress display: auto shows it only when the output is a terminal.", SOI_FIELD(settings.progress)},
+      {F::settings, "progress_interval_seconds", range(1, 3600),
+       "Seconds between plain progress lines when output is not a terminal.",
+       SOI_FIELD(settings.progress_interval_seconds)},
+      {F::settings, "late_data.streaming_policy", one_of({"reject", "accept"}),
+       "What streaming does with records for a past trading day.", SOI_FIELD(settings.late_data.streaming_policy)},
+      {F::settings, "late_data.max_lateness_days", range(0, 365),
+       "Trading days a streamed record may lag and still count as on time (0: today only).",
+       SOI_FIELD(settings.late_data.max_lateness_days)},
+
+      // config/sources.yaml
+      {F::sources, "rest_base_url", url(), "Base URL of the Massive/Polygon REST API (or `soi simulate`).",
+       SOI_FIELD(sources.rest_base_url)},
+      {F::sources, "spy.enabled", any(), "Ingest SPY minute aggregates.", SOI_FIELD(sources.spy.enabled)},
+      {F::sources, "spy.ticker", ticker(), "Underlying ticker to ingest.", SOI_FIELD(sources.spy.ticker)},
+      {F::sources, "spy.page_limit", range(1, 50000), "Aggregates per REST page (API maximum 50000).",
+       SOI_FIELD(sources.spy.page_limit)},
+      {F::sources, "spy.adjusted", any(), "Request split-adjusted aggregates.", SOI_FIELD(sources.spy.adjusted)},
+      {F::sources, "calendar.use_market_status_api", any(),
+       "Layer /v1/marketstatus/upcoming holidays on top of the built-in calendar rules.",
+       SOI_FIELD(sources.calendar.use_market_status_api)},
+
+      // config/sinks.yaml
+      {F::sinks, "parquet.compression", one_of({"zstd", "snappy", "gzip", "uncompressed"}),
+       "Parquet column compression codec.", SOI_FIELD(sinks.parquet.compression)},
+      {F::sinks, "parquet.compression_level", range(1, 22), "zstd compression level (ignored by other codecs).",
+       SOI_FIELD(sinks.parquet.compression_level)},
+      {F::sinks, "parquet.row_group_size", range(1, 10000000), "Rows per Parquet row group.",
+       SOI_FIELD(sinks.parquet.row_group_size)},
+
+      // config/retry_policy.yaml
+      {F::retry_policy, "max_attempts", range(1, 20), "Total tries per request, including the first.",
+       SOI_FIELD(retry.max_attempts)},
+      {F::retry_policy, "initial_backoff_ms", range(0, 3600000), "Wait before the first retry, in milliseconds.",
+       SOI_FIELD(retry.initial_backoff_ms)},
+      {F::retry_policy, "max_backoff_ms", range(0, 3600000),
+       "Upper bound of any backoff, in milliseconds; at least initial_backoff_ms.", SOI_FIELD(retry.max_backoff_ms)},
+      {F::retry_policy, "backoff_multiplier", range(1, 10), "Factor applied to the backoff after each retry.",
+       SOI_FIELD(retry.backoff_multiplier)},
+      {F::retry_policy, "jitter", range(0, 1), "Random +/- fraction applied to each backoff.",
+       SOI_FIELD(retry.jitter)},
+      {F::retry_policy, "respect_retry_after", any(), "Wait as long as a 429/503 Retry-After header asks.",
+       SOI_FIELD(retry.respect_retry_after)},
+      {F::retry_policy, "max_retry_after_seconds", range(0, 86400),
+       "A longer Retry-After fails the request instead of waiting.", SOI_FIELD(retry.max_retry_after_seconds)},
+      {F::retry_policy, "connect_timeout_seconds", range(1, 600), "TCP/TLS connect timeout.",
+       SOI_FIELD(retry.connect_timeout_seconds)},
+      {F::retry_policy, "request_timeout_seconds", range(1, 3600),
+       "Whole-request timeout; at least connect_timeout_seconds.", SOI_FIELD(retry.request_timeout_seconds)},
+      {F::retry_policy, "retry_on_status", range(400, 599), "HTTP statuses that are retried.",
+       SOI_FIELD(retry.retry_on_status)},
+
+      // config/simulator.yaml
+      {F::simulator, "data", one_of({"synthetic", "replay"}),
+       "Serve generated data, or replay a soi data directory.", SOI_FIELD(simulator.data)},
+      {F::simulator, "replay_dir", non_empty(), "soi data directory replayed when data = replay.",
+       SOI_FIELD(simulator.replay_dir)},
+      {F::simulator, "seed", range(0, 4294967295.0), "Random seed: the same seed serves the same data.",
+       SOI_FIELD(simulator.seed)},
+      {F::simulator, "spy_open", range(1, 100000), "Synthetic SPY open on the first simulated day.",
+       SOI_FIELD(simulator.spy_open)},
+      {F::simulator, "vix_level", range(1, 200), "Synthetic VIX level around which the index moves.",
+       SOI_FIELD(simulator.vix_level)},
+      {F::simulator, "faults", non_empty(), "Fault specs injected into responses (see docs/simulator.md).",
+       SOI_FIELD(simulator.faults)},
+  };
+}
+
+#undef SOI_FIELD
+
+std::string upper_snake(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) out += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// "1", "0.5", "4294967295": bounds print without a trailing ".000000".
+std::string number(double value) { return fmt::format("{}", value); }
+
+}  // namespace
+
+std::string_view file_stem(ConfigFile file) {
+  switch (file) {
+    case ConfigFile::settings: return "settings";
+    case ConfigFile::sources: return "sources";
+    case ConfigFile::sinks: return "sinks";
+    case ConfigFile::retry_policy: return "retry_policy";
+    case ConfigFile::simulator: return "simulator";
+  }
+  return "unknown";
+}
+
+std::string file_name(ConfigFile file) { return std::string(file_stem(file)) + ".yaml"; }
+
+std::string env_prefix(ConfigFile file) { return "SOI_" + upper_snake(file_stem(file)) + "_"; }
+
+std::string SettingSpec::env_name() const { return env_prefix(file) + upper_snake(key); }
+
+bool SettingSpec::is_list() const {
+  Config probe;
+  FieldRef ref = field(probe);
+  return std::holds_alternative<std::vector<int>*>(ref) || std::holds_alternative<std::vector<std::string>*>(ref);
+}
+
+std::string SettingSpec::expectation() const {
+  Config probe;
+  FieldRef ref = field(probe);
+  const bool list = is_list();
+  const bool integral = std::holds_alternative<int*>(ref) || std::holds_alternative<unsigned*>(ref) ||
+                        std::holds_alternative<std::vector<int>*>(ref);
+  std::string what;
+  if (std::holds_alternative<bool*>(ref)) return "true or false";
+  if (integral || std::holds_alternative<double*>(ref)) {
+    what = integral ? (list ? "integers" : "an integer") : "a number";
+    if (allowed.kind == AllowedKind::range)
+      what += fmt::format(" from {} to {}", number(allowed.min), number(allowed.max));
+  } else {
+    switch (allowed.kind) {
+      case AllowedKind::one_of: {
+        std::string joined;
+        for (const auto& choice : allowed.choices) joined += (joined.empty() ? "" : ", ") + choice;
+        what = "one of: " + joined;
+        break;
+      }
+      case AllowedKind::url: what = "an http:// or https:// URL"; break;
+      case AllowedKind::clock_time: what = "a time HH:MM from 00:00 to 23:59"; break;
+      case AllowedKind::ticker: what = "a ticker of 1 to 10 upper-case letters, digits or dots"; break;
+      case AllowedKind::non_empty: what = list ? "non-empty strings" : "a non-empty string"; break;
+      default: what = list ? "strings" : "a string"; break;
+    }
+  }
+  return list ? "a list of " + what : what;
+}
+
+const std::vector<SettingSpec>& schema() {
+  static const std::vector<SettingSpec> table = build_schema();
+  return table;
+}
+
+const SettingSpec* find_setting(ConfigFile file, std::string_view key) {
+  for (const auto& spec : schema())
+    if (spec.file == file && spec.key == key) return &spec;
+  return nullptr;
+}
+
+bool is_section(ConfigFile file, std::string_view prefix) {
+  if (prefix.empty()) return true;
+  const std::string dotted = std::string(prefix) + '.';
+  return std::any_of(schema().begin(), schema().end(),
+                     [&](const SettingSpec& s) { return s.file == file && s.key.starts_with(dotted); });
+}
+
+std::vector<std::string> keys_below(ConfigFile file, std::string_view section) {
+  const std::string dotted = section.empty() ? "" : std::string(section) + '.';
+  std::vector<std::string> names;
+  for (const auto& spec : schema()) {
+    if (spec.file != file || !spec.key.starts_with(dotted)) continue;
+    std::string rest = spec.key.substr(dotted.size());
+    std::string name = rest.substr(0, rest.find('.'));
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  return names;
+}
+
+}  // namespace soi::config

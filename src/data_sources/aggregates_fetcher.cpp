@@ -1,0 +1,48 @@
+#include "data_sources/aggregates_fetcher.hpp"
+
+#include <fmt/format.h>
+
+#include "monitoring/logging.hpp"
+
+namespace soi {
+
+std::string aggregates_path(const AggregatesRequest& r) {
+  // Inclusive range on the wire: the last bar may start at to - 1 step.
+  std::string path = fmt::format("/v2/aggs/ticker/{}/range/1/{}/{}/{}?sort=asc&limit={}", r.ticker, r.timespan,
+                                 r.window.from_ms, r.window.to_ms - r.window.step_ms, r.page_limit);
+  if (r.shape == AggsShape::equity) path += r.adjusted ? "&adjusted=true" : "&adjusted=false";
+  return path;
+}
+
+AggregatesPageStream::AggregatesPageStream(RestClient& client, AggsParser& parser, const AggregatesRequest& request,
+                                           ErrorContext context, int max_parse_attempts)
+    : client_(client), parser_(parser), window_(request.window), context_(std::move(context)),
+      max_parse_attempts_(max_parse_attempts < 1 ? 1 : max_parse_attempts), next_path_(aggregates_path(request)) {}
+
+bool AggregatesPageStream::next(AggsPage& page) {
+  if (done_) return false;
+  for (int attempt = 1;; ++attempt) {
+    HttpResponse response = client_.get(next_path_, context_);
+    last_latency_ = response.seconds;
+    page.clear();
+    try {
+      parser_.parse(response.body, window_, page);
+    } catch (const SoiError& e) {
+      ErrorContext ctx = context_;
+      ctx.url = response.url;
+      if (e.category() != ErrorCategory::parse || attempt >= max_parse_attempts_)
+        throw SoiError(e.category(), e.message(), ctx, static_cast<int>(response.status));
+      ++parse_retries_;
+      exec_log().debug("refetching unparseable page ({}): {}", response.url, e.message());
+      continue;
+    }
+    ++pages_;
+    exec_log().debug("page {} of {} {}: {} bars, {} rejects, {:.3f} s", pages_, context_.ticker, context_.date,
+                     page.bars.size(), page.rejects.size(), response.seconds);
+    if (page.next_url.empty()) done_ = true;
+    else next_path_ = page.next_url;
+    return true;
+  }
+}
+
+}  // namespace soi

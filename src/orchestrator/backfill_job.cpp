@@ -1,0 +1,133 @@
+#include "orchestrator/backfill_job.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "monitoring/logging.hpp"
+#include "processing/dedup.hpp"
+
+namespace soi {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+std::uint64_t BackfillSummary::rows() const {
+  std::uint64_t n = 0;
+  for (const auto& d : days) n += d.rows;
+  return n;
+}
+
+std::uint64_t BackfillSummary::rejects() const {
+  std::uint64_t n = 0;
+  for (const auto& d : days) n += d.rejects;
+  return n;
+}
+
+std::uint64_t BackfillSummary::failed_days() const {
+  return static_cast<std::uint64_t>(std::count_if(days.begin(), days.end(), [](const auto& d) { return !d.ok; })) +
+         days_skipped;
+}
+
+BarWindow BackfillJob::session_window(Date d) const {
+  const SessionHours hours = s_.calendar.session(d);
+  int start = parse_hh_mm(s_.config.settings.session_start).value_or(kRegularOpenMinute);
+  int end = parse_hh_mm(s_.config.settings.session_end).value_or(kRegularCloseMinute);
+  // An exchange early close (or late open) narrows the configured session.
+  if (hours.close_minute < kRegularCloseMinute) end = std::min(end, hours.close_minute);
+  if (hours.open_minute > kRegularOpenMinute) start = std::max(start, hours.open_minute);
+  return BarWindow{ny_wall_to_utc_ms(d, start), ny_wall_to_utc_ms(d, end), 1000};
+}
+
+BackfillSummary BackfillJob::run(const BarFeedSpec& feed, const std::vector<Date>& days, ProgressReporter* progress) {
+  BackfillSummary summary;
+  summary.feed = feed.feed;
+  AggsParser parser(feed.shape);
+  exec_log().info("backfill {} ({}): {} trading day(s), run {}", feed.feed, feed.ticker, days.size(), s_.run.run_id);
+  std::uint64_t rows = 0;
+  for (std::size_t i = 0; i < days.size(); ++i) {
+    DayOutcome outcome;
+    try {
+      outcome = backfill_day(feed, days[i], parser);
+    } catch (const SoiError& e) {
+      s_.errors.record(e);
+      outcome.date = days[i];
+      outcome.error = e.what();
+      summary.days.push_back(outcome);
+      if (e.category() == ErrorCategory::auth) {
+        summary.days_skipped = days.size() - i - 1;
+        exec_log().error("stopping the run: {}", e.what());
+        break;
+      }
+      if (progress) progress->update(i + 1, rows);
+      continue;
+    }
+    rows += outcome.rows;
+    summary.days.push_back(outcome);
+    if (progress) progress->update(i + 1, rows);
+  }
+  if (progress) progress->finish();
+  return summary;
+}
+
+DayOutcome BackfillJob::backfill_day(const BarFeedSpec& feed, Date d, AggsParser& parser) {
+  DayOutcome out;
+  out.date = d;
+  const std::string date_text = format_date(d);
+  const auto fetch_start = std::chrono::steady_clock::now();
+
+  AggregatesRequest request;
+  request.ticker = feed.ticker;
+  request.window = session_window(d);
+  request.page_limit = feed.page_limit;
+  request.adjusted = feed.adjusted;
+  request.shape = feed.shape;
+  ErrorContext context{feed.feed, feed.ticker, date_text, ""};
+
+  AggregatesPageStream stream(s_.client, parser, request, context, s_.config.retry.max_attempts);
+  BarDay day;
+  day.feed = feed.feed;
+  day.ticker = feed.ticker;
+  day.date = d;
+  day.origin = Origin::rest;
+  AggsPage page;
+  while (stream.next(page)) {
+    day.bars.insert(day.bars.end(), page.bars.begin(), page.bars.end());
+    for (const auto& reject : page.rejects) {
+      s_.quarantine.add(feed.feed, d, feed.ticker, reject.reason, reject.raw_json, context.url);
+      ++out.rejects;
+    }
+    for (const auto& drift : page.drift)
+      s_.drift.observe(feed.feed, d, drift.field, drift.kind, drift.example);
+  }
+  out.pages = stream.pages();
+  out.duplicates = dedup_keep_last(day.bars);
+  out.fetch_seconds = seconds_since(fetch_start);
+  if (out.rejects)
+    s_.errors.record(ErrorCategory::validation,
+                     std::to_string(out.rejects) + " record(s) failed validation and were quarantined", context);
+
+  const auto commit_start = std::chrono::steady_clock::now();
+  PartitionWriteResult written = s_.sink.write_partition(feed.feed, d, std::span<const BarDay>(&day, 1), s_.run);
+  out.commit_seconds = seconds_since(commit_start);
+  s_.manifest.add(written);
+  out.rows = written.rows;
+  out.location = written.location;
+  out.ok = true;
+
+  perf_log().info("commit sink={} feed={} date={} rows={} bytes={} commit_s={:.3f} fetch_s={:.3f} pages={}",
+                  written.sink, feed.feed, date_text, written.rows, written.bytes, out.commit_seconds,
+                  out.fetch_seconds, out.pages);
+  if (out.commit_seconds > s_.config.settings.commit_alert_seconds) {
+    error_log().warn("ALERT slow commit: {} {} took {:.1f} s (threshold commit_alert_seconds={})", feed.feed,
+                     date_text, out.commit_seconds, s_.config.settings.commit_alert_seconds);
+  }
+  exec_log().info("{} {}: {} rows, {} pages, {} quarantined, {} duplicates replaced -> {}", feed.feed, date_text,
+                  out.rows, out.pages, out.rejects, out.duplicates, out.location);
+  return out;
+}
+
+}  // namespace soi

@@ -1,0 +1,84 @@
+// Historical backfill of one bar feed over a list of trading days:
+// for each day, pull the session's pages, validate (rejects -> quarantine,
+// drift -> registry), de-duplicate, and replace the day's partition in the
+// sink; time the commit and record it in the manifest. A failed day is
+// recorded and the run goes on; an auth failure stops the run (every later
+// request would fail the same way).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "data_sources/aggregates_fetcher.hpp"
+#include "data_sources/rest_client.hpp"
+#include "monitoring/error_summary.hpp"
+#include "monitoring/progress.hpp"
+#include "processing/quarantine.hpp"
+#include "processing/schema_drift.hpp"
+#include "sinks/manifest.hpp"
+#include "sinks/sink.hpp"
+#include "utils/market_calendar.hpp"
+
+namespace soi {
+
+// What distinguishes one bar feed from another.
+struct BarFeedSpec {
+  std::string feed;    // folder under data/raw: spy, vix, options
+  std::string ticker;  // SPY, I:VIX
+  AggsShape shape = AggsShape::equity;
+  int page_limit = 50000;
+  bool adjusted = true;
+};
+
+struct DayOutcome {
+  Date date;
+  bool ok = false;
+  std::uint64_t rows = 0;
+  std::uint64_t rejects = 0;
+  std::uint64_t duplicates = 0;
+  std::uint64_t pages = 0;
+  double fetch_seconds = 0;
+  double commit_seconds = 0;
+  std::string location;
+  std::string error;
+};
+
+struct BackfillSummary {
+  std::string feed;
+  std::vector<DayOutcome> days;
+  std::uint64_t days_skipped = 0;  // not attempted after a fatal error
+  std::uint64_t rows() const;
+  std::uint64_t rejects() const;
+  std::uint64_t failed_days() const;
+};
+
+struct BackfillServices {
+  const Config& config;
+  RestClient& client;
+  const MarketCalendar& calendar;
+  BarSink& sink;
+  RunManifest& manifest;
+  QuarantineWriter& quarantine;
+  SchemaDriftTracker& drift;
+  ErrorSummary& errors;
+  RunInfo run;
+};
+
+class BackfillJob {
+ public:
+  explicit BackfillJob(BackfillServices services) : s_(services) {}
+
+  BackfillSummary run(const BarFeedSpec& feed, const std::vector<Date>& days, ProgressReporter* progress);
+
+  // UTC window of the configured session on day d (early closes honoured).
+  BarWindow session_window(Date d) const;
+
+ private:
+  DayOutcome backfill_day(const BarFeedSpec& feed, Date d, AggsParser& parser);
+
+  BackfillServices s_;
+};
+
+}  // namespace soi

@@ -1,0 +1,23 @@
+// Everything needed to run a simulator instance, in-process or from `soi simulate`.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "config/config.hpp"
+
+namespace soi::sim {
+
+struct SimulatorOptions {
+  SimulatorConfig config;        // data source, replay dir, seed, spy_open, vix_level, fault specs
+  int port = 0;                  // 0: an ephemeral port (read it back with SimulatorServer::port())
+  std::string port_file;         // when set, the bound port is written here (atomically) once listening
+  std::string api_key;           // empty: any non-empty key is accepted
+  // The simulator's notion of "now" (UTC ms). Empty: the real clock. Tests pin it
+  // to make "today", market status and the no-future-data cut reproducible.
+  std::function<std::int64_t()> clock;
+  std::size_t cache_bars = 2'000'000;  // bound of the generated/replayed bar cache (~72 bytes per bar)
+};
+
+}  // namespace soi::sim

@@ -1,0 +1,117 @@
+#include "sinks/duckdb/duckdb_session.hpp"
+
+#include <string>
+
+namespace soi {
+
+DuckDbSession::DuckDbSession(const std::string& path, int threads, bool read_only) {
+  duckdb_config config = nullptr;
+  if (duckdb_create_config(&config) == DuckDBError) throw SoiError(ErrorCategory::storage, "duckdb: cannot create config");
+  if (threads > 0) duckdb_set_config(config, "threads", std::to_string(threads).c_str());
+  if (read_only) duckdb_set_config(config, "access_mode", "READ_ONLY");
+  char* error = nullptr;
+  const char* target = (path.empty() || path == ":memory:") ? nullptr : path.c_str();
+  if (duckdb_open_ext(target, &database_, config, &error) == DuckDBError) {
+    std::string message = error ? error : "unknown error";
+    duckdb_free(error);
+    duckdb_destroy_config(&config);
+    throw SoiError(ErrorCategory::storage, "duckdb: cannot open database '" + path + "': " + message);
+  }
+  duckdb_destroy_config(&config);
+  if (duckdb_connect(database_, &connection_) == DuckDBError) {
+    duckdb_close(&database_);
+    throw SoiError(ErrorCategory::storage, "duckdb: cannot connect to '" + path + "'");
+  }
+}
+
+DuckDbSession::~DuckDbSession() {
+  if (connection_) duckdb_disconnect(&connection_);
+  if (database_) duckdb_close(&database_);
+}
+
+namespace {
+struct Result {
+  duckdb_result r{};
+  ~Result() { duckdb_destroy_result(&r); }
+};
+}  // namespace
+
+void DuckDbSession::execute(const std::string& sql) const {
+  Result result;
+  if (duckdb_query(connection_, sql.c_str(), &result.r) == DuckDBError) {
+    const char* message = duckdb_result_error(&result.r);
+    throw SoiError(ErrorCategory::storage, std::string("duckdb: ") + (message ? message : "query failed"));
+  }
+}
+
+std::vector<std::vector<std::optional<std::string>>> DuckDbSession::query(const std::string& sql) const {
+  return query_with_names(sql).rows;
+}
+
+DuckDbSession::TextResult DuckDbSession::query_with_names(const std::string& sql) const {
+  Result result;
+  if (duckdb_query(connection_, sql.c_str(), &result.r) == DuckDBError) {
+    const char* message = duckdb_result_error(&result.r);
+    throw SoiError(ErrorCategory::storage, std::string("duckdb: ") + (message ? message : "query failed"));
+  }
+  TextResult out;
+  const idx_t columns = duckdb_column_count(&result.r);
+  for (idx_t c = 0; c < columns; ++c) out.names.emplace_back(duckdb_column_name(&result.r, c));
+  const idx_t count = duckdb_row_count(&result.r);
+  out.rows.reserve(count);
+  for (idx_t i = 0; i < count; ++i) {
+    std::vector<std::optional<std::string>> row(columns);
+    for (idx_t c = 0; c < columns; ++c) {
+      if (duckdb_value_is_null(&result.r, c, i)) continue;
+      char* text = duckdb_value_varchar(&result.r, c, i);
+      row[c] = text ? std::string(text) : std::string();
+      duckdb_free(text);
+    }
+    out.rows.push_back(std::move(row));
+  }
+  return out;
+}
+
+std::int64_t DuckDbSession::query_int(const std::string& sql) const {
+  Result result;
+  if (duckdb_query(connection_, sql.c_str(), &result.r) == DuckDBError) {
+    const char* message = duckdb_result_error(&result.r);
+    throw SoiError(ErrorCategory::storage, std::string("duckdb: ") + (message ? message : "query failed"));
+  }
+  if (duckdb_row_count(&result.r) == 0) throw SoiError(ErrorCategory::storage, "duckdb: query returned no rows");
+  return duckdb_value_int64(&result.r, 0, 0);
+}
+
+std::string DuckDbSession::quote(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  out += '\'';
+  return out;
+}
+
+DuckDbAppender::DuckDbAppender(const DuckDbSession& session, const std::string& table) : table_(table) {
+  if (duckdb_appender_create(session.connection(), nullptr, table.c_str(), &appender_) == DuckDBError) {
+    std::string message = appender_ ? duckdb_appender_error(appender_) : "unknown";
+    duckdb_appender_destroy(&appender_);
+    throw SoiError(ErrorCategory::storage, "duckdb: cannot create appender for " + table + ": " + message);
+  }
+}
+
+DuckDbAppender::~DuckDbAppender() {
+  if (appender_) duckdb_appender_destroy(&appender_);
+}
+
+void DuckDbAppender::flush() { check(duckdb_appender_flush(appender_)); }
+
+void DuckDbAppender::check(duckdb_state state) {
+  if (state == DuckDBError) {
+    const char* message = duckdb_appender_error(appender_);
+    throw SoiError(ErrorCategory::storage,
+                   "duckdb: append to " + table_ + " failed: " + (message ? message : "unknown error"));
+  }
+}
+
+}  // namespace soi

@@ -1,0 +1,72 @@
+// RAII over DuckDB's C API: one database + one connection, SQL execution that
+// turns failures into storage errors, and an appender for bulk loads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <duckdb.h>
+
+#include "utils/error.hpp"
+
+namespace soi {
+
+class DuckDbSession {
+ public:
+  // path "" or ":memory:" opens an in-memory database.
+  explicit DuckDbSession(const std::string& path = "", int threads = 0, bool read_only = false);
+  ~DuckDbSession();
+  DuckDbSession(const DuckDbSession&) = delete;
+  DuckDbSession& operator=(const DuckDbSession&) = delete;
+
+  // Runs SQL, throws SoiError(storage) with DuckDB's message on failure.
+  void execute(const std::string& sql) const;
+  // Runs a query and returns every cell as text (NULL -> nullopt). For small results.
+  std::vector<std::vector<std::optional<std::string>>> query(const std::string& sql) const;
+  struct TextResult {
+    std::vector<std::string> names;
+    std::vector<std::vector<std::optional<std::string>>> rows;
+  };
+  // query() plus the column names.
+  TextResult query_with_names(const std::string& sql) const;
+  // First column of the first row as int64 (throws when empty).
+  std::int64_t query_int(const std::string& sql) const;
+
+  duckdb_connection connection() const { return connection_; }
+
+  // SQL string literal with quotes escaped.
+  static std::string quote(std::string_view text);
+
+ private:
+  duckdb_database database_ = nullptr;
+  duckdb_connection connection_ = nullptr;
+};
+
+// Appender for one table; rows are flushed at destruction or flush().
+class DuckDbAppender {
+ public:
+  DuckDbAppender(const DuckDbSession& session, const std::string& table);
+  ~DuckDbAppender();
+  DuckDbAppender(const DuckDbAppender&) = delete;
+  DuckDbAppender& operator=(const DuckDbAppender&) = delete;
+
+  void append(std::int64_t v) { check(duckdb_append_int64(appender_, v)); }
+  void append(double v) { check(duckdb_append_double(appender_, v)); }
+  void append(std::string_view v) { check(duckdb_append_varchar_length(appender_, v.data(), v.size())); }
+  void append_null() { check(duckdb_append_null(appender_)); }
+  void end_row() { check(duckdb_appender_end_row(appender_)); }
+  // Bulk path: appends a whole data chunk whose columns match the table's types.
+  void append_chunk(duckdb_data_chunk chunk) { check(duckdb_append_data_chunk(appender_, chunk)); }
+  void flush();
+
+ private:
+  void check(duckdb_state state);
+  duckdb_appender appender_ = nullptr;
+  std::string table_;
+};
+
+}  // namespace soi

@@ -1,0 +1,317 @@
+#include "sinks/parquet/parquet_bar_sink.hpp"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "sinks/duckdb/duckdb_session.hpp"
+#include "utils/durable_file.hpp"
+#include "utils/error.hpp"
+
+namespace soi {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kTable = "soi_parquet_bars";
+
+// Column order of the load table; the COPY adds ingested_at and run_id.
+enum Column : idx_t { kTicker, kTs, kOpen, kHigh, kLow, kClose, kVolume, kVwap, kTransactions, kOrigin, kColumns };
+
+constexpr const char* kCreateTable =
+    "CREATE OR REPLACE TEMP TABLE soi_parquet_bars (ticker VARCHAR, ts TIMESTAMPTZ, open DOUBLE, high DOUBLE, "
+    "low DOUBLE, close DOUBLE, volume DOUBLE, vwap DOUBLE, transactions BIGINT, origin VARCHAR)";
+
+// One reusable DuckDB data chunk typed like the load table.
+class BarChunk {
+ public:
+  BarChunk() {
+    const std::array<duckdb_type, kColumns> ids = {
+        DUCKDB_TYPE_VARCHAR, DUCKDB_TYPE_TIMESTAMP_TZ, DUCKDB_TYPE_DOUBLE, DUCKDB_TYPE_DOUBLE, DUCKDB_TYPE_DOUBLE,
+        DUCKDB_TYPE_DOUBLE,  DUCKDB_TYPE_DOUBLE,       DUCKDB_TYPE_DOUBLE, DUCKDB_TYPE_BIGINT, DUCKDB_TYPE_VARCHAR};
+    std::array<duckdb_logical_type, kColumns> types{};
+    for (idx_t c = 0; c < kColumns; ++c) types[c] = duckdb_create_logical_type(ids[c]);
+    chunk_ = duckdb_create_data_chunk(types.data(), kColumns);
+    for (auto& t : types) duckdb_destroy_logical_type(&t);
+    if (!chunk_) throw SoiError(ErrorCategory::storage, "duckdb: cannot create data chunk");
+    capacity_ = duckdb_vector_size();
+    bind();
+  }
+  ~BarChunk() { duckdb_destroy_data_chunk(&chunk_); }
+  BarChunk(const BarChunk&) = delete;
+  BarChunk& operator=(const BarChunk&) = delete;
+
+  bool full() const { return size_ == capacity_; }
+  idx_t size() const { return size_; }
+  duckdb_data_chunk handle() {
+    duckdb_data_chunk_set_size(chunk_, size_);
+    return chunk_;
+  }
+  void reset() {
+    duckdb_data_chunk_reset(chunk_);
+    size_ = 0;
+    bind();  // reset invalidates data and validity pointers
+  }
+
+  void add(std::string_view ticker, std::string_view origin, const Bar& bar) {
+    const idx_t i = size_++;
+    duckdb_vector_assign_string_element_len(vectors_[kTicker], i, ticker.data(), ticker.size());
+    duckdb_vector_assign_string_element_len(vectors_[kOrigin], i, origin.data(), origin.size());
+    ts_[i] = bar.ts_ms * 1000;  // TIMESTAMPTZ is microseconds since the epoch, UTC
+    open_[i] = bar.open;
+    high_[i] = bar.high;
+    low_[i] = bar.low;
+    close_[i] = bar.close;
+    volume_[i] = bar.volume;
+    vwap_[i] = bar.vwap;
+    transactions_[i] = bar.transactions;
+    // Fields the wire did not carry (indices have no volume) are NULL, not 0.
+    if (!(bar.fields & kBarHasVolume)) set_null(kVolume, i);
+    if (!(bar.fields & kBarHasVwap)) set_null(kVwap, i);
+    if (!(bar.fields & kBarHasTransactions)) set_null(kTransactions, i);
+  }
+
+ private:
+  void bind() {
+    for (idx_t c = 0; c < kColumns; ++c) {
+      vectors_[c] = duckdb_data_chunk_get_vector(chunk_, c);
+      validity_[c] = nullptr;
+    }
+    ts_ = static_cast<std::int64_t*>(duckdb_vector_get_data(vectors_[kTs]));
+    open_ = static_cast<double*>(duckdb_vector_get_data(vectors_[kOpen]));
+    high_ = static_cast<double*>(duckdb_vector_get_data(vectors_[kHigh]));
+    low_ = static_cast<double*>(duckdb_vector_get_data(vectors_[kLow]));
+    close_ = static_cast<double*>(duckdb_vector_get_data(vectors_[kClose]));
+    volume_ = static_cast<double*>(duckdb_vector_get_data(vectors_[kVolume]));
+    vwap_ = static_cast<double*>(duckdb_vector_get_data(vectors_[kVwap]));
+    transactions_ = static_cast<std::int64_t*>(duckdb_vector_get_data(vectors_[kTransactions]));
+  }
+  void set_null(Column c, idx_t row) {
+    if (!validity_[c]) {  // validity masks are allocated lazily: most chunks have no NULL
+      duckdb_vector_ensure_validity_writable(vectors_[c]);
+      validity_[c] = duckdb_vector_get_validity(vectors_[c]);
+    }
+    duckdb_validity_set_row_invalid(validity_[c], row);
+  }
+
+  duckdb_data_chunk chunk_ = nullptr;
+  idx_t capacity_ = 0;
+  idx_t size_ = 0;
+  std::array<duckdb_vector, kColumns> vectors_{};
+  std::array<std::uint64_t*, kColumns> validity_{};
+  std::int64_t* ts_ = nullptr;
+  double *open_ = nullptr, *high_ = nullptr, *low_ = nullptr, *close_ = nullptr;
+  double *volume_ = nullptr, *vwap_ = nullptr;
+  std::int64_t* transactions_ = nullptr;
+};
+
+void validate(const ParquetSinkConfig& c) {
+  const std::string& z = c.compression;
+  if (z != "zstd" && z != "snappy" && z != "gzip" && z != "uncompressed")
+    throw SoiError(ErrorCategory::config, "sinks.parquet.compression must be zstd|snappy|gzip|uncompressed, got '" +
+                                              z + "'");
+  if (z == "zstd" && (c.compression_level < 1 || c.compression_level > 22))
+    throw SoiError(ErrorCategory::config,
+                   "sinks.parquet.compression_level must be 1..22 for zstd, got " + std::to_string(c.compression_level));
+  if (c.row_group_size < 1)
+    throw SoiError(ErrorCategory::config,
+                   "sinks.parquet.row_group_size must be positive, got " + std::to_string(c.row_group_size));
+}
+
+// The feed becomes a directory name: refuse anything that could escape data/raw.
+void validate_feed(std::string_view feed) {
+  bool ok = !feed.empty() && feed != "." && feed != "..";
+  for (char ch : feed) ok = ok && ch != '/' && ch != '\\' && ch != '\0';
+  if (!ok) throw SoiError(ErrorCategory::storage, "invalid feed name '" + std::string(feed) + "'");
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+struct HashedFile {
+  std::string sha256;
+  std::uint64_t bytes = 0;
+};
+
+// Reads the freshly written file once: hashes it and fsync()s it through the
+// same descriptor (the pages are still cached, so the read is cheap).
+HashedFile hash_and_sync(const fs::path& path, bool sync) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw SoiError(ErrorCategory::storage, "cannot open " + path.string() + ": " + std::strerror(errno));
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1)
+    throw SoiError(ErrorCategory::storage, "openssl: cannot initialise sha256");
+  std::vector<unsigned char> buffer(1 << 20);
+  HashedFile out;
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw SoiError(ErrorCategory::storage, "cannot read " + path.string() + ": " + std::strerror(errno));
+    }
+    if (n == 0) break;
+    EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<std::size_t>(n));
+    out.bytes += static_cast<std::uint64_t>(n);
+  }
+  if (sync && ::fsync(fd) != 0)
+    throw SoiError(ErrorCategory::storage, "cannot fsync " + path.string() + ": " + std::strerror(errno));
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(ctx.get(), digest, &length);
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.sha256.reserve(length * 2);
+  for (unsigned int i = 0; i < length; ++i) {
+    out.sha256 += kHex[digest[i] >> 4];
+    out.sha256 += kHex[digest[i] & 0xF];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string sha256_file_hex(const fs::path& path) { return hash_and_sync(path, false).sha256; }
+
+ParquetBarSink::ParquetBarSink(std::string data_dir, ParquetSinkConfig config, int duckdb_threads)
+    : data_dir_(std::move(data_dir)), config_(std::move(config)) {
+  validate(config_);
+  session_ = std::make_unique<DuckDbSession>("", duckdb_threads);
+  // Only the TIMESTAMPTZ literal of ingested_at could depend on the session
+  // zone, and it carries +00 anyway; UTC keeps any text rendering unambiguous.
+  session_->execute("SET TimeZone = 'UTC'");
+}
+
+ParquetBarSink::~ParquetBarSink() = default;
+
+fs::path ParquetBarSink::partition_dir(std::string_view feed, Date date) const {
+  return data_dir_ / "raw" / std::string(feed) / ("date=" + format_date(date));
+}
+
+fs::path ParquetBarSink::partition_file(std::string_view feed, Date date) const {
+  return partition_dir(feed, date) / std::string(kFileName);
+}
+
+std::uint64_t ParquetBarSink::load_bars(std::span<const BarDay> tickers) {
+  session_->execute(kCreateTable);
+  DuckDbAppender appender(*session_, kTable);
+  BarChunk chunk;
+  std::uint64_t rows = 0;
+  for (const BarDay& day : tickers) {
+    const std::string_view origin = to_string(day.origin);
+    for (const Bar& bar : day.bars) {
+      chunk.add(day.ticker, origin, bar);
+      if (chunk.full()) {
+        appender.append_chunk(chunk.handle());
+        rows += chunk.size();
+        chunk.reset();
+      }
+    }
+  }
+  if (chunk.size() > 0) {
+    appender.append_chunk(chunk.handle());
+    rows += chunk.size();
+  }
+  appender.flush();
+  return rows;
+}
+
+std::string ParquetBarSink::copy_sql(const std::string& target, const RunInfo& run, std::int64_t ingested_at_ms) const {
+  // ingested_at/run_id are constant per write: projected as literals instead
+  // of being appended row by row.
+  std::string sql =
+      "COPY (SELECT ticker, ts, open, high, low, close, volume, vwap, transactions, "
+      "CAST(" + DuckDbSession::quote(format_utc_iso_ms(ingested_at_ms)) + " AS TIMESTAMPTZ) AS ingested_at, "
+      "CAST(" + DuckDbSession::quote(run.run_id) + " AS VARCHAR) AS run_id, origin "
+      "FROM soi_parquet_bars ORDER BY ticker, ts) TO " + DuckDbSession::quote(target) +
+      " (FORMAT parquet, COMPRESSION " + config_.compression;
+  if (config_.compression == "zstd") sql += ", COMPRESSION_LEVEL " + std::to_string(config_.compression_level);
+  sql += ", ROW_GROUP_SIZE " + std::to_string(config_.row_group_size) + ")";
+  return sql;
+}
+
+PartitionWriteResult ParquetBarSink::write_partition(std::string_view feed, Date date, std::span<const BarDay> tickers,
+                                                     const RunInfo& run) {
+  const auto started = std::chrono::steady_clock::now();
+  validate_feed(feed);
+  const std::string day = format_date(date);
+  const ErrorContext context{std::string(feed), "", day, ""};
+  const fs::path dir = partition_dir(feed, date);
+  const fs::path final_path = dir / std::string(kFileName);
+
+  std::lock_guard lock(mutex_);
+  fs::path temp_path;
+  try {
+    if (create_directories_or_throw(dir)) fsync_directory(dir.parent_path());
+    // A previous run interrupted mid-write left its temp file here: drop it.
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      if (starts_with(entry.path().filename().string(), kTempPrefix)) fs::remove(entry.path());
+    }
+    temp_path = dir / (std::string(kTempPrefix) + std::to_string(::getpid()) + "-" + std::to_string(++temp_counter_));
+
+    const std::uint64_t rows = load_bars(tickers);
+    const std::int64_t written = session_->query_int(copy_sql(temp_path.string(), run, now_utc_ms()));
+    session_->execute(std::string("DROP TABLE ") + kTable);  // frees the day's rows between writes
+    if (static_cast<std::uint64_t>(written) != rows)
+      throw SoiError(ErrorCategory::storage, "parquet writer wrote " + std::to_string(written) + " rows, expected " +
+                                                 std::to_string(rows));
+
+    const HashedFile hashed = hash_and_sync(temp_path, true);
+    if (::rename(temp_path.c_str(), final_path.c_str()) != 0)
+      throw SoiError(ErrorCategory::storage, "cannot rename " + temp_path.string() + ": " + std::strerror(errno));
+    temp_path.clear();
+    // A partition is exactly one file we own: drop any other Parquet file
+    // (older layouts, stray copies) so readers of the directory see only this day.
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      const fs::path& p = entry.path();
+      if (p.extension() == ".parquet" && p.filename() != kFileName) fs::remove(p);
+    }
+    fsync_directory(dir);
+
+    PartitionWriteResult result;
+    result.sink = std::string(name());
+    result.feed = std::string(feed);
+    result.date = day;
+    result.location = final_path.string();
+    result.rows = rows;
+    result.bytes = hashed.bytes;
+    result.sha256 = hashed.sha256;
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return result;
+  } catch (const std::exception& e) {
+    std::error_code ignored;
+    if (!temp_path.empty()) fs::remove(temp_path, ignored);
+    const auto* soi = dynamic_cast<const SoiError*>(&e);
+    throw SoiError(ErrorCategory::storage,
+                   "cannot write parquet partition " + final_path.string() + ": " + (soi ? soi->message() : e.what()),
+                   context);
+  }
+}
+
+std::size_t ParquetBarSink::cleanup_stale_temp_files() const {
+  const fs::path root = data_dir_ / "raw";
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) return 0;
+  std::vector<fs::path> stale;
+  for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_regular_file(ec) && starts_with(it->path().filename().string(), kTempPrefix)) stale.push_back(it->path());
+  }
+  if (ec) throw SoiError(ErrorCategory::storage, "cannot scan " + root.string() + ": " + ec.message());
+  std::size_t removed = 0;
+  for (const auto& p : stale) {
+    if (fs::remove(p, ec)) ++removed;
+    if (ec) throw SoiError(ErrorCategory::storage, "cannot remove stale temp file " + p.string() + ": " + ec.message());
+  }
+  return removed;
+}
+
+}  // namespace soi

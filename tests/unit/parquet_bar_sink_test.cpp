@@ -1,0 +1,243 @@
+#include "sinks/parquet/parquet_bar_sink.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "sinks/duckdb/duckdb_session.hpp"
+
+namespace soi {
+namespace {
+namespace fs = std::filesystem;
+
+const Date kDay = *parse_date("2025-01-17");
+const std::int64_t kOpenMs = 1737124200000;  // 2025-01-17 09:30 New York
+
+class ParquetBarSinkTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("soi_parquet_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    reader_.execute("SET TimeZone = 'UTC'");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  static BarDay day(std::string ticker, int bars, std::uint8_t fields, std::int64_t step_ms = 60000) {
+    BarDay d;
+    d.feed = "spy";
+    d.ticker = std::move(ticker);
+    d.date = kDay;
+    for (int i = 0; i < bars; ++i) {
+      Bar b;
+      b.ts_ms = kOpenMs + i * step_ms;
+      b.open = 590 + i;
+      b.high = 591 + i;
+      b.low = 589 + i;
+      b.close = 590.5 + i;
+      b.volume = fields & kBarHasVolume ? 1000.0 + i : 0;
+      b.vwap = fields & kBarHasVwap ? 590.25 + i : 0;
+      b.transactions = fields & kBarHasTransactions ? 10 + i : 0;
+      b.fields = fields;
+      d.bars.push_back(b);
+    }
+    return d;
+  }
+
+  std::string read(const fs::path& file) const {
+    return "read_parquet(" + DuckDbSession::quote(file.string()) + ", hive_partitioning = false)";
+  }
+  std::int64_t count(const fs::path& file, const std::string& where = "true") const {
+    return reader_.query_int("SELECT count(*) FROM " + read(file) + " WHERE " + where);
+  }
+  std::set<std::string> files_in(const fs::path& dir) const {
+    std::set<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir)) names.insert(e.path().filename().string());
+    return names;
+  }
+
+  fs::path dir_;
+  DuckDbSession reader_;
+  RunInfo run_{"20250117T101502Z-3f9a", 0};
+};
+
+TEST_F(ParquetBarSinkTest, WritesHivePartitionWithSchemaNullsAndOrder) {
+  ParquetBarSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+  BarDay spy = day("SPY", 3, kBarFullFields);
+  std::swap(spy.bars[0], spy.bars[2]);  // the file is ordered by (ticker, ts) whatever the input order
+  BarDay vix = day("I:VIX", 2, 0);
+  std::vector<BarDay> input = {spy, vix};
+
+  const auto result = sink.write_partition("spy", kDay, input, run_);
+  const fs::path file = dir_ / "raw/spy/date=2025-01-17/data.parquet";
+  EXPECT_EQ(result.location, file.string());
+  EXPECT_EQ(result.sink, "parquet");
+  EXPECT_EQ(result.feed, "spy");
+  EXPECT_EQ(result.date, "2025-01-17");
+  EXPECT_EQ(result.rows, 5u);
+  EXPECT_EQ(result.bytes, fs::file_size(file));
+  EXPECT_EQ(result.sha256, sha256_file_hex(file));
+  EXPECT_EQ(result.sha256.size(), 64u);
+  EXPECT_GE(result.seconds, 0);
+
+  const auto schema = reader_.query("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM " + read(file) + ")");
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"ticker", "VARCHAR"}, {"ts", "TIMESTAMP WITH TIME ZONE"},
+      {"open", "DOUBLE"},    {"high", "DOUBLE"},
+      {"low", "DOUBLE"},     {"close", "DOUBLE"},
+      {"volume", "DOUBLE"},  {"vwap", "DOUBLE"},
+      {"transactions", "BIGINT"}, {"ingested_at", "TIMESTAMP WITH TIME ZONE"},
+      {"run_id", "VARCHAR"}, {"origin", "VARCHAR"}};
+  ASSERT_EQ(schema.size(), expected.size());  // and no `date` column inside the file
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(*schema[i][0], expected[i].first);
+    EXPECT_EQ(*schema[i][1], expected[i].second);
+  }
+  // Parquet logical type is a UTC-adjusted timestamp (pandas -> datetime64[..., UTC]).
+  const auto logical = reader_.query("SELECT logical_type FROM parquet_schema(" + DuckDbSession::quote(file.string()) +
+                                     ") WHERE name IN ('ts', 'ingested_at')");
+  ASSERT_EQ(logical.size(), 2u);
+  for (const auto& row : logical) EXPECT_NE(row[0]->find("isAdjustedToUTC=1"), std::string::npos) << *row[0];
+
+  EXPECT_EQ(count(file, "ticker = 'I:VIX' AND volume IS NULL AND vwap IS NULL AND transactions IS NULL"), 2);
+  EXPECT_EQ(count(file, "ticker = 'SPY' AND volume IS NOT NULL AND vwap IS NOT NULL AND transactions IS NOT NULL"), 3);
+  EXPECT_EQ(count(file, "run_id = '20250117T101502Z-3f9a' AND origin = 'rest'"), 5);
+  EXPECT_EQ(count(file, "ingested_at > TIMESTAMPTZ '2024-01-01 00:00:00+00'"), 5);
+
+  const auto rows = reader_.query("SELECT ticker, epoch_ms(ts), close FROM " + read(file));
+  ASSERT_EQ(rows.size(), 5u);
+  const std::vector<std::pair<std::string, std::int64_t>> order = {
+      {"I:VIX", kOpenMs}, {"I:VIX", kOpenMs + 60000}, {"SPY", kOpenMs}, {"SPY", kOpenMs + 60000},
+      {"SPY", kOpenMs + 120000}};
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    EXPECT_EQ(*rows[i][0], order[i].first);
+    EXPECT_EQ(std::stoll(*rows[i][1]), order[i].second);
+  }
+  EXPECT_EQ(*rows[2][2], "590.5");
+
+  // Read as a hive-partitioned tree: `date` comes from the directory name.
+  const auto hive = reader_.query("SELECT DISTINCT CAST(date AS VARCHAR) FROM read_parquet(" +
+                                  DuckDbSession::quote((dir_ / "raw/spy/*/*.parquet").string()) +
+                                  ", hive_partitioning = true)");
+  ASSERT_EQ(hive.size(), 1u);
+  EXPECT_EQ(*hive[0][0], "2025-01-17");
+}
+
+TEST_F(ParquetBarSinkTest, ManyChunksKeepNullMasksPerRow) {
+  ParquetBarSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+  std::vector<BarDay> input;
+  for (int t = 0; t < 6; ++t) input.push_back(day("T" + std::to_string(t), 1500, t % 2 ? kBarFullFields : kBarHasVolume, 1000));
+  const auto result = sink.write_partition("options", kDay, input, run_);
+  EXPECT_EQ(result.rows, 9000u);
+  const fs::path file = sink.partition_file("options", kDay);
+  EXPECT_EQ(count(file), 9000);
+  EXPECT_EQ(count(file, "volume IS NULL"), 0);
+  EXPECT_EQ(count(file, "vwap IS NULL"), 4500);
+  EXPECT_EQ(count(file, "transactions IS NULL AND ticker IN ('T0', 'T2', 'T4')"), 4500);
+  EXPECT_EQ(reader_.query_int("SELECT sum(transactions) FROM " + read(file) + " WHERE ticker = 'T1'"),
+            1500 * 10 + 1500 * 1499 / 2);
+}
+
+TEST_F(ParquetBarSinkTest, RewriteReplacesDayAtomicallyWithNoLeftovers) {
+  ParquetBarSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+  std::vector<BarDay> first = {day("SPY", 5, kBarFullFields)};
+  sink.write_partition("spy", kDay, first, run_);
+  const fs::path dir = sink.partition_dir("spy", kDay);
+  // A stale temp file from an interrupted run and a foreign Parquet file.
+  std::ofstream(dir / ".data.parquet.tmp-999-1") << "partial";
+  std::ofstream(dir / "part-0001.parquet") << "old layout";
+
+  std::vector<BarDay> second = {day("SPY", 2, kBarFullFields)};
+  const auto result = sink.write_partition("spy", kDay, second, run_);
+  EXPECT_EQ(files_in(dir), std::set<std::string>{"data.parquet"});
+  EXPECT_EQ(count(sink.partition_file("spy", kDay)), 2);
+  EXPECT_EQ(result.sha256, sha256_file_hex(sink.partition_file("spy", kDay)));
+}
+
+TEST_F(ParquetBarSinkTest, EmptySpanWritesEmptyPartition) {
+  ParquetBarSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+  const auto result = sink.write_partition("vix", kDay, {}, run_);
+  EXPECT_EQ(result.rows, 0u);
+  EXPECT_GT(result.bytes, 0u);
+  EXPECT_EQ(count(sink.partition_file("vix", kDay)), 0);
+}
+
+TEST_F(ParquetBarSinkTest, OtherCodecsWrite) {
+  for (const char* codec : {"snappy", "gzip", "uncompressed"}) {
+    ParquetSinkConfig config;
+    config.compression = codec;
+    config.row_group_size = 1000;
+    ParquetBarSink sink(dir_.string(), config, 1);
+    std::vector<BarDay> input = {day("SPY", 2500, kBarFullFields, 1000)};
+    sink.write_partition(codec, kDay, input, run_);
+    EXPECT_EQ(count(sink.partition_file(codec, kDay)), 2500) << codec;
+  }
+}
+
+TEST_F(ParquetBarSinkTest, Sha256MatchesKnownVector) {
+  std::ofstream(dir_ / "abc") << "abc";
+  EXPECT_EQ(sha256_file_hex(dir_ / "abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST_F(ParquetBarSinkTest, CleanupRemovesOnlyStaleTempFiles) {
+  ParquetBarSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+  std::vector<BarDay> input = {day("SPY", 1, kBarFullFields)};
+  sink.write_partition("spy", kDay, input, run_);
+  const fs::path other = sink.partition_dir("options", *parse_date("2025-01-16"));
+  fs::create_directories(other);
+  std::ofstream(sink.partition_dir("spy", kDay) / ".data.parquet.tmp-1-1") << "x";
+  std::ofstream(other / ".data.parquet.tmp-2-7") << "x";
+  std::ofstream(other / ".keep") << "x";
+  EXPECT_EQ(sink.cleanup_stale_temp_files(), 2u);
+  EXPECT_EQ(files_in(sink.partition_dir("spy", kDay)), std::set<std::string>{"data.parquet"});
+  EXPECT_EQ(files_in(other), std::set<std::string>{".keep"});
+  EXPECT_EQ(sink.cleanup_stale_temp_files(), 0u);
+  EXPECT_EQ(ParquetBarSink((dir_ / "missing").string(), ParquetSinkConfig{}, 1).cleanup_stale_temp_files(), 0u);
+}
+
+TEST_F(ParquetBarSinkTest, UnwritableDirectoryIsStorageErrorWithPath) {
+  std::ofstream(dir_ / "not_a_dir") << "x";  // works even as root, unlike chmod
+  ParquetBarSink sink((dir_ / "not_a_dir").string(), ParquetSinkConfig{}, 1);
+  std::vector<BarDay> input = {day("SPY", 1, kBarFullFields)};
+  try {
+    sink.write_partition("spy", kDay, input, run_);
+    FAIL() << "expected SoiError";
+  } catch (const SoiError& e) {
+    EXPECT_EQ(e.category(), ErrorCategory::storage);
+    EXPECT_NE(e.message().find((dir_ / "not_a_dir/raw/spy/date=2025-01-17/data.parquet").string()), std::string::npos)
+        << e.message();
+    EXPECT_EQ(e.context().date, "2025-01-17");
+  }
+}
+
+TEST_F(ParquetBarSinkTest, FailedCommitLeavesNoTempFile) {
+  ParquetBarSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+  // data.parquet is a non-empty directory: the final rename must fail.
+  fs::create_directories(sink.partition_file("spy", kDay) / "blocker");
+  std::vector<BarDay> input = {day("SPY", 1, kBarFullFields)};
+  EXPECT_THROW(sink.write_partition("spy", kDay, input, run_), SoiError);
+  EXPECT_EQ(files_in(sink.partition_dir("spy", kDay)), std::set<std::string>{"data.parquet"});
+  // The sink stays usable after a failure.
+  fs::remove_all(sink.partition_file("spy", kDay));
+  EXPECT_EQ(sink.write_partition("spy", kDay, input, run_).rows, 1u);
+}
+
+TEST_F(ParquetBarSinkTest, RejectsBadConfigAndFeed) {
+  ParquetSinkConfig bad;
+  bad.compression = "lzo";
+  EXPECT_THROW(ParquetBarSink(dir_.string(), bad, 1), SoiError);
+  bad.compression = "zstd";
+  bad.compression_level = 0;
+  EXPECT_THROW(ParquetBarSink(dir_.string(), bad, 1), SoiError);
+  ParquetBarSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+  EXPECT_THROW(sink.write_partition("../etc", kDay, {}, run_), SoiError);
+  EXPECT_THROW(sink.write_partition("", kDay, {}, run_), SoiError);
+}
+
+}  // namespace
+}  // namespace soi
