@@ -59,10 +59,11 @@ std::string summary_json(const BackfillSummary& s, const RunContext& run, double
                         d.commit_seconds, json_quote(d.location), d.error.empty() ? "null" : json_quote(d.error));
   }
   return fmt::format(R"({{"run_id":{},"feed":{},"status":{},"days":{},"days_failed":{},"days_skipped":{},)"
-                     R"("rows":{},"quarantined":{},"errors":{},"seconds":{:.3f},"data_dir":{},"manifest":{},"day_results":[{}]}})",
+                     R"("rows":{},"quarantined":{},"errors":{},"http_requests":{},"http_retries":{},"seconds":{:.3f},"data_dir":{},)"
+                     R"("manifest":{},"day_results":[{}]}})",
                      json_quote(run.run.run_id), json_quote(s.feed), json_quote(s.failed_days() ? "failed" : "ok"),
                      s.days.size() + s.days_skipped, s.failed_days(), s.days_skipped, s.rows(), s.rejects(),
-                     run.errors.total(), seconds, json_quote(run.config.settings.data_dir), json_quote(manifest), days);
+                     run.errors.total(), run.client->stats().requests, run.client->stats().retries, seconds, json_quote(run.config.settings.data_dir), json_quote(manifest), days);
 }
 
 void print_text_summary(const BackfillSummary& s, const RunContext& run, double seconds, const std::string& manifest) {

@@ -127,21 +127,26 @@ TEST_P(RecoverableFaultTest, RetriesAndStillCollectsTheWholeDay) {
   }
   SimulatorProcess sim({"--fault", GetParam().spec});
   auto r = backfill(sim, {"--from", "2025-01-17", "--json"}, {{"SOI_SOURCES_SPY_PAGE_LIMIT", "5000"},
+                                                               {"SOI_RETRY_POLICY_CONNECT_TIMEOUT_SECONDS", "1"},
                                                                {"SOI_RETRY_POLICY_REQUEST_TIMEOUT_SECONDS", "1"}});
   ASSERT_EQ(r.exit_code, 0) << GetParam().name << ": " << r.err << r.out;
   EXPECT_EQ(q("SELECT count(*) FROM '" + partition("2025-01-17").string() + "'"), reference_rows) << GetParam().name;
+  // The fault really happened (the simulator counts what it served).
+  const std::string stats = http_get(sim.base_url(), "/_sim/stats");
+  const std::string kind = std::string(GetParam().spec).substr(0, std::string(GetParam().spec).find(':'));
+  EXPECT_EQ(stats.find("\"" + kind + "\":0"), std::string::npos) << stats;
   expect_no_secret(r);
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Faults, RecoverableFaultTest,
-    ::testing::Values(FaultCase{"rate_limit", "rate_limit:first=2:retry_after=1"},
-                      FaultCase{"server_error", "server_error:status=503:first=2"},
-                      FaultCase{"slow", "slow:first=1:delay_ms=2500"},
-                      FaultCase{"truncate", "truncate:first=1"},
-                      FaultCase{"malformed", "malformed:first=1"},
-                      FaultCase{"drop", "drop:first=1"},
-                      FaultCase{"every_third_request_fails", "server_error:status=502:every=3"}),
+    ::testing::Values(FaultCase{"rate_limit", "rate_limit:first=2:retry_after=1:path=/v2/aggs"},
+                      FaultCase{"server_error", "server_error:status=503:first=2:path=/v2/aggs"},
+                      FaultCase{"slow", "slow:first=1:delay_ms=2500:path=/v2/aggs"},
+                      FaultCase{"truncate", "truncate:first=1:path=/v2/aggs"},
+                      FaultCase{"malformed", "malformed:first=1:path=/v2/aggs"},
+                      FaultCase{"drop", "drop:first=1:path=/v2/aggs"},
+                      FaultCase{"every_third_request_fails", "server_error:status=502:every=3:path=/v2/aggs"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST_F(BackfillTest, PersistentServerErrorsFailTheDayWithASummary) {
@@ -170,7 +175,7 @@ TEST_F(BackfillTest, NewFieldIsReportedAsSchemaDriftOncePerDay) {
 }
 
 TEST_F(BackfillTest, BadRecordsAreQuarantinedNotDropped) {
-  SimulatorProcess sim({"--fault", "bad_record:first=1"});
+  SimulatorProcess sim({"--fault", "bad_record:first=1:path=/v2/aggs"});
   auto r = backfill(sim, {"--from", "2025-01-17", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("\"quarantined\":1"), std::string::npos) << r.out;
@@ -184,12 +189,22 @@ TEST_F(BackfillTest, BadRecordsAreQuarantinedNotDropped) {
 
 TEST_F(BackfillTest, WrongKeyIsAClearAuthErrorWithoutTheKey) {
   SimulatorProcess sim({"--api-key", "the-right-key-0000"});
+  // The calendar is the first request: the run stops there, naming that API.
   auto r = backfill(sim, {"--from", "2025-01-16", "--to", "2025-01-17"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("authentication failed (HTTP 401)"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("Stocks aggregates API"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Market status API"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Unknown API Key"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(kKeyTail), std::string::npos) << r.err;
   expect_no_secret(r);
+  // Without the calendar call, the aggregates request names its own API and the
+  // run stops after the first day instead of failing every day the same way.
+  auto aggs = backfill(sim, {"--from", "2025-01-16", "--to", "2025-01-17", "--json"},
+                       {{"SOI_SOURCES_CALENDAR_USE_MARKET_STATUS_API", "false"}});
+  EXPECT_EQ(aggs.exit_code, 1);
+  EXPECT_NE(aggs.err.find("Stocks aggregates API"), std::string::npos) << aggs.err;
+  EXPECT_NE(aggs.out.find("\"days_skipped\":1"), std::string::npos) << aggs.out;
+  expect_no_secret(aggs);
 }
 
 TEST_F(BackfillTest, MissingKeyIsAUsageError) {

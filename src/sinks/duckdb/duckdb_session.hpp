@@ -59,8 +59,6 @@ class DuckDbAppender {
   void append(std::string_view v) { check(duckdb_append_varchar_length(appender_, v.data(), v.size())); }
   void append_null() { check(duckdb_append_null(appender_)); }
   void end_row() { check(duckdb_appender_end_row(appender_)); }
-  // Bulk path: appends a whole data chunk whose columns match the table's types.
-  void append_chunk(duckdb_data_chunk chunk) { check(duckdb_append_data_chunk(appender_, chunk)); }
   void flush();
 
  private:

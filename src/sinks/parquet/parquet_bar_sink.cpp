@@ -4,7 +4,6 @@
 #include <openssl/evp.h>
 #include <unistd.h>
 
-#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -12,6 +11,7 @@
 #include <vector>
 
 #include "sinks/duckdb/duckdb_session.hpp"
+#include "sinks/parquet/bar_scan.hpp"
 #include "utils/durable_file.hpp"
 #include "utils/error.hpp"
 
@@ -19,98 +19,6 @@ namespace soi {
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr const char* kTable = "soi_parquet_bars";
-
-// Column order of the load table; the COPY adds ingested_at and run_id.
-enum Column : idx_t { kTicker, kTs, kOpen, kHigh, kLow, kClose, kVolume, kVwap, kTransactions, kOrigin, kColumns };
-
-constexpr const char* kCreateTable =
-    "CREATE OR REPLACE TEMP TABLE soi_parquet_bars (ticker VARCHAR, ts TIMESTAMPTZ, open DOUBLE, high DOUBLE, "
-    "low DOUBLE, close DOUBLE, volume DOUBLE, vwap DOUBLE, transactions BIGINT, origin VARCHAR)";
-
-// One reusable DuckDB data chunk typed like the load table.
-class BarChunk {
- public:
-  BarChunk() {
-    const std::array<duckdb_type, kColumns> ids = {
-        DUCKDB_TYPE_VARCHAR, DUCKDB_TYPE_TIMESTAMP_TZ, DUCKDB_TYPE_DOUBLE, DUCKDB_TYPE_DOUBLE, DUCKDB_TYPE_DOUBLE,
-        DUCKDB_TYPE_DOUBLE,  DUCKDB_TYPE_DOUBLE,       DUCKDB_TYPE_DOUBLE, DUCKDB_TYPE_BIGINT, DUCKDB_TYPE_VARCHAR};
-    std::array<duckdb_logical_type, kColumns> types{};
-    for (idx_t c = 0; c < kColumns; ++c) types[c] = duckdb_create_logical_type(ids[c]);
-    chunk_ = duckdb_create_data_chunk(types.data(), kColumns);
-    for (auto& t : types) duckdb_destroy_logical_type(&t);
-    if (!chunk_) throw SoiError(ErrorCategory::storage, "duckdb: cannot create data chunk");
-    capacity_ = duckdb_vector_size();
-    bind();
-  }
-  ~BarChunk() { duckdb_destroy_data_chunk(&chunk_); }
-  BarChunk(const BarChunk&) = delete;
-  BarChunk& operator=(const BarChunk&) = delete;
-
-  bool full() const { return size_ == capacity_; }
-  idx_t size() const { return size_; }
-  duckdb_data_chunk handle() {
-    duckdb_data_chunk_set_size(chunk_, size_);
-    return chunk_;
-  }
-  void reset() {
-    duckdb_data_chunk_reset(chunk_);
-    size_ = 0;
-    bind();  // reset invalidates data and validity pointers
-  }
-
-  void add(std::string_view ticker, std::string_view origin, const Bar& bar) {
-    const idx_t i = size_++;
-    duckdb_vector_assign_string_element_len(vectors_[kTicker], i, ticker.data(), ticker.size());
-    duckdb_vector_assign_string_element_len(vectors_[kOrigin], i, origin.data(), origin.size());
-    ts_[i] = bar.ts_ms * 1000;  // TIMESTAMPTZ is microseconds since the epoch, UTC
-    open_[i] = bar.open;
-    high_[i] = bar.high;
-    low_[i] = bar.low;
-    close_[i] = bar.close;
-    volume_[i] = bar.volume;
-    vwap_[i] = bar.vwap;
-    transactions_[i] = bar.transactions;
-    // Fields the wire did not carry (indices have no volume) are NULL, not 0.
-    if (!(bar.fields & kBarHasVolume)) set_null(kVolume, i);
-    if (!(bar.fields & kBarHasVwap)) set_null(kVwap, i);
-    if (!(bar.fields & kBarHasTransactions)) set_null(kTransactions, i);
-  }
-
- private:
-  void bind() {
-    for (idx_t c = 0; c < kColumns; ++c) {
-      vectors_[c] = duckdb_data_chunk_get_vector(chunk_, c);
-      validity_[c] = nullptr;
-    }
-    ts_ = static_cast<std::int64_t*>(duckdb_vector_get_data(vectors_[kTs]));
-    open_ = static_cast<double*>(duckdb_vector_get_data(vectors_[kOpen]));
-    high_ = static_cast<double*>(duckdb_vector_get_data(vectors_[kHigh]));
-    low_ = static_cast<double*>(duckdb_vector_get_data(vectors_[kLow]));
-    close_ = static_cast<double*>(duckdb_vector_get_data(vectors_[kClose]));
-    volume_ = static_cast<double*>(duckdb_vector_get_data(vectors_[kVolume]));
-    vwap_ = static_cast<double*>(duckdb_vector_get_data(vectors_[kVwap]));
-    transactions_ = static_cast<std::int64_t*>(duckdb_vector_get_data(vectors_[kTransactions]));
-  }
-  void set_null(Column c, idx_t row) {
-    if (!validity_[c]) {  // validity masks are allocated lazily: most chunks have no NULL
-      duckdb_vector_ensure_validity_writable(vectors_[c]);
-      validity_[c] = duckdb_vector_get_validity(vectors_[c]);
-    }
-    duckdb_validity_set_row_invalid(validity_[c], row);
-  }
-
-  duckdb_data_chunk chunk_ = nullptr;
-  idx_t capacity_ = 0;
-  idx_t size_ = 0;
-  std::array<duckdb_vector, kColumns> vectors_{};
-  std::array<std::uint64_t*, kColumns> validity_{};
-  std::int64_t* ts_ = nullptr;
-  double *open_ = nullptr, *high_ = nullptr, *low_ = nullptr, *close_ = nullptr;
-  double *volume_ = nullptr, *vwap_ = nullptr;
-  std::int64_t* transactions_ = nullptr;
-};
 
 void validate(const ParquetSinkConfig& c) {
   const std::string& z = c.compression;
@@ -188,6 +96,9 @@ ParquetBarSink::ParquetBarSink(std::string data_dir, ParquetSinkConfig config, i
   // Only the TIMESTAMPTZ literal of ingested_at could depend on the session
   // zone, and it carries +00 anyway; UTC keeps any text rendering unambiguous.
   session_->execute("SET TimeZone = 'UTC'");
+  // COPY must write rows in scan order when the ORDER BY is skipped.
+  session_->execute("SET preserve_insertion_order = true");
+  scan_ = std::make_unique<BarScan>(*session_);
 }
 
 ParquetBarSink::~ParquetBarSink() = default;
@@ -200,38 +111,17 @@ fs::path ParquetBarSink::partition_file(std::string_view feed, Date date) const 
   return partition_dir(feed, date) / std::string(kFileName);
 }
 
-std::uint64_t ParquetBarSink::load_bars(std::span<const BarDay> tickers) {
-  session_->execute(kCreateTable);
-  DuckDbAppender appender(*session_, kTable);
-  BarChunk chunk;
-  std::uint64_t rows = 0;
-  for (const BarDay& day : tickers) {
-    const std::string_view origin = to_string(day.origin);
-    for (const Bar& bar : day.bars) {
-      chunk.add(day.ticker, origin, bar);
-      if (chunk.full()) {
-        appender.append_chunk(chunk.handle());
-        rows += chunk.size();
-        chunk.reset();
-      }
-    }
-  }
-  if (chunk.size() > 0) {
-    appender.append_chunk(chunk.handle());
-    rows += chunk.size();
-  }
-  appender.flush();
-  return rows;
-}
-
-std::string ParquetBarSink::copy_sql(const std::string& target, const RunInfo& run, std::int64_t ingested_at_ms) const {
+std::string ParquetBarSink::copy_sql(const std::string& target, const RunInfo& run, std::int64_t ingested_at_ms,
+                                     bool presorted) const {
   // ingested_at/run_id are constant per write: projected as literals instead
-  // of being appended row by row.
+  // of being produced row by row. When the scan already emits (ticker, ts)
+  // order, the ORDER BY (a full sort) is skipped: a single-threaded scan with
+  // insertion order preserved writes rows in emission order.
   std::string sql =
       "COPY (SELECT ticker, ts, open, high, low, close, volume, vwap, transactions, "
       "CAST(" + DuckDbSession::quote(format_utc_iso_ms(ingested_at_ms)) + " AS TIMESTAMPTZ) AS ingested_at, "
-      "CAST(" + DuckDbSession::quote(run.run_id) + " AS VARCHAR) AS run_id, origin "
-      "FROM soi_parquet_bars ORDER BY ticker, ts) TO " + DuckDbSession::quote(target) +
+      "CAST(" + DuckDbSession::quote(run.run_id) + " AS VARCHAR) AS run_id, origin FROM " + BarScan::kFunctionName +
+      "()" + (presorted ? "" : " ORDER BY ticker, ts") + ") TO " + DuckDbSession::quote(target) +
       " (FORMAT parquet, COMPRESSION " + config_.compression;
   if (config_.compression == "zstd") sql += ", COMPRESSION_LEVEL " + std::to_string(config_.compression_level);
   sql += ", ROW_GROUP_SIZE " + std::to_string(config_.row_group_size) + ")";
@@ -257,9 +147,19 @@ PartitionWriteResult ParquetBarSink::write_partition(std::string_view feed, Date
     }
     temp_path = dir / (std::string(kTempPrefix) + std::to_string(::getpid()) + "-" + std::to_string(++temp_counter_));
 
-    const std::uint64_t rows = load_bars(tickers);
-    const std::int64_t written = session_->query_int(copy_sql(temp_path.string(), run, now_utc_ms()));
-    session_->execute(std::string("DROP TABLE ") + kTable);  // frees the day's rows between writes
+    std::vector<std::uint32_t> order;
+    const bool presorted = BarScan::ticker_order(tickers, order);
+    std::uint64_t rows = 0;
+    for (const BarDay& d : tickers) rows += d.bars.size();
+    scan_->set(tickers, std::move(order));
+    std::int64_t written = 0;
+    try {
+      written = session_->query_int(copy_sql(temp_path.string(), run, now_utc_ms(), presorted));
+    } catch (...) {
+      scan_->clear();
+      throw;
+    }
+    scan_->clear();
     if (static_cast<std::uint64_t>(written) != rows)
       throw SoiError(ErrorCategory::storage, "parquet writer wrote " + std::to_string(written) + " rows, expected " +
                                                  std::to_string(rows));

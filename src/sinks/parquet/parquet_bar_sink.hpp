@@ -3,10 +3,10 @@
 // pyarrow, polars and Spark read the tree with no options (the `date` column
 // comes from the directory name, so the file itself has no `date` column).
 //
-// Files are produced by DuckDB's Parquet writer: bars are bulk-loaded into a
-// temp table with data-chunk appends, then COPY (... ORDER BY ticker, ts) writes
-// a hidden temp file that is fsync'ed and renamed over data.parquet. Readers
-// see the old day or the new day, never a partial file.
+// Files are produced by DuckDB's Parquet writer: a table function (BarScan)
+// streams the bars from memory in (ticker, ts) order into COPY, which writes a
+// hidden temp file that is fsync'ed and renamed over data.parquet. Readers see
+// the old day or the new day, never a partial file.
 #pragma once
 
 #include <cstddef>
@@ -22,6 +22,7 @@
 
 namespace soi {
 
+class BarScan;
 class DuckDbSession;
 
 class ParquetBarSink : public BarSink {
@@ -32,8 +33,11 @@ class ParquetBarSink : public BarSink {
   static constexpr std::string_view kFileName = "data.parquet";
 
   // Validates `config` (throws SoiError(config)). duckdb_threads <= 0 lets
-  // DuckDB use every core.
-  ParquetBarSink(std::string data_dir, ParquetSinkConfig config, int duckdb_threads = 0);
+  // DuckDB use every core. The default is 1: a partition is one file of
+  // usually one row group, which DuckDB writes on one thread anyway, and
+  // measured throughput with more threads was lower (pool hand-offs), see
+  // bench/parquet_write_bench.cpp.
+  ParquetBarSink(std::string data_dir, ParquetSinkConfig config, int duckdb_threads = 1);
   ~ParquetBarSink() override;
   ParquetBarSink(const ParquetBarSink&) = delete;
   ParquetBarSink& operator=(const ParquetBarSink&) = delete;
@@ -56,12 +60,13 @@ class ParquetBarSink : public BarSink {
   std::size_t cleanup_stale_temp_files() const;
 
  private:
-  std::uint64_t load_bars(std::span<const BarDay> tickers);
-  std::string copy_sql(const std::string& target, const RunInfo& run, std::int64_t ingested_at_ms) const;
+  std::string copy_sql(const std::string& target, const RunInfo& run, std::int64_t ingested_at_ms,
+                       bool presorted) const;
 
   std::filesystem::path data_dir_;
   ParquetSinkConfig config_;
   std::unique_ptr<DuckDbSession> session_;
+  std::unique_ptr<BarScan> scan_;  // declared after session_: destroyed before the database closes
   std::mutex mutex_;
   std::uint64_t temp_counter_ = 0;
 };
