@@ -19,6 +19,7 @@ struct GlobalOptions {
 };
 
 void add_backfill_command(CLI::App& app, const GlobalOptions& global, Runner& runner);
+void add_config_command(CLI::App& app, const GlobalOptions& global, Runner& runner);
 void add_query_command(CLI::App& app, const GlobalOptions& global, Runner& runner);
 void add_simulate_command(CLI::App& app, const GlobalOptions& global, Runner& runner);
 

@@ -53,12 +53,11 @@ std::vector<OccContract> synthetic_chain(SyntheticMarket& market, const MarketCa
   } else {
     Date d = anchor;
     for (int i = 0; i < kDailyExpirations; ++i, d = calendar.next_trading_day(d)) expirations.insert(to_sys(d));
+    // Monthly (third-Friday) expirations of this month, when still ahead, and the next two.
     date::year_month ym = anchor.year() / anchor.month();
-    for (int found = 0; found < kMonthlyExpirations; ym += date::months{1}) {
+    for (int i = 0; i <= kMonthlyExpirations; ++i, ym += date::months{1}) {
       const Date monthly = third_friday_expiration(calendar, ym.year(), ym.month());
-      if (to_sys(monthly) < to_sys(anchor)) continue;
-      expirations.insert(to_sys(monthly));
-      ++found;
+      if (to_sys(monthly) >= to_sys(anchor)) expirations.insert(to_sys(monthly));
     }
   }
   const auto state = market.daily("SPY", anchor);

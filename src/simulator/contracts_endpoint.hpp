@@ -1,6 +1,7 @@
 // GET /v3/reference/options/contracts: the SPY option chain as of a date.
 // Synthetic chain for as_of D: daily expirations on the next 5 trading days from
-// D plus the next two monthly (third-Friday) expirations, strikes every 1 USD
+// D plus the monthly (third-Friday) expirations of D's month (when not past) and
+// of the next two months, strikes every 1 USD
 // within +-15% of that day's SPY open, calls and puts. In replay mode the chain
 // is the set of option tickers present in the replayed data for D.
 #pragma once

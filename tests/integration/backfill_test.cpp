@@ -238,11 +238,31 @@ TEST_F(BackfillTest, UsageErrorsExitWith2) {
   EXPECT_EQ(run_soi({"no-such-command"}, env(), work_.path()).exit_code, 2);
 }
 
+TEST_F(BackfillTest, ConfigShowPrintsEffectiveSettings) {
+  auto r = run_soi({"--config", config_dir(), "config", "show"}, {{"SOI_SOURCES_SPY_PAGE_LIMIT", "1234"}}, work_.path());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("sources.yaml: spy.page_limit = 1234"), std::string::npos) << r.out;
+  auto bad = run_soi({"--config", config_dir(), "config", "show"}, {{"SOI_SOURCES_SPY_PAGE_LIMIT", "0"}}, work_.path());
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("SOI_SOURCES_SPY_PAGE_LIMIT"), std::string::npos) << bad.err;
+}
+
+TEST_F(BackfillTest, QueryRunsSqlOnTheEmbeddedDuckDb) {
+  auto r = run_soi({"query", "SELECT 40 + 2 AS answer", "--json"}, {}, work_.path());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "{\"answer\":\"42\"}\n");
+  auto bad = run_soi({"query", "SELEC nonsense"}, {}, work_.path());
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("[storage]"), std::string::npos) << bad.err;
+}
+
 TEST_F(BackfillTest, EverySubcommandHasHelp) {
-  for (auto cmd : {"backfill", "simulate"}) {
-    auto r = run_soi({cmd, "--help"}, {}, work_.path());
-    EXPECT_EQ(r.exit_code, 0) << cmd;
-    EXPECT_NE(r.out.find("--help"), std::string::npos) << cmd;
+  for (std::vector<std::string> cmd : {std::vector<std::string>{"backfill"}, {"simulate"}, {"query"}, {"config"},
+                                       {"config", "show"}}) {
+    cmd.push_back("--help");
+    auto r = run_soi(cmd, {}, work_.path());
+    EXPECT_EQ(r.exit_code, 0) << cmd[0];
+    EXPECT_NE(r.out.find("--help"), std::string::npos) << cmd[0];
   }
   EXPECT_EQ(run_soi({"--help"}, {}, work_.path()).exit_code, 0);
 }

@@ -206,17 +206,21 @@ TEST_F(ReferenceTest, NewsFilters) {
   ASSERT_FALSE(qqq.empty());
   EXPECT_LT(qqq.size(), all.size());
   auto r = http_get(url("/v2/reference/news?ticker=QQQ&published_utc.gte=2025-01-01&limit=1000"));
-  for (auto e : Json(r.body)["results"].get_array()) {
+  const Json qqq_doc(r.body);
+  for (auto e : qqq_doc["results"].get_array()) {
     bool found = false;
     for (auto t : e["tickers"].get_array()) found = found || t.get_string().value() == "QQQ";
     EXPECT_TRUE(found);
   }
   auto day = http_get(url("/v2/reference/news?published_utc=2025-01-14&limit=1000"));
-  for (auto e : Json(day.body)["results"].get_array())
+  const Json day_doc(day.body);
+  for (auto e : day_doc["results"].get_array())
     EXPECT_EQ(str(e, "published_utc").substr(0, 10), "2025-01-14");
   auto exact = http_get(url("/v2/reference/news?published_utc.gt=2025-01-14T15:00:00Z&published_utc.lte=2025-01-14T"
                             "16:00:00-05:00&limit=1000&order=asc"));
-  for (auto e : Json(exact.body)["results"].get_array()) {
+  const Json exact_doc(exact.body);
+  ASSERT_GT(exact_doc["results"].get_array().value().size(), 0u);
+  for (auto e : exact_doc["results"].get_array()) {
     const auto ms = parse_rfc3339_ms(str(e, "published_utc")).value();
     EXPECT_GT(ms, parse_rfc3339_ms("2025-01-14T15:00:00Z").value());
     EXPECT_LE(ms, parse_rfc3339_ms("2025-01-14T21:00:00Z").value());
@@ -229,7 +233,8 @@ TEST_F(ReferenceTest, NewsSentimentLeansWithTheMarket) {
   // Over many days, positive SPY insights should be likelier on up days.
   auto spy = http_get(url("/v2/aggs/ticker/SPY/range/1/day/2024-06-01/2025-01-31?limit=50000"));
   std::map<std::string, double> move;
-  for (auto e : Json(spy.body)["results"].get_array())
+  const Json spy_doc(spy.body);
+  for (auto e : spy_doc["results"].get_array())
     move[format_date(ny_date_of_utc_ms(int_of(e, "t")))] = num(e, "c") - num(e, "o");
   ASSERT_GT(move.size(), 100u);
   int up_pos = 0, up_total = 0, down_pos = 0, down_total = 0;

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# make bench: Google Benchmark programs, then an end-to-end `soi backfill` of 20
+# simulated trading days timed with /usr/bin/time (wall clock, peak RSS).
+# Results go to stdout; copy them into docs/performance.md with the machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build/release}
+SOI=$BUILD/src/soi
+
+echo "== machine"
+echo "$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo
+for b in "$BUILD"/bench/*_bench; do
+  echo "== $(basename "$b")"
+  "$b" --benchmark_min_time=1
+  echo
+done
+
+work=$(mktemp -d)
+sim_pid=""
+cleanup() {
+  [[ -n $sim_pid ]] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+"$SOI" --config config simulate --port 0 --port-file "$work/port" 2>"$work/sim.log" &
+sim_pid=$!
+for _ in $(seq 1 300); do [[ -s $work/port ]] && break; sleep 0.1; done
+port=$(cat "$work/port")
+
+echo "== end to end: soi backfill of 20 simulated trading days (2025-01-02 .. 2025-01-31)"
+MASSIVE_API_KEY=bench-key-0000 /usr/bin/time -f "wall %e s, user %U s, sys %S s, peak RSS %M KiB" \
+  "$SOI" --config config backfill --source spy --from 2025-01-02 --to 2025-01-31 \
+  --base-url "http://127.0.0.1:$port" --data-dir "$work/data" --json 2>&1 >"$work/summary.json" | grep -E '^wall'
+python3 - "$work/summary.json" <<'PY' 2>/dev/null || cat "$work/summary.json"
+import json, sys
+s = json.load(open(sys.argv[1]))
+print(f"days {s['days']}, rows {s['rows']}, soi's own clock {s['seconds']:.2f} s, "
+      f"fetch {sum(d['fetch_seconds'] for d in s['day_results']):.2f} s, "
+      f"commit {sum(d['commit_seconds'] for d in s['day_results']):.2f} s")
+PY
