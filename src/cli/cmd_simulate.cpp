@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -33,8 +34,20 @@ struct SimulateFlags {
   CLI::Option* replay_dir_opt = nullptr;
 };
 
+// The simulator needs only simulator.yaml; outside a soi checkout (no ./config)
+// it runs on built-in defaults instead of refusing to start. An explicit
+// --config DIR that does not exist is still an error (from load_config).
+SimulatorConfig load_simulator_config(const GlobalOptions& global) {
+  std::error_code ec;
+  if (global.config_dir == GlobalOptions{}.config_dir && !std::filesystem::is_directory(global.config_dir, ec)) {
+    std::cerr << "simulator: no '" << global.config_dir << "' directory, using built-in defaults" << std::endl;
+    return SimulatorConfig{};
+  }
+  return load_config(global.config_dir).simulator;
+}
+
 int run_simulate(const GlobalOptions& global, const SimulateFlags& f) {
-  SimulatorConfig config = load_config(global.config_dir).simulator;
+  SimulatorConfig config = load_simulator_config(global);
   if (f.seed_opt->count()) config.seed = f.seed;
   if (f.spy_open_opt->count()) config.spy_open = f.spy_open;
   if (f.vix_level_opt->count()) config.vix_level = f.vix_level;
@@ -58,8 +71,10 @@ int run_simulate(const GlobalOptions& global, const SimulateFlags& f) {
 
   sim::SimulatorServer server(std::move(options));
   server.start();
-  std::cerr << "simulator listening on " << server.base_url() << " (data " << config.data << ", seed " << config.seed
-            << (config.faults.empty() ? "" : ", faults on") << ")" << std::endl;
+  // Scripts wait for this exact line (or the port file) before sending requests.
+  std::cerr << "simulator listening on " << server.base_url() << std::endl;
+  std::cerr << "simulator: data " << config.data << ", seed " << config.seed << ", " << config.faults.size()
+            << " fault spec(s)" << std::endl;
   int received = 0;
   sigwait(&signals, &received);
   server.stop();

@@ -11,11 +11,13 @@
 namespace soi {
 
 ProgressReporter::ProgressReporter(std::string label, std::uint64_t total_days, const std::string& mode_setting,
-                                   int line_interval_seconds)
+                                   int line_interval_seconds, int stderr_is_terminal)
     : label_(std::move(label)), total_days_(total_days), line_interval_seconds_(line_interval_seconds),
       start_(std::chrono::steady_clock::now()), last_line_(start_) {
   if (mode_setting == "never") mode_ = Mode::off;
-  else if (mode_setting == "always" || ::isatty(STDERR_FILENO)) mode_ = Mode::bar;
+  else if (mode_setting == "always" ||
+           (stderr_is_terminal < 0 ? ::isatty(STDERR_FILENO) != 0 : stderr_is_terminal == 1))
+    mode_ = Mode::bar;
   else mode_ = Mode::lines;
 }
 

@@ -12,8 +12,9 @@ class ProgressReporter {
  public:
   enum class Mode { bar, lines, off };
   // mode_setting: auto | always | never (settings.yaml progress).
+  // stderr_is_terminal: -1 detects it (isatty), 0/1 forces it (tests).
   ProgressReporter(std::string label, std::uint64_t total_days, const std::string& mode_setting,
-                   int line_interval_seconds);
+                   int line_interval_seconds, int stderr_is_terminal = -1);
   ~ProgressReporter();
 
   void update(std::uint64_t days_done, std::uint64_t rows);

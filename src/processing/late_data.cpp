@@ -8,8 +8,8 @@ namespace soi {
 LateDataPolicy::LateDataPolicy(const LateDataConfig& config, IngestMode mode, const MarketCalendar* calendar)
     : config_(config), calendar_(calendar) {
   if (config_.streaming_policy != "reject" && config_.streaming_policy != "accept")
-    throw SoiError(ErrorCategory::config, "settings.late_data.streaming_policy must be reject|accept, got '" +
-                                              config_.streaming_policy + "'");
+    throw SoiError(ErrorCategory::config,
+                   "settings.late_data.streaming_policy must be reject|accept, got '" + config_.streaming_policy + "'");
   if (config_.max_lateness_days < 0)
     throw SoiError(ErrorCategory::config, "settings.late_data.max_lateness_days must be >= 0, got " +
                                               std::to_string(config_.max_lateness_days));

@@ -16,8 +16,8 @@ namespace {
 std::string safe_component(std::string_view s) {
   std::string out;
   for (char c : s) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                    c == '-' || c == '.';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
     out += ok ? c : '_';
   }
   if (out.empty() || out == "." || out == "..") out = "_";
@@ -55,7 +55,8 @@ void QuarantineWriter::close_file(OpenFile& f) {
   const int err = errno;
   std::fclose(f.file);
   f.file = nullptr;
-  if (failed) throw SoiError(ErrorCategory::storage, std::string("cannot write quarantine file: ") + std::strerror(err));
+  if (failed)
+    throw SoiError(ErrorCategory::storage, std::string("cannot write quarantine file: ") + std::strerror(err));
 }
 
 std::FILE* QuarantineWriter::file_for(std::string_view source, Date date) {
@@ -74,7 +75,8 @@ std::FILE* QuarantineWriter::file_for(std::string_view source, Date date) {
     }
     create_directories_or_throw(path.parent_path());
     std::FILE* file = std::fopen(key.c_str(), "ae");
-    if (!file) throw SoiError(ErrorCategory::storage, "cannot open quarantine file " + key + ": " + std::strerror(errno));
+    if (!file)
+      throw SoiError(ErrorCategory::storage, "cannot open quarantine file " + key + ": " + std::strerror(errno));
     it = files_.emplace(key, OpenFile{file, 0}).first;
   }
   it->second.last_use = ++use_clock_;
@@ -97,8 +99,8 @@ void QuarantineWriter::add(std::string_view source, Date date, std::string_view 
   std::lock_guard lock(mutex_);
   std::FILE* file = file_for(source, date);
   if (std::fwrite(line.data(), 1, line.size(), file) != line.size())
-    throw SoiError(ErrorCategory::storage,
-                   "cannot write quarantine file " + partition_file(source, date).string() + ": " + std::strerror(errno));
+    throw SoiError(ErrorCategory::storage, "cannot write quarantine file " + partition_file(source, date).string() +
+                                               ": " + std::strerror(errno));
   ++total_;
   ++counts_[{std::string(source), key}];
 }

@@ -34,9 +34,12 @@ std::string clean_example(std::string_view example) {
 
 std::string_view to_string(DriftKind kind) {
   switch (kind) {
-    case DriftKind::unknown_field: return "unknown_field";
-    case DriftKind::missing_optional_field: return "missing_optional_field";
-    case DriftKind::type_changed: return "type_changed";
+    case DriftKind::unknown_field:
+      return "unknown_field";
+    case DriftKind::missing_optional_field:
+      return "missing_optional_field";
+    case DriftKind::type_changed:
+      return "type_changed";
   }
   return "unknown_field";
 }
@@ -134,8 +137,8 @@ void SchemaDriftTracker::flush() const {
         "{}\n    {{\"source\": {}, \"field\": {}, \"kind\": {}, \"first_seen\": {}, \"last_date\": {}, "
         "\"count\": {}, \"example\": {}}}",
         i ? "," : "", json_quote(valid_utf8(e.source)), json_quote(valid_utf8(redact(e.field))),
-        json_quote(to_string(e.kind)), json_quote(format_utc_iso_ms(e.first_seen_ms)), json_quote(e.last_date),
-        e.count, json_quote(e.example));
+        json_quote(to_string(e.kind)), json_quote(format_utc_iso_ms(e.first_seen_ms)), json_quote(e.last_date), e.count,
+        json_quote(e.example));
   }
   out += list.empty() ? "],\n  \"last_alert\": {" : "\n  ],\n  \"last_alert\": {";
   for (std::size_t i = 0; i < alerted.size(); ++i) {

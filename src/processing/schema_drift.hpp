@@ -24,11 +24,11 @@ std::string_view to_string(DriftKind kind);
 
 struct DriftAlert {
   std::string source;
-  std::string date;      // trading day, YYYY-MM-DD
+  std::string date;  // trading day, YYYY-MM-DD
   std::string field;
   DriftKind kind = DriftKind::unknown_field;
-  std::string example;   // redacted, <= 200 bytes
-  std::string message;   // one line for the error log
+  std::string example;  // redacted, <= 200 bytes
+  std::string message;  // one line for the error log
 };
 
 struct DriftEntry {
@@ -38,7 +38,7 @@ struct DriftEntry {
   std::int64_t first_seen_ms = 0;  // UTC
   std::uint64_t count = 0;
   std::string example;
-  std::string last_date;           // trading day of the latest observation, YYYY-MM-DD
+  std::string last_date;  // trading day of the latest observation, YYYY-MM-DD
 };
 
 class SchemaDriftTracker {

@@ -12,7 +12,7 @@ constexpr double kRegularSeconds = 6.5 * 3600;  // a full session's length: the 
 constexpr double kPreMarketVolShare = 0.25;     // pre-market wander relative to the day's sd
 constexpr double kAfterHoursVolShare = 0.2;
 constexpr double kVixIntradayBeta = 4.0;        // VIX log-move per SPY log-move, inverted
-constexpr double kVixNoiseSd = 0.0015;          // per-second noise of the VIX around that link
+constexpr double kVixNoiseSd = 0.0002;          // per-second noise of the VIX around that link
 constexpr double kVixNoiseHalfLife = 900.0;     // seconds
 
 // Fills x[from..to] (log prices) with a Brownian bridge from a to b (or a free

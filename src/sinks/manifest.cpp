@@ -40,9 +40,12 @@ std::string json_seconds(double s) { return (s >= 0 && s < 1e15) ? fmt::format("
 
 std::string_view to_string(RunStatus status) {
   switch (status) {
-    case RunStatus::ok: return "ok";
-    case RunStatus::failed: return "failed";
-    case RunStatus::partial: return "partial";
+    case RunStatus::ok:
+      return "ok";
+    case RunStatus::failed:
+      return "failed";
+    case RunStatus::partial:
+      return "partial";
   }
   return "failed";
 }

@@ -35,8 +35,8 @@ class ManifestTest : public ::testing::Test {
     return ss.str();
   }
   static PartitionWriteResult part(std::string date, std::uint64_t rows, std::string location = "/d/data.parquet") {
-    return PartitionWriteResult{"parquet", "spy", std::move(date), std::move(location), rows, rows * 10,
-                                std::string(64, 'a'), 0.25};
+    return PartitionWriteResult{"parquet", "spy",     std::move(date),      std::move(location),
+                                rows,      rows * 10, std::string(64, 'a'), 0.25};
   }
   fs::path dir_;
 };
@@ -106,8 +106,15 @@ TEST_F(ManifestTest, EscapesAndRedacts) {
 }
 
 TEST_F(ManifestTest, JoinCommandLineQuotesAndMasksSensitiveOptions) {
-  const char* argv[] = {"soi", "backfill", "--api-key", "abcdefgh1234", "--db-password=hunter2pw",
-                        "--note", "two words", "--url", "https://x/v2?apiKey=zzzzyyyy9876"};
+  const char* argv[] = {"soi",
+                        "backfill",
+                        "--api-key",
+                        "abcdefgh1234",
+                        "--db-password=hunter2pw",
+                        "--note",
+                        "two words",
+                        "--url",
+                        "https://x/v2?apiKey=zzzzyyyy9876"};
   const std::string line = RunManifest::join_command_line(9, argv);
   EXPECT_EQ(line.find("abcdefgh1234"), std::string::npos);
   EXPECT_EQ(line.find("hunter2pw"), std::string::npos);

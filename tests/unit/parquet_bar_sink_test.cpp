@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <algorithm>
 #include <set>
 #include <thread>
 
@@ -22,9 +22,8 @@ const std::int64_t kOpenMs = 1737124200000;  // 2025-01-17 09:30 New York
 class ParquetBarSinkTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("soi_parquet_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() / ("soi_parquet_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     reader_.execute("SET TimeZone = 'UTC'");
@@ -90,12 +89,12 @@ TEST_F(ParquetBarSinkTest, WritesHivePartitionWithSchemaNullsAndOrder) {
 
   const auto schema = reader_.query("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM " + read(file) + ")");
   const std::vector<std::pair<std::string, std::string>> expected = {
-      {"ticker", "VARCHAR"}, {"ts", "TIMESTAMP WITH TIME ZONE"},
-      {"open", "DOUBLE"},    {"high", "DOUBLE"},
-      {"low", "DOUBLE"},     {"close", "DOUBLE"},
-      {"volume", "DOUBLE"},  {"vwap", "DOUBLE"},
+      {"ticker", "VARCHAR"},      {"ts", "TIMESTAMP WITH TIME ZONE"},
+      {"open", "DOUBLE"},         {"high", "DOUBLE"},
+      {"low", "DOUBLE"},          {"close", "DOUBLE"},
+      {"volume", "DOUBLE"},       {"vwap", "DOUBLE"},
       {"transactions", "BIGINT"}, {"ingested_at", "TIMESTAMP WITH TIME ZONE"},
-      {"run_id", "VARCHAR"}, {"origin", "VARCHAR"}};
+      {"run_id", "VARCHAR"},      {"origin", "VARCHAR"}};
   ASSERT_EQ(schema.size(), expected.size());  // and no `date` column inside the file
   for (std::size_t i = 0; i < expected.size(); ++i) {
     EXPECT_EQ(*schema[i][0], expected[i].first);
@@ -114,9 +113,11 @@ TEST_F(ParquetBarSinkTest, WritesHivePartitionWithSchemaNullsAndOrder) {
 
   const auto rows = reader_.query("SELECT ticker, epoch_ms(ts), close FROM " + read(file));
   ASSERT_EQ(rows.size(), 5u);
-  const std::vector<std::pair<std::string, std::int64_t>> order = {
-      {"I:VIX", kOpenMs}, {"I:VIX", kOpenMs + 60000}, {"SPY", kOpenMs}, {"SPY", kOpenMs + 60000},
-      {"SPY", kOpenMs + 120000}};
+  const std::vector<std::pair<std::string, std::int64_t>> order = {{"I:VIX", kOpenMs},
+                                                                   {"I:VIX", kOpenMs + 60000},
+                                                                   {"SPY", kOpenMs},
+                                                                   {"SPY", kOpenMs + 60000},
+                                                                   {"SPY", kOpenMs + 120000}};
   for (std::size_t i = 0; i < order.size(); ++i) {
     EXPECT_EQ(*rows[i][0], order[i].first);
     EXPECT_EQ(std::stoll(*rows[i][1]), order[i].second);
@@ -124,9 +125,9 @@ TEST_F(ParquetBarSinkTest, WritesHivePartitionWithSchemaNullsAndOrder) {
   EXPECT_EQ(*rows[2][2], "590.5");
 
   // Read as a hive-partitioned tree: `date` comes from the directory name.
-  const auto hive = reader_.query("SELECT DISTINCT CAST(date AS VARCHAR) FROM read_parquet(" +
-                                  DuckDbSession::quote((dir_ / "raw/spy/*/*.parquet").string()) +
-                                  ", hive_partitioning = true)");
+  const auto hive =
+      reader_.query("SELECT DISTINCT CAST(date AS VARCHAR) FROM read_parquet(" +
+                    DuckDbSession::quote((dir_ / "raw/spy/*/*.parquet").string()) + ", hive_partitioning = true)");
   ASSERT_EQ(hive.size(), 1u);
   EXPECT_EQ(*hive[0][0], "2025-01-17");
 }
@@ -134,7 +135,8 @@ TEST_F(ParquetBarSinkTest, WritesHivePartitionWithSchemaNullsAndOrder) {
 TEST_F(ParquetBarSinkTest, ManyChunksKeepNullMasksPerRow) {
   ParquetBarSink sink(dir_.string(), ParquetSinkConfig{}, 1);
   std::vector<BarDay> input;
-  for (int t = 0; t < 6; ++t) input.push_back(day("T" + std::to_string(t), 1500, t % 2 ? kBarFullFields : kBarHasVolume, 1000));
+  for (int t = 0; t < 6; ++t)
+    input.push_back(day("T" + std::to_string(t), 1500, t % 2 ? kBarFullFields : kBarHasVolume, 1000));
   const auto result = sink.write_partition("options", kDay, input, run_);
   EXPECT_EQ(result.rows, 9000u);
   const fs::path file = sink.partition_file("options", kDay);
@@ -246,8 +248,8 @@ TEST_F(ParquetBarSinkTest, PresortedInputIsWrittenInTickerOrderAcrossChunks) {
   ParquetBarSink sink(dir_.string(), ParquetSinkConfig{}, 1);
   // Days arrive in no particular ticker order; each day's bars are sorted (the
   // contract), so the sink emits by ticker without a sort in DuckDB.
-  std::vector<BarDay> input = {day("O:SPY250117P00580000", 3000, kBarFullFields, 1000),
-                               day("I:VIX", 1000, 0, 1000), day("O:SPY250117C00590000", 3000, kBarFullFields, 1000)};
+  std::vector<BarDay> input = {day("O:SPY250117P00580000", 3000, kBarFullFields, 1000), day("I:VIX", 1000, 0, 1000),
+                               day("O:SPY250117C00590000", 3000, kBarFullFields, 1000)};
   std::vector<std::uint32_t> order;
   EXPECT_TRUE(BarScan::ticker_order(input, order));
   EXPECT_EQ(order, (std::vector<std::uint32_t>{1, 2, 0}));

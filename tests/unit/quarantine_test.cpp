@@ -133,7 +133,8 @@ TEST_F(QuarantineTest, ConcurrentAddsProduceWholeLines) {
   std::size_t total = 0;
   simdjson::dom::parser parser;
   for (int d = 0; d < 3; ++d) {
-    for (const auto& line : lines(dir_ / ("quarantine/spy/date=" + format_date(add_days(kDay, d)) + "/records.jsonl"))) {
+    for (const auto& line :
+         lines(dir_ / ("quarantine/spy/date=" + format_date(add_days(kDay, d)) + "/records.jsonl"))) {
       simdjson::dom::element doc;
       ASSERT_EQ(parser.parse(line).get(doc), simdjson::SUCCESS);
       ++total;

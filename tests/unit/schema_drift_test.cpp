@@ -109,8 +109,7 @@ TEST_F(SchemaDriftTest, FlushPersistsAndReloads) {
   EXPECT_EQ(reloaded.count("spy", "results[].zz", DriftKind::unknown_field), 3u);
   EXPECT_EQ(reloaded.entries()[1].example, "\"quoted\" \\ value");
   reloaded.flush();  // rewrite is atomic: no temp file left
-  for (const auto& e : fs::directory_iterator(file.parent_path()))
-    EXPECT_EQ(e.path().filename(), "schema_drift.json");
+  for (const auto& e : fs::directory_iterator(file.parent_path())) EXPECT_EQ(e.path().filename(), "schema_drift.json");
 }
 
 TEST_F(SchemaDriftTest, CorruptRegistryIsMovedAsideNotOverwritten) {

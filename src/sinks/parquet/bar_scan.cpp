@@ -14,7 +14,7 @@ namespace {
 
 enum Column : idx_t { kTicker, kTs, kOpen, kHigh, kLow, kClose, kVolume, kVwap, kTransactions, kOrigin, kColumns };
 
-constexpr std::array<const char*, kColumns> kNames = {"ticker", "ts",   "open", "high",         "low",
+constexpr std::array<const char*, kColumns> kNames = {"ticker", "ts",     "open", "high",         "low",
                                                       "close",  "volume", "vwap", "transactions", "origin"};
 constexpr std::array<duckdb_type, kColumns> kTypes = {
     DUCKDB_TYPE_VARCHAR, DUCKDB_TYPE_TIMESTAMP_TZ, DUCKDB_TYPE_DOUBLE, DUCKDB_TYPE_DOUBLE, DUCKDB_TYPE_DOUBLE,

@@ -23,11 +23,11 @@ namespace {
 void validate(const ParquetSinkConfig& c) {
   const std::string& z = c.compression;
   if (z != "zstd" && z != "snappy" && z != "gzip" && z != "uncompressed")
-    throw SoiError(ErrorCategory::config, "sinks.parquet.compression must be zstd|snappy|gzip|uncompressed, got '" +
-                                              z + "'");
-  if (z == "zstd" && (c.compression_level < 1 || c.compression_level > 22))
     throw SoiError(ErrorCategory::config,
-                   "sinks.parquet.compression_level must be 1..22 for zstd, got " + std::to_string(c.compression_level));
+                   "sinks.parquet.compression must be zstd|snappy|gzip|uncompressed, got '" + z + "'");
+  if (z == "zstd" && (c.compression_level < 1 || c.compression_level > 22))
+    throw SoiError(ErrorCategory::config, "sinks.parquet.compression_level must be 1..22 for zstd, got " +
+                                              std::to_string(c.compression_level));
   if (c.row_group_size < 1)
     throw SoiError(ErrorCategory::config,
                    "sinks.parquet.row_group_size must be positive, got " + std::to_string(c.row_group_size));
@@ -119,9 +119,12 @@ std::string ParquetBarSink::copy_sql(const std::string& target, const RunInfo& r
   // insertion order preserved writes rows in emission order.
   std::string sql =
       "COPY (SELECT ticker, ts, open, high, low, close, volume, vwap, transactions, "
-      "CAST(" + DuckDbSession::quote(format_utc_iso_ms(ingested_at_ms)) + " AS TIMESTAMPTZ) AS ingested_at, "
-      "CAST(" + DuckDbSession::quote(run.run_id) + " AS VARCHAR) AS run_id, origin FROM " + BarScan::kFunctionName +
-      "()" + (presorted ? "" : " ORDER BY ticker, ts") + ") TO " + DuckDbSession::quote(target) +
+      "CAST(" +
+      DuckDbSession::quote(format_utc_iso_ms(ingested_at_ms)) +
+      " AS TIMESTAMPTZ) AS ingested_at, "
+      "CAST(" +
+      DuckDbSession::quote(run.run_id) + " AS VARCHAR) AS run_id, origin FROM " + BarScan::kFunctionName + "()" +
+      (presorted ? "" : " ORDER BY ticker, ts") + ") TO " + DuckDbSession::quote(target) +
       " (FORMAT parquet, COMPRESSION " + config_.compression;
   if (config_.compression == "zstd") sql += ", COMPRESSION_LEVEL " + std::to_string(config_.compression_level);
   sql += ", ROW_GROUP_SIZE " + std::to_string(config_.row_group_size) + ")";
@@ -161,8 +164,8 @@ PartitionWriteResult ParquetBarSink::write_partition(std::string_view feed, Date
     }
     scan_->clear();
     if (static_cast<std::uint64_t>(written) != rows)
-      throw SoiError(ErrorCategory::storage, "parquet writer wrote " + std::to_string(written) + " rows, expected " +
-                                                 std::to_string(rows));
+      throw SoiError(ErrorCategory::storage,
+                     "parquet writer wrote " + std::to_string(written) + " rows, expected " + std::to_string(rows));
 
     const HashedFile hashed = hash_and_sync(temp_path, true);
     if (::rename(temp_path.c_str(), final_path.c_str()) != 0)
@@ -203,7 +206,8 @@ std::size_t ParquetBarSink::cleanup_stale_temp_files() const {
   std::vector<fs::path> stale;
   for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_regular_file(ec) && starts_with(it->path().filename().string(), kTempPrefix)) stale.push_back(it->path());
+    if (it->is_regular_file(ec) && starts_with(it->path().filename().string(), kTempPrefix))
+      stale.push_back(it->path());
   }
   if (ec) throw SoiError(ErrorCategory::storage, "cannot scan " + root.string() + ": " + ec.message());
   std::size_t removed = 0;

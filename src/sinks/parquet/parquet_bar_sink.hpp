@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -45,6 +46,8 @@ class ParquetBarSink : public BarSink {
   std::string_view name() const override { return "parquet"; }
 
   // Thread-safe (writes are serialized on the sink's one DuckDB connection).
+  // Assumes one soi process writes a data dir at a time: temp files of other
+  // writers in the partition directory are treated as stale and removed.
   // Throws SoiError(storage) naming the partition path on any failure; the
   // previous data.parquet of that day is then left untouched.
   PartitionWriteResult write_partition(std::string_view feed, Date date, std::span<const BarDay> tickers,

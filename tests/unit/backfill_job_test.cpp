@@ -1,0 +1,153 @@
+// The backfill loop against an in-process simulator with a recording sink:
+// pagination, page refetch, quarantine, drift, session windows, fatal auth.
+#include "orchestrator/backfill_job.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "data_sources/market_status_client.hpp"
+#include "simulator/http_server.hpp"
+#include "utils/redact.hpp"
+
+namespace soi {
+namespace {
+
+namespace fs = std::filesystem;
+
+class RecordingSink : public BarSink {
+ public:
+  std::string_view name() const override { return "recording"; }
+  PartitionWriteResult write_partition(std::string_view feed, Date date, std::span<const BarDay> tickers,
+                                       const RunInfo&) override {
+    PartitionWriteResult r{"recording", std::string(feed), format_date(date), "memory"};
+    for (const auto& t : tickers) {
+      days.push_back(t);
+      r.rows += t.bars.size();
+    }
+    return r;
+  }
+  std::vector<BarDay> days;
+};
+
+class BackfillJobTest : public ::testing::Test {
+ protected:
+  void start(std::vector<std::string> faults, std::string key = "") {
+    sim::SimulatorOptions options;
+    options.config.faults = std::move(faults);
+    options.api_key = std::move(key);
+    server_ = std::make_unique<sim::SimulatorServer>(options);
+    server_->start();
+    dir_ = fs::temp_directory_path() / ("soi-backfill-job-" + std::to_string(std::random_device{}()));
+    config_.retry.initial_backoff_ms = 1;
+    config_.retry.max_backoff_ms = 2;
+    config_.settings.data_dir = dir_.string();
+    client_ = std::make_unique<RestClient>(server_->base_url(), "job-test-key-1234", config_.retry);
+    client_->set_sleeper([](int) {});
+    manifest_ = std::make_unique<RunManifest>(dir_.string(), "run-1", "test", 0);
+    quarantine_ = std::make_unique<QuarantineWriter>(dir_.string());
+    drift_ = std::make_unique<SchemaDriftTracker>(dir_.string(), [this](const DriftAlert&) { ++alerts_; });
+  }
+  BackfillSummary run(const std::vector<std::string>& dates, int page_limit = 50000) {
+    BackfillJob job(BackfillServices{config_, *client_, calendar_, sink_, *manifest_, *quarantine_, *drift_, errors_,
+                                     RunInfo{"run-1", 0}});
+    std::vector<Date> days;
+    for (const auto& d : dates) days.push_back(*parse_date(d));
+    return job.run(BarFeedSpec{"spy", "SPY", AggsShape::equity, page_limit, true}, days, nullptr);
+  }
+  void TearDown() override {
+    quarantine_.reset();
+    if (server_) server_->stop();
+    fs::remove_all(dir_);
+    clear_secrets();
+  }
+
+  Config config_;
+  MarketCalendar calendar_;
+  RecordingSink sink_;
+  ErrorSummary errors_;
+  int alerts_ = 0;
+  fs::path dir_;
+  std::unique_ptr<sim::SimulatorServer> server_;
+  std::unique_ptr<RestClient> client_;
+  std::unique_ptr<RunManifest> manifest_;
+  std::unique_ptr<QuarantineWriter> quarantine_;
+  std::unique_ptr<SchemaDriftTracker> drift_;
+};
+
+TEST_F(BackfillJobTest, SmallPagesGiveTheSameDayAsOnePage) {
+  start({});
+  auto one = run({"2025-01-17"});
+  auto many = run({"2025-01-17"}, 1000);
+  ASSERT_EQ(sink_.days.size(), 2u);
+  EXPECT_EQ(one.days[0].pages, 1u);
+  EXPECT_GT(many.days[0].pages, 20u);
+  ASSERT_EQ(sink_.days[0].bars.size(), sink_.days[1].bars.size());
+  for (std::size_t i = 0; i < sink_.days[0].bars.size(); ++i) {
+    EXPECT_EQ(sink_.days[0].bars[i].ts_ms, sink_.days[1].bars[i].ts_ms);
+    EXPECT_EQ(sink_.days[0].bars[i].close, sink_.days[1].bars[i].close);
+  }
+  EXPECT_EQ(many.days[0].duplicates, 0u);
+}
+
+TEST_F(BackfillJobTest, BarsStayInsideTheSessionIncludingEarlyCloses) {
+  start({});
+  run({"2025-11-28"});  // early close at 13:00
+  ASSERT_EQ(sink_.days.size(), 1u);
+  const auto& bars = sink_.days[0].bars;
+  ASSERT_FALSE(bars.empty());
+  EXPECT_GE(ny_minutes_of_day(bars.front().ts_ms), 9 * 60 + 30);
+  EXPECT_LT(ny_minutes_of_day(bars.back().ts_ms), 13 * 60);
+}
+
+TEST_F(BackfillJobTest, UnparseablePagesAreRefetched) {
+  start({"malformed:first=1:path=/v2/aggs", "truncate:first=1:path=/v2/aggs"});
+  auto s = run({"2025-01-17"});
+  ASSERT_EQ(s.days.size(), 1u);
+  EXPECT_TRUE(s.days[0].ok) << s.days[0].error;
+  EXPECT_GT(s.days[0].rows, 20000u);
+}
+
+TEST_F(BackfillJobTest, BadRecordsAreQuarantinedAndDriftAlertsOncePerDay) {
+  start({"bad_record:path=/v2/aggs", "new_field:path=/v2/aggs"});
+  auto s = run({"2025-01-16", "2025-01-17"}, 5000);
+  ASSERT_EQ(s.days.size(), 2u);
+  EXPECT_EQ(s.days[0].rejects, s.days[0].pages);  // one bad bar per page
+  EXPECT_EQ(quarantine_->total(), s.rejects());
+  EXPECT_EQ(alerts_, 2);  // one per source per day, not per record or page
+  EXPECT_EQ(errors_.count(ErrorCategory::validation), 2u);
+}
+
+TEST_F(BackfillJobTest, FailedDayIsRecordedAndTheRunGoesOn) {
+  start({"server_error:status=500:first=3:path=/v2/aggs"});
+  auto s = run({"2025-01-16", "2025-01-17"});
+  ASSERT_EQ(s.days.size(), 2u);
+  EXPECT_FALSE(s.days[0].ok);
+  EXPECT_TRUE(s.days[1].ok);
+  EXPECT_EQ(s.failed_days(), 1u);
+  EXPECT_EQ(errors_.count(ErrorCategory::server), 1u);
+}
+
+TEST_F(BackfillJobTest, AuthFailureStopsTheRun) {
+  start({}, "some-other-key");
+  auto s = run({"2025-01-15", "2025-01-16", "2025-01-17"});
+  EXPECT_EQ(s.days.size(), 1u);
+  EXPECT_EQ(s.days_skipped, 2u);
+  EXPECT_EQ(errors_.count(ErrorCategory::auth), 1u);
+}
+
+TEST_F(BackfillJobTest, UpcomingHolidaysFromTheApiExtendTheCalendar) {
+  auto rows = parse_upcoming_holidays(R"([{"exchange":"NYSE","name":"Thanksgiving","date":"2025-11-27","status":"closed"},
+ {"exchange":"NASDAQ","name":"Thanksgiving","date":"2025-11-27","status":"closed"},
+ {"exchange":"NYSE","name":"Thanksgiving","date":"2025-11-28","status":"early-close","open":"2025-11-28T14:30:00.000Z","close":"2025-11-28T18:00:00.000Z"}])");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_TRUE(rows[0].closed);
+  EXPECT_FALSE(rows[1].closed);
+  EXPECT_EQ(rows[1].open_minute, 570);
+  EXPECT_EQ(rows[1].close_minute, 780);
+  EXPECT_THROW(parse_upcoming_holidays("{}"), SoiError);
+}
+
+}  // namespace
+}  // namespace soi
