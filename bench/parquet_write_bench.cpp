@@ -67,7 +67,7 @@ void BM_WritePartition_IndexNoVolume(benchmark::State& state) { run(state, 1, tr
 // Arg: DuckDB threads (0 = all cores).
 BENCHMARK(BM_WritePartition_SpySeconds)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_WritePartition_Options100)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_WritePartition_IndexNoVolume)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_WritePartition_IndexNoVolume)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

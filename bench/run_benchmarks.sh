@@ -17,16 +17,9 @@ for b in "$BUILD"/bench/*_bench; do
 done
 
 work=$(mktemp -d)
-sim_pid=""
-cleanup() {
-  [[ -n $sim_pid ]] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-"$SOI" --config config simulate --port 0 --port-file "$work/port" 2>"$work/sim.log" &
-sim_pid=$!
-for _ in $(seq 1 300); do [[ -s $work/port ]] && break; sleep 0.1; done
-port=$(cat "$work/port")
+source scripts/simulator_lib.sh
+start_simulator "$SOI" "$work"
+port=$SIM_PORT
 
 echo "== end to end: soi backfill of 20 simulated trading days (2025-01-02 .. 2025-01-31)"
 MASSIVE_API_KEY=bench-key-0000 /usr/bin/time -f "wall %e s, user %U s, sys %S s, peak RSS %M KiB" \

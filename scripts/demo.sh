@@ -4,25 +4,15 @@
 # summary and an example query, stop the simulator.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SOI=build/release/src/soi
-work=$(mktemp -d)
-sim_pid=""
-cleanup() {
-  [[ -n $sim_pid ]] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source scripts/simulator_lib.sh
+SOI=${SOI:-build/release/src/soi}
 
-"$SOI" --config config simulate --port 0 --port-file "$work/port" 2>"$work/simulator.log" &
-sim_pid=$!
-for _ in $(seq 1 300); do [[ -s $work/port ]] && break; sleep 0.1; done
-[[ -s $work/port ]] || { echo "demo: the simulator did not start:" >&2; cat "$work/simulator.log" >&2; exit 1; }
-port=$(cat "$work/port")
-echo "demo: simulator listening on http://127.0.0.1:$port (synthetic market, seed from config/simulator.yaml)"
+start_simulator "$SOI" "$(mktemp -d)"
+echo "demo: simulator listening on http://127.0.0.1:$SIM_PORT (synthetic market, config/simulator.yaml)"
 
 # The simulator accepts any key; a fixed demo key keeps a real one out of it.
 MASSIVE_API_KEY=simulator-demo-key POLYGON_API_KEY= \
-  "$SOI" --config config backfill --source spy --last 3 --base-url "http://127.0.0.1:$port" --data-dir ./data
+  "$SOI" --config config backfill --source spy --last 3 --base-url "http://127.0.0.1:$SIM_PORT" --data-dir ./data
 
 echo
 echo "demo: example query (soi query runs SQL on the embedded DuckDB):"

@@ -79,9 +79,10 @@ void print_text_summary(const BackfillSummary& s, const RunContext& run, double 
     std::cout << fmt::format("    {}  {:>7} rows  {}\n", format_date(d.date), d.rows, d.ok ? d.location : "FAILED: " + d.error);
   std::cout << fmt::format("  data:     {}/raw/{}/date=YYYY-MM-DD/data.parquet\n", data_dir, s.feed);
   std::cout << fmt::format("  manifest: {}\n", manifest);
-  std::cout << fmt::format("  query:    duckdb -c \"SELECT date, count(*) AS bars, min(low), max(high) FROM "
-                           "read_parquet('{}/raw/{}/*/*.parquet', hive_partitioning=true) GROUP BY date ORDER BY date\"\n",
-                           data_dir, s.feed);
+  std::cout << fmt::format("  query:    soi query \"SELECT date, count(*) AS bars, min(low), max(high) FROM "
+                           "read_parquet('{}/raw/{}/*/*.parquet', hive_partitioning=true) GROUP BY date ORDER BY date\"\n"
+                           "            (the same SQL works in the duckdb CLI; pandas/polars read {}/raw/{} directly)\n",
+                           data_dir, s.feed, data_dir, s.feed);
   std::string errors = run.errors.to_text();
   if (!errors.empty()) std::cerr << errors;
 }
