@@ -112,6 +112,8 @@ struct FaultCase {
   const char* spec;
 };
 
+void PrintTo(const FaultCase& c, std::ostream* os) { *os << c.spec; }
+
 class RecoverableFaultTest : public BackfillTest, public ::testing::WithParamInterface<FaultCase> {};
 
 TEST_P(RecoverableFaultTest, RetriesAndStillCollectsTheWholeDay) {
