@@ -76,7 +76,7 @@ struct SimulatorConfig {
   std::string data = "synthetic";           // synthetic | replay
   std::string replay_dir = "./data";        // soi data dir to replay (data = replay)
   unsigned seed = 42;
-  double spy_open = 590.0;                  // synthetic SPY open on the first simulated day
+  double spy_open = 590.0;                  // synthetic SPY open on 2020-01-02 (walk anchor)
   double vix_level = 16.0;
   std::vector<std::string> faults;          // fault specs, see docs/simulator.md
 };

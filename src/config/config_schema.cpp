@@ -99,7 +99,7 @@ std::vector<SettingSpec> build_schema() {
        SOI_FIELD(simulator.replay_dir)},
       {F::simulator, "seed", range(0, 4294967295.0), "Random seed: the same seed serves the same data.",
        SOI_FIELD(simulator.seed)},
-      {F::simulator, "spy_open", range(1, 100000), "Synthetic SPY open on the first simulated day.",
+      {F::simulator, "spy_open", range(1, 100000), "Synthetic SPY open on 2020-01-02, the anchor of the daily walk.",
        SOI_FIELD(simulator.spy_open)},
       {F::simulator, "vix_level", range(1, 200), "Synthetic VIX level around which the index moves.",
        SOI_FIELD(simulator.vix_level)},

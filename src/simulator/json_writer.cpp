@@ -5,33 +5,11 @@
 
 #include <fmt/format.h>
 
+#include "utils/json_text.hpp"
+
 namespace soi::sim {
 
-void append_json_string(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xf];
-        } else {
-          out += ch;  // UTF-8 passes through untouched
-        }
-    }
-  }
-  out += '"';
-}
+void append_json_string(std::string& out, std::string_view text) { append_json_quoted(out, text); }
 
 void JsonWriter::before_value() {
   if (after_key_) {

@@ -1,6 +1,5 @@
 #include "simulator/rest_router.hpp"
 
-#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -103,6 +102,7 @@ SimResponse RestRouter::handle(const SimRequest& request) {
   const Endpoint endpoint = classify(segments);
   stats_.count_request(endpoint);
   SimResponse response;
+  // /_sim/ is the tests' back door: no key needed, no faults unless a path= names it.
   const bool sim_path = std::string_view(request.path).starts_with("/_sim/");
   const std::string key = sim_path ? std::string() : request_key(request);
   if (request.method != "GET") {
@@ -114,6 +114,8 @@ SimResponse RestRouter::handle(const SimRequest& request) {
     stats_.count_unauthorized();
     response = error_response(401, scope.request_id, "Unknown API Key");
   } else {
+    // Faults come after authentication: a client with a bad key sees 401, never a
+    // fault, so auth tests stay deterministic under any fault spec.
     const FaultPlan plan = faults_->decide(request.path);
     if (plan.drop) {
       response.drop = true;

@@ -9,6 +9,8 @@ namespace soi {
 
 // Quoted, escaped JSON string literal.
 std::string json_quote(std::string_view text);
+// The same, appended to `out` (no temporary string: used on the simulator's hot path).
+void append_json_quoted(std::string& out, std::string_view text);
 
 // Writes `content` to `path` atomically (temp file in the same directory,
 // fsync, rename). Throws SoiError(storage) on failure.

@@ -6,6 +6,7 @@
 #include <map>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "simulator/cursor_codec.hpp"
 #include "simulator_test_support.hpp"
@@ -378,6 +379,37 @@ TEST_F(AggsTest, FiftyThousandBarPageIsFast) {
   // Generous bound: sanitizer builds on a shared 2-core machine are slow.
   EXPECT_LT(r.seconds, 2.0);
   std::cout << "50k-bar page served in " << r.seconds * 1000 << " ms (" << r.body.size() << " bytes)\n";
+}
+
+TEST_F(AggsTest, ConcurrentClientsOnColdCachesGetIdenticalAnswers) {
+  const std::vector<std::string> paths = {
+      "/v2/aggs/ticker/SPY/range/1/second/2024-03-04/2024-03-05?limit=20000",
+      "/v2/aggs/ticker/I:VIX/range/1/minute/2024-03-04/2024-03-08",
+      "/v2/aggs/ticker/O:SPY240308P00500000/range/1/second/2024-03-04/2024-03-08?limit=50000",
+      "/v2/aggs/ticker/QQQ/range/5/minute/2024-03-04/2024-03-08",
+      "/v2/reference/news?published_utc.gte=2024-03-01&limit=50",
+      "/v3/reference/options/contracts?as_of=2024-03-04&limit=200"};
+  std::vector<std::vector<std::string>> bodies(6);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < bodies.size(); ++t) {
+    bodies[t].resize(paths.size());
+    threads.emplace_back([&, t] {
+      // Each thread walks the paths in a different order to mix cache misses.
+      for (std::size_t i = 0; i < paths.size(); ++i) {
+        const std::size_t k = (i + t) % paths.size();
+        bodies[t][k] = without_request_id(http_get(url(paths[k])).body);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  auto fresh = start_server();
+  for (std::size_t k = 0; k < paths.size(); ++k) {
+    const std::string expected = std::regex_replace(without_request_id(http_get(fresh->base_url() + paths[k]).body),
+                                                    std::regex(":" + std::to_string(fresh->port())), ":PORT");
+    for (const auto& b : bodies)
+      EXPECT_EQ(std::regex_replace(b[k], std::regex(":" + std::to_string(server->port())), ":PORT"), expected)
+          << paths[k];
+  }
 }
 
 TEST_F(AggsTest, NextUrlUsesTheHostHeader) {
