@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include <fmt/format.h>
+
 #include "monitoring/logging.hpp"
 #include "processing/dedup.hpp"
 
@@ -122,8 +124,11 @@ DayOutcome BackfillJob::backfill_day(const BarFeedSpec& feed, Date d, AggsParser
                   written.sink, feed.feed, date_text, written.rows, written.bytes, out.commit_seconds,
                   out.fetch_seconds, out.pages);
   if (out.commit_seconds > s_.config.settings.commit_alert_seconds) {
-    error_log().warn("ALERT slow commit: {} {} took {:.1f} s (threshold commit_alert_seconds={})", feed.feed,
-                     date_text, out.commit_seconds, s_.config.settings.commit_alert_seconds);
+    // An alert, not a failure: the day is stored. It lands in the errors log and the run summary.
+    s_.errors.record(ErrorCategory::storage,
+                     fmt::format("ALERT slow commit: {} sink took {:.1f} s (threshold commit_alert_seconds={})",
+                                 written.sink, out.commit_seconds, s_.config.settings.commit_alert_seconds),
+                     context);
   }
   exec_log().info("{} {}: {} rows, {} pages, {} quarantined, {} duplicates replaced -> {}", feed.feed, date_text,
                   out.rows, out.pages, out.rejects, out.duplicates, out.location);

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <random>
+#include <thread>
 
 #include "data_sources/market_status_client.hpp"
 #include "simulator/http_server.hpp"
@@ -21,6 +22,7 @@ class RecordingSink : public BarSink {
   std::string_view name() const override { return "recording"; }
   PartitionWriteResult write_partition(std::string_view feed, Date date, std::span<const BarDay> tickers,
                                        const RunInfo&) override {
+    if (delay_ms) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     PartitionWriteResult r{"recording", std::string(feed), format_date(date), "memory"};
     for (const auto& t : tickers) {
       days.push_back(t);
@@ -29,6 +31,7 @@ class RecordingSink : public BarSink {
     return r;
   }
   std::vector<BarDay> days;
+  int delay_ms = 0;
 };
 
 class BackfillJobTest : public ::testing::Test {
@@ -135,6 +138,18 @@ TEST_F(BackfillJobTest, AuthFailureStopsTheRun) {
   EXPECT_EQ(s.days.size(), 1u);
   EXPECT_EQ(s.days_skipped, 2u);
   EXPECT_EQ(errors_.count(ErrorCategory::auth), 1u);
+}
+
+TEST_F(BackfillJobTest, SlowCommitRaisesAnAlertButKeepsTheDay) {
+  start({});
+  config_.settings.commit_alert_seconds = 1;
+  sink_.delay_ms = 1100;
+  auto s = run({"2025-01-17"});
+  ASSERT_EQ(s.days.size(), 1u);
+  EXPECT_TRUE(s.days[0].ok);
+  EXPECT_GT(s.days[0].commit_seconds, 1.0);
+  ASSERT_EQ(errors_.count(ErrorCategory::storage), 1u);
+  EXPECT_NE(errors_.entries().at({"storage", "spy"}).example.find("ALERT slow commit"), std::string::npos);
 }
 
 TEST_F(BackfillJobTest, UpcomingHolidaysFromTheApiExtendTheCalendar) {
