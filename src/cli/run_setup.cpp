@@ -18,7 +18,9 @@ std::unique_ptr<RunContext> prepare_run(const std::string& config_dir, const Run
     if (overrides.base_url.rfind("http://", 0) != 0 && overrides.base_url.rfind("https://", 0) != 0)
       throw SoiError(ErrorCategory::config, "--base-url: expected an http:// or https:// URL, got '" +
                                                 overrides.base_url + "'");
+    // One switch points every REST source at the same server (the simulator, a proxy).
     ctx.config.sources.rest_base_url = overrides.base_url;
+    ctx.config.sources.vix.base_url = overrides.base_url;
   }
   if (!overrides.data_dir.empty()) ctx.config.settings.data_dir = overrides.data_dir;
 
@@ -37,6 +39,7 @@ std::unique_ptr<RunContext> prepare_run(const std::string& config_dir, const Run
   exec_log().info("run {} start: {} (config {}, data {}, api {})", ctx.run.run_id, command_line, config_dir,
                   s.data_dir, ctx.config.sources.rest_base_url);
 
+  ctx.api_key = *key;
   ctx.client = std::make_unique<RestClient>(ctx.config.sources.rest_base_url, *key, ctx.config.retry);
   if (ctx.config.sources.calendar.use_market_status_api) apply_market_status_calendar(*ctx.client, ctx.calendar);
 
@@ -50,6 +53,25 @@ std::unique_ptr<RunContext> prepare_run(const std::string& config_dir, const Run
   return owned;
 }
 
+RestClient& client_for(RunContext& run, const std::string& base_url) {
+  if (base_url.empty() || base_url == run.client->base_url() || base_url + "/" == run.client->base_url() ||
+      base_url == run.config.sources.rest_base_url)
+    return *run.client;
+  auto& slot = run.other_clients[base_url];
+  if (!slot) slot = std::make_unique<RestClient>(base_url, run.api_key, run.config.retry);
+  return *slot;
+}
+
+RestClientStats total_http_stats(const RunContext& run) {
+  RestClientStats total = run.client->stats();
+  for (const auto& [url, client] : run.other_clients) {
+    total.requests += client->stats().requests;
+    total.retries += client->stats().retries;
+    total.bytes += client->stats().bytes;
+  }
+  return total;
+}
+
 std::string finish_run(RunContext& run, const std::string& status) {
   run.drift->flush();
   run.quarantine->close();
@@ -58,9 +80,9 @@ std::string finish_run(RunContext& run, const std::string& status) {
   std::string summary = run.errors.write_json(run.log_dir + "/errors", run.run.run_id);
   exec_log().info("run {} end: status {}, {} error(s), manifest {}, error summary {}", run.run.run_id, status,
                   run.errors.total(), manifest, summary);
+  const RestClientStats http = total_http_stats(run);
   perf_log().info("run {} seconds={:.3f} requests={} retries={} bytes={}", run.run.run_id,
-                  (now_utc_ms() - run.run.started_at_ms) / 1000.0, run.client->stats().requests,
-                  run.client->stats().retries, run.client->stats().bytes);
+                  (now_utc_ms() - run.run.started_at_ms) / 1000.0, http.requests, http.retries, http.bytes);
   shutdown_logging();
   return manifest;
 }

@@ -4,6 +4,7 @@
 // registry and error summary.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -28,7 +29,9 @@ struct RunContext {
   RunInfo run;
   MarketCalendar calendar;
   ErrorSummary errors;
-  std::unique_ptr<RestClient> client;
+  std::unique_ptr<RestClient> client;  // rest_base_url
+  std::map<std::string, std::unique_ptr<RestClient>> other_clients;  // e.g. a separate indices host
+  std::string api_key;
   std::unique_ptr<RunManifest> manifest;
   std::unique_ptr<QuarantineWriter> quarantine;
   std::unique_ptr<SchemaDriftTracker> drift;
@@ -39,6 +42,12 @@ struct RunContext {
 // Heap-allocated: the drift alert callback points into it, so it never moves.
 std::unique_ptr<RunContext> prepare_run(const std::string& config_dir, const RunOverrides& overrides,
                        const std::string& command_line);
+
+// The client for a feed's base URL (the main client when it is rest_base_url).
+RestClient& client_for(RunContext& run, const std::string& base_url);
+
+// HTTP exchanges and retries over every client of the run.
+RestClientStats total_http_stats(const RunContext& run);
 
 // Flushes drift registry, quarantine, manifest and error summary. Returns the manifest path.
 std::string finish_run(RunContext& run, const std::string& status);

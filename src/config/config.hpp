@@ -35,6 +35,14 @@ struct SpySourceConfig {
   bool adjusted = true;
 };
 
+// I:VIX per-second values from the indices API (index bars: o, h, l, c, t only).
+struct VixSourceConfig {
+  bool enabled = true;
+  std::string ticker = "I:VIX";
+  std::string base_url = "https://api.massive.com";  // indices API host; --base-url overrides it too
+  int page_limit = 50000;
+};
+
 struct CalendarConfig {
   bool use_market_status_api = true;       // layer /v1/marketstatus/upcoming on the built-in rules
 };
@@ -43,6 +51,7 @@ struct CalendarConfig {
 struct SourcesConfig {
   std::string rest_base_url = "https://api.massive.com";
   SpySourceConfig spy;
+  VixSourceConfig vix;
   CalendarConfig calendar;
 };
 

@@ -84,6 +84,46 @@ TEST_F(BackfillTest, CleanBackfillMatchesTheExchangeDailyFigures) {
   expect_no_secret(r);
 }
 
+TEST_F(BackfillTest, VixIsStoredAsIndexValuesWithoutVolume) {
+  SimulatorProcess sim;
+  auto r = backfill(sim, {"--from", "2025-01-17", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto vix = run_soi({"--config", config_dir(), "backfill", "--source", "vix", "--from", "2025-01-17", "--base-url",
+                      sim.base_url(), "--json"},
+                     env(), work_.path());
+  ASSERT_EQ(vix.exit_code, 0) << vix.err;
+  EXPECT_NE(vix.out.find(R"("feed":"vix","status":"ok")"), std::string::npos) << vix.out;
+  const std::string file = "read_parquet('" + (data() / "raw/vix/date=2025-01-17/data.parquet").string() + "')";
+  EXPECT_EQ(q("SELECT count(*) FROM " + file), "23400");  // an index value every second of the session
+  EXPECT_EQ(q("SELECT count(volume) + count(vwap) + count(transactions) FROM " + file), "0");  // NULL, not 0
+  EXPECT_EQ(q("SELECT any_value(ticker) FROM " + file), "I:VIX");
+  const std::string daily = http_get(sim.base_url(), "/v1/open-close/I:VIX/2025-01-17");
+  EXPECT_EQ(daily.find("\"volume\""), std::string::npos) << daily;
+  auto field = [&](const std::string& name) {
+    auto pos = daily.find("\"" + name + "\":");
+    return std::stod(daily.substr(pos + name.size() + 3));
+  };
+  EXPECT_DOUBLE_EQ(std::stod(q("SELECT max(high) FROM " + file)), field("high"));
+  EXPECT_DOUBLE_EQ(std::stod(q("SELECT min(low) FROM " + file)), field("low"));
+  // The SPY partition of the earlier run is untouched by the VIX run.
+  EXPECT_TRUE(fs::exists(partition("2025-01-17")));
+  expect_no_secret(vix);
+}
+
+TEST_F(BackfillTest, AllSourcesInOneRun) {
+  SimulatorProcess sim;
+  auto r = run_soi({"--config", config_dir(), "backfill", "--source", "all", "--from", "2025-01-16", "--to",
+                    "2025-01-17", "--base-url", sim.base_url(), "--json"},
+                   env(), work_.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(R"("feed":"spy")"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(R"("feed":"vix")"), std::string::npos) << r.out;
+  EXPECT_EQ(q("SELECT count(*) FROM read_parquet('" + (data() / "raw/vix/*/*.parquet").string() + "')"), "46800");
+  // One manifest lists the partitions of both feeds.
+  auto manifests = files_containing(data() / "manifests", "raw/vix/date=2025-01-16");
+  EXPECT_FALSE(manifests.empty());
+}
+
 TEST_F(BackfillTest, RerunReplacesTheDayWithoutDuplicates) {
   SimulatorProcess sim;
   auto first = backfill(sim, {"--from", "2025-01-17"});

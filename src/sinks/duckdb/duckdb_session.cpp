@@ -1,6 +1,8 @@
 #include "sinks/duckdb/duckdb_session.hpp"
 
+#include <cctype>
 #include <string>
+
 
 namespace soi {
 
@@ -57,6 +59,22 @@ DuckDbSession::TextResult DuckDbSession::query_with_names(const std::string& sql
   TextResult out;
   const idx_t columns = duckdb_column_count(&result.r);
   for (idx_t c = 0; c < columns; ++c) out.names.emplace_back(duckdb_column_name(&result.r, c));
+  // The C API's text conversion leaves TIMESTAMPTZ cells empty; SQL's cast does not.
+  std::string casted;
+  for (idx_t c = 0; c < columns; ++c) {
+    std::string name = "\"";
+    for (char ch : out.names[c]) name += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+    name += '"';
+    casted += (c ? ", " : "");
+    casted += duckdb_column_type(&result.r, c) == DUCKDB_TYPE_TIMESTAMP_TZ ? "CAST(" + name + " AS VARCHAR) AS " + name
+                                                                           : name;
+  }
+  if (casted.find("CAST(") != std::string::npos) {
+    std::string inner = sql;
+    while (!inner.empty() && (inner.back() == ';' || std::isspace(static_cast<unsigned char>(inner.back()))))
+      inner.pop_back();
+    return query_with_names("SELECT " + casted + " FROM (" + inner + ") AS soi_query");
+  }
   const idx_t count = duckdb_row_count(&result.r);
   out.rows.reserve(count);
   for (idx_t i = 0; i < count; ++i) {
