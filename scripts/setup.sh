@@ -11,7 +11,7 @@ PACKAGES=(
   libsimdjson-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   libhowardhinnant-date-dev libpq-dev libpqxx-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  nodejs npm postgresql-15
+  nodejs npm
 )
 
 missing=()

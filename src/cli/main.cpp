@@ -12,7 +12,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   soi::cli::GlobalOptions global;
   global.command_line = soi::RunManifest::join_command_line(argc, argv);
-  app.add_option("--config", global.config_dir, "directory with settings/sources/sinks/retry_policy.yaml")
+  app.add_option("--config", global.config_dir, "directory with settings, sources, sinks, retry_policy and simulator .yaml files")
       ->capture_default_str();
   soi::cli::Runner runner;
   soi::cli::add_backfill_command(app, global, runner);

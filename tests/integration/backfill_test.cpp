@@ -139,6 +139,27 @@ TEST_F(BackfillTest, RerunReplacesTheDayWithoutDuplicates) {
   EXPECT_EQ(read_file(data() / "manifests" / "runs.jsonl").find('\n') != std::string::npos, true);
 }
 
+TEST_F(BackfillTest, ReplayingWrittenHistoryGivesTheSameData) {
+  {
+    SimulatorProcess sim;
+    auto r = backfill(sim, {"--from", "2025-01-16", "--to", "2025-01-17"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  // The simulator serves what soi wrote; a second backfill of it must give identical bars.
+  SimulatorProcess replay({"--data", "replay", "--replay-dir", data().string()});
+  TempDir other;
+  auto r = run_soi({"--config", config_dir(), "backfill", "--from", "2025-01-16", "--to", "2025-01-17", "--base-url",
+                    replay.base_url(), "--data-dir", (other.path() / "d").string()},
+                   env(), other.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string cols = "ticker, ts, open, high, low, close, volume, vwap, transactions";
+  const std::string a = "read_parquet('" + (data() / "raw/spy/*/*.parquet").string() + "')";
+  const std::string b = "read_parquet('" + (other.path() / "d/raw/spy/*/*.parquet").string() + "')";
+  EXPECT_EQ(q("SELECT count(*) FROM " + b), q("SELECT count(*) FROM " + a));
+  EXPECT_EQ(q("SELECT count(*) FROM (SELECT " + cols + " FROM " + a + " EXCEPT SELECT " + cols + " FROM " + b + ")"), "0");
+  EXPECT_EQ(q("SELECT count(*) FROM (SELECT " + cols + " FROM " + b + " EXCEPT SELECT " + cols + " FROM " + a + ")"), "0");
+}
+
 TEST_F(BackfillTest, WeekendsAndHolidaysAreSkipped) {
   SimulatorProcess sim;
   auto r = backfill(sim, {"--from", "2025-01-18", "--to", "2025-01-20", "--json"});  // Sat, Sun, MLK day

@@ -61,15 +61,17 @@ DuckDbSession::TextResult DuckDbSession::query_with_names(const std::string& sql
   for (idx_t c = 0; c < columns; ++c) out.names.emplace_back(duckdb_column_name(&result.r, c));
   // The C API's text conversion leaves TIMESTAMPTZ cells empty; SQL's cast does not.
   std::string casted;
+  bool has_timestamp_tz = false;
   for (idx_t c = 0; c < columns; ++c) {
     std::string name = "\"";
     for (char ch : out.names[c]) name += ch == '"' ? std::string("\"\"") : std::string(1, ch);
     name += '"';
     casted += (c ? ", " : "");
-    casted += duckdb_column_type(&result.r, c) == DUCKDB_TYPE_TIMESTAMP_TZ ? "CAST(" + name + " AS VARCHAR) AS " + name
-                                                                           : name;
+    const bool is_tz = duckdb_column_type(&result.r, c) == DUCKDB_TYPE_TIMESTAMP_TZ;
+    has_timestamp_tz = has_timestamp_tz || is_tz;
+    casted += is_tz ? "CAST(" + name + " AS VARCHAR) AS " + name : name;
   }
-  if (casted.find("CAST(") != std::string::npos) {
+  if (has_timestamp_tz) {
     std::string inner = sql;
     while (!inner.empty() && (inner.back() == ';' || std::isspace(static_cast<unsigned char>(inner.back()))))
       inner.pop_back();
