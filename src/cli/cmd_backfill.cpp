@@ -1,19 +1,13 @@
 // soi backfill: historical download over REST into date-partitioned Parquet.
-#include <cstdio>
-#include <utility>
-#include <filesystem>
+#include <chrono>
 #include <iostream>
-
-#include <fmt/format.h>
+#include <utility>
 
 #include "cli/backfill_report.hpp"
 #include "cli/commands.hpp"
 #include "cli/run_setup.hpp"
-#include "data_sources/market_status_client.hpp"
 #include "orchestrator/backfill_job.hpp"
-#include "orchestrator/run_id.hpp"
 #include "sinks/parquet/parquet_bar_sink.hpp"
-#include "utils/json_text.hpp"
 
 namespace soi::cli {
 namespace {

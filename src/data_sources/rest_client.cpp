@@ -144,11 +144,10 @@ HttpResponse RestClient::get_once(const std::string& path_or_url) {
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.url = redact(url);
   ++stats_.requests;
-  last_retry_after_ = curl_->retry_after;
-  last_was_network_error_ = code != CURLE_OK;
-  last_was_timeout_ = code == CURLE_OPERATION_TIMEDOUT;
+  r.retry_after = curl_->retry_after;
   if (code != CURLE_OK) {
-    last_network_error_ = curl_->error[0] ? curl_->error : curl_easy_strerror(code);
+    r.network_error = curl_->error[0] ? curl_->error : curl_easy_strerror(code);
+    r.timed_out = code == CURLE_OPERATION_TIMEDOUT;
     return r;
   }
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
@@ -174,11 +173,12 @@ HttpResponse RestClient::get(const std::string& path_or_url, const ErrorContext&
     r.attempts = attempt;
     ctx.url = r.url;
     const bool last = attempt >= policy_.max_attempts;
-    if (last_was_network_error_) {
+    const bool network_error = !r.network_error.empty();
+    if (network_error) {
       if (last) {
         throw SoiError(ErrorCategory::network,
-                       fmt::format("{} after {} attempt(s): {}", last_was_timeout_ ? "request timed out" : "network error",
-                                   attempt, last_network_error_),
+                       fmt::format("{} after {} attempt(s): {}", r.timed_out ? "request timed out" : "network error",
+                                   attempt, r.network_error),
                        ctx);
       }
     } else if (r.status >= 200 && r.status < 300) {
@@ -189,9 +189,9 @@ HttpResponse RestClient::get(const std::string& path_or_url, const ErrorContext&
       if (!retryable || last) throw_for_status(r, ctx);
     }
     int retry_after = -1;
-    if (!last_was_network_error_ && (r.status == 429 || r.status == 503) && !last_retry_after_.empty()) {
+    if (!network_error && (r.status == 429 || r.status == 503) && !r.retry_after.empty()) {
       try {
-        retry_after = std::stoi(last_retry_after_);
+        retry_after = std::stoi(r.retry_after);
       } catch (...) {
         retry_after = -1;  // HTTP-date form: fall back to our own backoff
       }
@@ -205,7 +205,7 @@ HttpResponse RestClient::get(const std::string& path_or_url, const ErrorContext&
     const int wait = backoff_ms(attempt, retry_after);
     ++stats_.retries;
     exec_log().debug("retry {}/{} in {} ms: {} ({})", attempt, policy_.max_attempts, wait,
-                     last_was_network_error_ ? last_network_error_ : fmt::format("HTTP {}", r.status), r.url);
+                     network_error ? r.network_error : fmt::format("HTTP {}", r.status), r.url);
     sleeper_(wait);
   }
 }

@@ -22,6 +22,9 @@ struct HttpResponse {
   std::string url;   // redacted
   double seconds = 0;
   int attempts = 0;
+  std::string retry_after;    // Retry-After header, when sent
+  std::string network_error;  // non-empty when no HTTP answer arrived
+  bool timed_out = false;
 };
 
 struct RestClientStats {
@@ -65,10 +68,6 @@ class RestClient {
   std::unique_ptr<CurlState> curl_;
   RestClientStats stats_;
   std::function<void(int)> sleeper_;
-  std::string last_retry_after_;
-  std::string last_network_error_;
-  bool last_was_network_error_ = false;
-  bool last_was_timeout_ = false;
 };
 
 // Which API an endpoint belongs to, for auth messages ("Stocks aggregates API").

@@ -149,7 +149,6 @@ void SchemaDriftTracker::flush() const {
   const auto path = registry_path();
   create_directories_or_throw(path.parent_path());
   write_file_atomically(path.string(), out);
-  fsync_directory(path.parent_path());
 }
 
 void SchemaDriftTracker::load() {

@@ -125,7 +125,6 @@ std::filesystem::path RunManifest::write(RunStatus status, std::int64_t finished
   create_directories_or_throw(dir);
   const std::filesystem::path path = dir / (run_id_ + ".json");
   write_file_atomically(path.string(), to_json(status, finished_at_ms, true) + "\n");
-  fsync_directory(dir);  // the rename is durable only once the directory is
   append_line_durably(dir / "runs.jsonl", to_json(status, finished_at_ms, false));
   return path;
 }

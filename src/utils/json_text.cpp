@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "utils/durable_file.hpp"
 #include "utils/error.hpp"
 
 namespace soi {
@@ -67,6 +68,8 @@ void write_file_atomically(const std::string& path, std::string_view content) {
   ::close(fd);
   if (::rename(tmp.c_str(), target.c_str()) != 0)
     throw SoiError(ErrorCategory::storage, "cannot rename " + tmp.string() + " to " + path + ": " + std::strerror(errno));
+  // The rename is durable only once the directory entry is.
+  fsync_directory(target.has_parent_path() ? target.parent_path() : fs::path("."));
 }
 
 }  // namespace soi

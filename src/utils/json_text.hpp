@@ -13,7 +13,7 @@ std::string json_quote(std::string_view text);
 void append_json_quoted(std::string& out, std::string_view text);
 
 // Writes `content` to `path` atomically (temp file in the same directory,
-// fsync, rename). Throws SoiError(storage) on failure.
+// fsync, rename, fsync of the directory). Throws SoiError(storage) on failure.
 void write_file_atomically(const std::string& path, std::string_view content);
 
 }  // namespace soi

@@ -82,13 +82,7 @@ void expect_valid(const std::vector<Bar>& bars, bool full_fields) {
   }
 }
 
-class AggsTest : public ::testing::Test {
- protected:
-  void SetUp() override { server = start_server(); }
-  void TearDown() override { server->stop(); }
-  std::string url(const std::string& path) const { return server->base_url() + path; }
-  std::unique_ptr<SimulatorServer> server;
-};
+using AggsTest = ServerTest;
 
 TEST_F(AggsTest, SpySecondBarsHaveTheContractShape) {
   auto r = http_get(url("/v2/aggs/ticker/SPY/range/1/second/2025-01-17/2025-01-17?limit=10"));

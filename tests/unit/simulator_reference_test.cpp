@@ -12,12 +12,8 @@
 namespace soi::sim::test {
 namespace {
 
-class ReferenceTest : public ::testing::Test {
+class ReferenceTest : public ServerTest {
  protected:
-  void SetUp() override { server = start_server(); }
-  void TearDown() override { server->stop(); }
-  std::string url(const std::string& path) const { return server->base_url() + path; }
-
   // Every result object across pages (each as its raw JSON via minify).
   std::vector<std::string> fetch_all(const std::string& first, const std::string& id_key, int* pages = nullptr) {
     std::vector<std::string> ids;
@@ -36,7 +32,6 @@ class ReferenceTest : public ::testing::Test {
     return ids;
   }
 
-  std::unique_ptr<SimulatorServer> server;
 };
 
 TEST_F(ReferenceTest, ContractsHaveTheContractShapeAndOccTickers) {

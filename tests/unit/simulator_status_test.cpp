@@ -12,13 +12,7 @@
 namespace soi::sim::test {
 namespace {
 
-class StatusTest : public ::testing::Test {
- protected:
-  void SetUp() override { server = start_server(); }
-  void TearDown() override { server->stop(); }
-  std::string url(const std::string& path) const { return server->base_url() + path; }
-  std::unique_ptr<SimulatorServer> server;
-};
+using StatusTest = ServerTest;
 
 SimulatorOptions at(const std::string& rfc3339) {
   auto o = test_options();

@@ -35,6 +35,15 @@ inline std::unique_ptr<SimulatorServer> start_server(SimulatorOptions options = 
   return server;
 }
 
+// A fixture with one server on the pinned clock, started and stopped per test.
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { server = start_server(); }
+  void TearDown() override { server->stop(); }
+  std::string url(const std::string& path) const { return server->base_url() + path; }
+  std::unique_ptr<SimulatorServer> server;
+};
+
 struct HttpResult {
   CURLcode code = CURLE_OK;
   long status = 0;
