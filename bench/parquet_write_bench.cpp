@@ -1,4 +1,4 @@
-// Throughput of ParquetBarSink::write_partition for a 50,000-row day: the full
+// Throughput of ParquetSink::write_partition for a 50,000-row day: the full
 // commit path (load into DuckDB, sorted COPY to zstd Parquet, sha256, fsync,
 // rename). Two shapes: one ticker of per-second bars (SPY) and many option
 // tickers of minute bars (longer, non-inlined ticker strings).
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "sinks/parquet/parquet_bar_sink.hpp"
+#include "sinks/parquet/parquet_sink.hpp"
 
 namespace {
 namespace fs = std::filesystem;
@@ -47,7 +47,7 @@ void run(benchmark::State& state, int tickers, bool index) {
   const fs::path dir = fs::temp_directory_path() / ("soi_parquet_bench_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   const auto days = make_days(tickers, index);
-  soi::ParquetBarSink sink(dir.string(), soi::ParquetSinkConfig{}, static_cast<int>(state.range(0)));
+  soi::ParquetSink sink(dir.string(), soi::ParquetSinkConfig{}, static_cast<int>(state.range(0)));
   const soi::RunInfo info{"bench-run", 0};
   std::uint64_t bytes = 0;
   for (auto _ : state) {

@@ -9,7 +9,7 @@
 
 #include "data_sources/aggs_parser.hpp"
 #include "processing/dedup.hpp"
-#include "sinks/parquet/parquet_bar_sink.hpp"
+#include "sinks/parquet/parquet_sink.hpp"
 
 namespace {
 
@@ -54,7 +54,7 @@ BENCHMARK(BM_ParseValidate)->Unit(benchmark::kMillisecond);
 void BM_ParseValidateWriteParquet(benchmark::State& state) {
   const std::string body = make_page();
   const auto dir = std::filesystem::temp_directory_path() / "soi-bench-parquet";
-  soi::ParquetBarSink sink(dir.string(), soi::ParquetSinkConfig{});
+  soi::ParquetSink sink(dir.string(), soi::ParquetSinkConfig{});
   soi::AggsParser parser(soi::AggsShape::equity);
   soi::AggsPage page;
   soi::RunInfo run{"bench", kStart};

@@ -7,7 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/run_setup.hpp"
 #include "orchestrator/backfill_job.hpp"
-#include "sinks/parquet/parquet_bar_sink.hpp"
+#include "sinks/sink_factory.hpp"
 
 namespace soi::cli {
 namespace {
@@ -83,11 +83,11 @@ void add_backfill_command(CLI::App& app, const GlobalOptions& global, Runner& ru
     auto run_owner = prepare_run(global.config_dir, overrides, global.command_line);
     RunContext& run = *run_owner;
     auto days = resolve_days(*options, range, run.calendar);
-    ParquetBarSink sink(run.config.settings.data_dir, run.config.sinks.parquet);
+    auto sinks = make_sinks(run.config);
     BackfillReport report;
     report.trading_days = days.size();
     for (const auto& [feed, base_url] : selected_feeds(options->source, run.config)) {
-      BackfillJob job(BackfillServices{run.config, client_for(run, base_url), run.calendar, sink, *run.manifest,
+      BackfillJob job(BackfillServices{run.config, client_for(run, base_url), run.calendar, *sinks, *run.manifest,
                                        *run.quarantine, *run.drift, run.errors, run.run});
       ProgressReporter progress("backfill " + feed.feed, days.size(),
                                 options->json ? "never" : run.config.settings.progress,

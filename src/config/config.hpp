@@ -43,6 +43,29 @@ struct VixSourceConfig {
   int page_limit = 50000;
 };
 
+// SPY options near the money (contracts from /v3/reference/options/contracts,
+// bars from the options aggregates API).
+struct OptionsSourceConfig {
+  bool enabled = true;
+  std::string underlying = "SPY";
+  double strike_range_pct = 1.0;            // strikes within +/- this % of the day's open
+  std::string expiry_selection = "count";   // count | max_days
+  int expiration_count = 1;                 // count: the N nearest expirations on or after the day
+  int max_days_to_expiry = 7;               // max_days: every expiration at most this many days ahead
+  int contracts_page_limit = 1000;          // contracts per reference page (API max 1000)
+  int page_limit = 50000;                   // aggregates per page
+  int max_in_flight = 4;                    // contracts fetched concurrently
+};
+
+// Ticker news with per-ticker sentiment (/v2/reference/news).
+struct NewsSourceConfig {
+  bool enabled = true;
+  std::vector<std::string> tickers = {"SPY"};     // fetched, and one sentiment column each
+  int page_limit = 1000;                          // articles per page (API max 1000)
+  std::vector<std::string> relevance_tickers;     // keep articles tagged with one of these ([]: no ticker rule)
+  std::vector<std::string> relevance_keywords;    // ... or mentioning one of these ([]: no keyword rule)
+};
+
 struct CalendarConfig {
   bool use_market_status_api = true;       // layer /v1/marketstatus/upcoming on the built-in rules
 };
@@ -50,8 +73,11 @@ struct CalendarConfig {
 // config/sources.yaml
 struct SourcesConfig {
   std::string rest_base_url = "https://api.massive.com";
+  int max_requests_per_second = 50;        // per host, over all concurrent requests; 0 = unlimited
   SpySourceConfig spy;
   VixSourceConfig vix;
+  OptionsSourceConfig options;
+  NewsSourceConfig news;
   CalendarConfig calendar;
 };
 
@@ -61,9 +87,25 @@ struct ParquetSinkConfig {
   int row_group_size = 122880;
 };
 
-// config/sinks.yaml
+// The embedded consolidated SQL database (one table per feed + per-second view).
+struct DuckDbSinkConfig {
+  bool enabled = true;
+  std::string path = "";                    // "" -> <data_dir>/processed/consolidated/market.duckdb
+};
+
+// The same tables and view in a PostgreSQL server.
+struct PostgresSinkConfig {
+  bool enabled = false;
+  std::string url_env = "SOI_POSTGRES_URL";  // environment variable holding the libpq connection string
+  std::string schema = "soi";
+  int connect_timeout_seconds = 10;
+};
+
+// config/sinks.yaml. Parquet is always written; SQL sinks are optional.
 struct SinksConfig {
   ParquetSinkConfig parquet;
+  DuckDbSinkConfig duckdb;
+  PostgresSinkConfig postgres;
 };
 
 // config/retry_policy.yaml

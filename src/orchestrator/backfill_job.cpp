@@ -112,27 +112,46 @@ DayOutcome BackfillJob::backfill_day(const BarFeedSpec& feed, Date d, AggsParser
     s_.errors.record(ErrorCategory::validation,
                      std::to_string(out.rejects) + " record(s) failed validation and were quarantined", context);
 
-  const auto commit_start = std::chrono::steady_clock::now();
-  PartitionWriteResult written = s_.sink.write_partition(feed.feed, d, std::span<const BarDay>(&day, 1), s_.run);
-  out.commit_seconds = seconds_since(commit_start);
-  s_.manifest.add(written);
-  out.rows = written.rows;
-  out.location = written.location;
-  out.ok = true;
-
-  perf_log().info("commit sink={} feed={} date={} rows={} bytes={} commit_s={:.3f} fetch_s={:.3f} pages={}",
-                  written.sink, feed.feed, date_text, written.rows, written.bytes, out.commit_seconds,
-                  out.fetch_seconds, out.pages);
-  if (out.commit_seconds > s_.config.settings.commit_alert_seconds) {
-    // An alert, not a failure: the day is stored. It lands in the errors log and the run summary.
-    s_.errors.record(ErrorCategory::storage,
-                     fmt::format("ALERT slow commit: {} sink took {:.1f} s (threshold commit_alert_seconds={})",
-                                 written.sink, out.commit_seconds, s_.config.settings.commit_alert_seconds),
-                     context);
-  }
+  const BarWindow session = session_window(d);
+  out.ok = commit(BarPartition{feed.feed, d, std::span<const BarDay>(&day, 1), session.from_ms, session.to_ms},
+                  feed.feed, context, out);
   exec_log().info("{} {}: {} rows, {} pages, {} quarantined, {} duplicates replaced -> {}", feed.feed, date_text,
                   out.rows, out.pages, out.rejects, out.duplicates, out.location);
   return out;
 }
+
+template <typename Partition>
+bool BackfillJob::commit(const Partition& partition, std::string_view feed, const ErrorContext& context,
+                         DayOutcome& out) {
+  const auto commit_start = std::chrono::steady_clock::now();
+  SinkSetResult result = s_.sinks.write(partition, s_.run);
+  out.commit_seconds = seconds_since(commit_start);
+  for (const PartitionWriteResult& written : result.written) {
+    s_.manifest.add(written);
+    if (&written == &result.written.front()) {  // the first sink (Parquet) is the record of the day
+      out.rows = written.rows;
+      out.location = written.location;
+    }
+    perf_log().info("commit sink={} feed={} date={} rows={} bytes={} commit_s={:.3f} fetch_s={:.3f} pages={}",
+                    written.sink, feed, written.date, written.rows, written.bytes, written.seconds, out.fetch_seconds,
+                    out.pages);
+    if (written.seconds > s_.config.settings.commit_alert_seconds) {
+      // An alert, not a failure: the day is stored. It lands in the errors log and the run summary.
+      s_.errors.record(ErrorCategory::storage,
+                       fmt::format("ALERT slow commit: {} sink took {:.1f} s (threshold commit_alert_seconds={})",
+                                   written.sink, written.seconds, s_.config.settings.commit_alert_seconds),
+                       context);
+    }
+  }
+  for (const SoiError& failure : result.failures) {
+    s_.errors.record(failure);
+    if (out.error.empty()) out.error = failure.what();
+  }
+  return result.ok();
+}
+
+template bool BackfillJob::commit(const BarPartition&, std::string_view, const ErrorContext&, DayOutcome&);
+template bool BackfillJob::commit(const ContractsPartition&, std::string_view, const ErrorContext&, DayOutcome&);
+template bool BackfillJob::commit(const NewsPartition&, std::string_view, const ErrorContext&, DayOutcome&);
 
 }  // namespace soi

@@ -18,7 +18,7 @@
 #include "processing/quarantine.hpp"
 #include "processing/schema_drift.hpp"
 #include "sinks/manifest.hpp"
-#include "sinks/sink.hpp"
+#include "sinks/sink_set.hpp"
 #include "utils/market_calendar.hpp"
 
 namespace soi {
@@ -58,7 +58,7 @@ struct BackfillServices {
   const Config& config;
   RestClient& client;
   const MarketCalendar& calendar;
-  BarSink& sink;
+  SinkSet& sinks;
   RunManifest& manifest;
   QuarantineWriter& quarantine;
   SchemaDriftTracker& drift;
@@ -74,6 +74,13 @@ class BackfillJob {
 
   // UTC window of the configured session on day d (early closes honoured).
   BarWindow session_window(Date d) const;
+
+  // Writes a partition to every sink: results into the manifest and the perf
+  // log, slow commits as alerts, sink failures into the error summary. Returns
+  // false when any sink failed (the day then counts as failed: a rerun repairs it).
+  // Shared by every feed's job.
+  template <typename Partition>
+  bool commit(const Partition& partition, std::string_view feed, const ErrorContext& context, DayOutcome& out);
 
  private:
   DayOutcome backfill_day(const BarFeedSpec& feed, Date d, AggsParser& parser);

@@ -1,13 +1,16 @@
 // The sink interface: a sink consumes whole partitions (one feed, one trading
-// day, every ticker of that day) and replaces what it held for that day.
-// Replacing a day is the history-correction path, so every sink must make the
-// replacement atomic: readers see the old day or the new day, never a mix.
+// day) of typed records and replaces what it held for that day. Replacing a
+// day is the history-correction path, so every sink makes the replacement
+// atomic (a file rename, one transaction): readers see the old day or the new
+// day, never a mix. Every sink owns its schema: it creates and migrates its
+// files or tables itself.
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "processing/records.hpp"
 
@@ -19,7 +22,7 @@ struct RunInfo {
 };
 
 struct PartitionWriteResult {
-  std::string sink;              // "parquet", "duckdb", ...
+  std::string sink;              // "parquet", "duckdb", "postgres"
   std::string feed;
   std::string date;              // YYYY-MM-DD
   std::string location;          // file path or table
@@ -29,14 +32,46 @@ struct PartitionWriteResult {
   double seconds = 0;            // commit time
 };
 
-class BarSink {
- public:
-  virtual ~BarSink() = default;
-  virtual std::string_view name() const = 0;
-  // Replaces the partition (feed, date) with `tickers` (bars already validated and
-  // de-duplicated, sorted by ts). An empty span writes an empty partition.
-  virtual PartitionWriteResult write_partition(std::string_view feed, Date date, std::span<const BarDay> tickers,
-                                               const RunInfo& run) = 0;
+// Bars of one feed (spy, vix, options) for one trading day, every ticker of it.
+// Each BarDay's bars are validated, de-duplicated and sorted by ts.
+struct BarPartition {
+  std::string_view feed;
+  Date date;
+  std::span<const BarDay> tickers;
+  // The day's regular session in UTC ms [open, close): SQL sinks keep it so that
+  // the consolidated view can give one row per session second. 0 when unknown.
+  std::int64_t session_open_ms = 0;
+  std::int64_t session_close_ms = 0;
 };
+
+// The day's options universe (feed "options_contracts").
+struct ContractsPartition {
+  Date date;
+  const OptionsUniverse& universe;
+};
+
+// News published on one New York calendar day (feed "news"), de-duplicated on id.
+struct NewsPartition {
+  Date date;
+  std::span<const NewsArticle> articles;
+  // The configured tickers: each gets a sentiment_<ticker> column (lower-case,
+  // non-alphanumerics as '_'), NULL when the article has no insight for it.
+  std::span<const std::string> sentiment_tickers;
+};
+
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  virtual std::string_view name() const = 0;
+  // Each replaces the partition's day in this sink; an empty partition leaves
+  // the day present and empty. Throws SoiError(storage) naming the day on failure,
+  // leaving the previous content of the day intact.
+  virtual PartitionWriteResult write(const BarPartition& partition, const RunInfo& run) = 0;
+  virtual PartitionWriteResult write(const ContractsPartition& partition, const RunInfo& run) = 0;
+  virtual PartitionWriteResult write(const NewsPartition& partition, const RunInfo& run) = 0;
+};
+
+// "sentiment_spy" for "SPY", "sentiment_brk_b" for "BRK.B".
+std::string sentiment_column(std::string_view ticker);
 
 }  // namespace soi

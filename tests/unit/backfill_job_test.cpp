@@ -17,18 +17,25 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class RecordingSink : public BarSink {
+class RecordingSink : public Sink {
  public:
   std::string_view name() const override { return "recording"; }
-  PartitionWriteResult write_partition(std::string_view feed, Date date, std::span<const BarDay> tickers,
-                                       const RunInfo&) override {
+  PartitionWriteResult write(const BarPartition& p, const RunInfo&) override {
+    const auto start = std::chrono::steady_clock::now();
     if (delay_ms) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-    PartitionWriteResult r{"recording", std::string(feed), format_date(date), "memory"};
-    for (const auto& t : tickers) {
+    PartitionWriteResult r{"recording", std::string(p.feed), format_date(p.date), "memory"};
+    for (const auto& t : p.tickers) {
       days.push_back(t);
       r.rows += t.bars.size();
     }
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return r;
+  }
+  PartitionWriteResult write(const ContractsPartition&, const RunInfo&) override {
+    throw SoiError(ErrorCategory::storage, "unexpected contracts partition");
+  }
+  PartitionWriteResult write(const NewsPartition&, const RunInfo&) override {
+    throw SoiError(ErrorCategory::storage, "unexpected news partition");
   }
   std::vector<BarDay> days;
   int delay_ms = 0;
@@ -53,7 +60,7 @@ class BackfillJobTest : public ::testing::Test {
     drift_ = std::make_unique<SchemaDriftTracker>(dir_.string(), [this](const DriftAlert&) { ++alerts_; });
   }
   BackfillSummary run(const std::vector<std::string>& dates, int page_limit = 50000) {
-    BackfillJob job(BackfillServices{config_, *client_, calendar_, sink_, *manifest_, *quarantine_, *drift_, errors_,
+    BackfillJob job(BackfillServices{config_, *client_, calendar_, sinks_, *manifest_, *quarantine_, *drift_, errors_,
                                      RunInfo{"run-1", 0}});
     std::vector<Date> days;
     for (const auto& d : dates) days.push_back(*parse_date(d));
@@ -68,7 +75,12 @@ class BackfillJobTest : public ::testing::Test {
 
   Config config_;
   MarketCalendar calendar_;
-  RecordingSink sink_;
+  SinkSet sinks_ = [] {
+    SinkSet set;
+    set.add(std::make_unique<RecordingSink>());
+    return set;
+  }();
+  RecordingSink& sink_ = static_cast<RecordingSink&>(sinks_.at(0));
   ErrorSummary errors_;
   int alerts_ = 0;
   fs::path dir_;

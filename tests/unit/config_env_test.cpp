@@ -91,10 +91,10 @@ TEST_F(ConfigEnvTest, UnknownSettingVariableIsATypo) {
 }
 
 TEST_F(ConfigEnvTest, UnknownSettingVariableWithoutNearNameListsTheFile) {
-  env.set("SOI_SINKS_DUCKDB_PATH", "x");
-  EXPECT_EQ(load_error(), "environment variable SOI_SINKS_DUCKDB_PATH names no setting (sinks.yaml settings are "
-                          "SOI_SINKS_PARQUET_COMPRESSION, SOI_SINKS_PARQUET_COMPRESSION_LEVEL, "
-                          "SOI_SINKS_PARQUET_ROW_GROUP_SIZE)");
+  env.set("SOI_SIMULATOR_WEBSOCKET_PORT_NUMBER", "x");
+  EXPECT_EQ(load_error(), "environment variable SOI_SIMULATOR_WEBSOCKET_PORT_NUMBER names no setting (simulator.yaml "
+                          "settings are SOI_SIMULATOR_DATA, SOI_SIMULATOR_REPLAY_DIR, SOI_SIMULATOR_SEED, "
+                          "SOI_SIMULATOR_SPY_OPEN, SOI_SIMULATOR_VIX_LEVEL, SOI_SIMULATOR_FAULTS)");
 }
 
 TEST_F(ConfigEnvTest, SecretInSettingVariableIsRefusedWithoutTheValue) {

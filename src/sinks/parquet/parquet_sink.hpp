@@ -1,4 +1,4 @@
-// Parquet sink: one file per (feed, trading day), hive-partitioned as
+// Parquet sink, the history of record: one file per (feed, trading day), hive-partitioned as
 // <data_dir>/raw/<feed>/date=YYYY-MM-DD/data.parquet so that DuckDB, pandas /
 // pyarrow, polars and Spark read the tree with no options (the `date` column
 // comes from the directory name, so the file itself has no `date` column).
@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -26,7 +27,7 @@ namespace soi {
 class BarScan;
 class DuckDbSession;
 
-class ParquetBarSink : public BarSink {
+class ParquetSink : public Sink {
  public:
   // Temp files start with '.' (hidden from pyarrow/Spark) and do not end in
   // .parquet (so *.parquet globs never pick up a half-written file).
@@ -38,10 +39,10 @@ class ParquetBarSink : public BarSink {
   // usually one row group, which DuckDB writes on one thread anyway, and
   // measured throughput with more threads was lower (pool hand-offs), see
   // bench/parquet_write_bench.cpp.
-  ParquetBarSink(std::string data_dir, ParquetSinkConfig config, int duckdb_threads = 1);
-  ~ParquetBarSink() override;
-  ParquetBarSink(const ParquetBarSink&) = delete;
-  ParquetBarSink& operator=(const ParquetBarSink&) = delete;
+  ParquetSink(std::string data_dir, ParquetSinkConfig config, int duckdb_threads = 1);
+  ~ParquetSink() override;
+  ParquetSink(const ParquetSink&) = delete;
+  ParquetSink& operator=(const ParquetSink&) = delete;
 
   std::string_view name() const override { return "parquet"; }
 
@@ -50,8 +51,19 @@ class ParquetBarSink : public BarSink {
   // writers in the partition directory are treated as stale and removed.
   // Throws SoiError(storage) naming the partition path on any failure; the
   // previous data.parquet of that day is then left untouched.
+  // Bars: ticker, ts, open..transactions, ingested_at, run_id, origin; the
+  // "options" feed adds underlying, contract_type, strike, expiration.
+  PartitionWriteResult write(const BarPartition& partition, const RunInfo& run) override;
+  // raw/options_contracts: one row per tracked contract plus the open and band.
+  PartitionWriteResult write(const ContractsPartition& partition, const RunInfo& run) override;
+  // raw/news: one row per article, insights as a list, sentiment_<ticker> columns.
+  PartitionWriteResult write(const NewsPartition& partition, const RunInfo& run) override;
+
+  // Shorthand for write(BarPartition{feed, date, tickers}).
   PartitionWriteResult write_partition(std::string_view feed, Date date, std::span<const BarDay> tickers,
-                                       const RunInfo& run) override;
+                                       const RunInfo& run) {
+    return write(BarPartition{feed, date, tickers}, run);
+  }
 
   // <data_dir>/raw/<feed>/date=YYYY-MM-DD
   std::filesystem::path partition_dir(std::string_view feed, Date date) const;
@@ -63,8 +75,16 @@ class ParquetBarSink : public BarSink {
   std::size_t cleanup_stale_temp_files() const;
 
  private:
+  // The partition commit every record type shares: `produce` writes the
+  // partition into the temp file it is given (on session_, with mutex_ held)
+  // and returns the row count; the file is then hashed, fsync'ed and renamed
+  // over data.parquet, and other Parquet files of the directory are removed.
+  PartitionWriteResult commit(std::string_view feed, Date date,
+                              const std::function<std::uint64_t(const std::string& temp_path)>& produce);
+  // " (FORMAT parquet, COMPRESSION ..., ROW_GROUP_SIZE ...)" for COPY ... TO.
+  std::string copy_options() const;
   std::string copy_sql(const std::string& target, const RunInfo& run, std::int64_t ingested_at_ms,
-                       bool presorted) const;
+                       bool presorted, bool with_contract) const;
 
   std::filesystem::path data_dir_;
   ParquetSinkConfig config_;

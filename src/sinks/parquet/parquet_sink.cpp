@@ -1,4 +1,4 @@
-#include "sinks/parquet/parquet_bar_sink.hpp"
+#include "sinks/parquet/parquet_sink.hpp"
 
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -89,7 +89,7 @@ HashedFile hash_and_sync(const fs::path& path, bool sync) {
 
 std::string sha256_file_hex(const fs::path& path) { return hash_and_sync(path, false).sha256; }
 
-ParquetBarSink::ParquetBarSink(std::string data_dir, ParquetSinkConfig config, int duckdb_threads)
+ParquetSink::ParquetSink(std::string data_dir, ParquetSinkConfig config, int duckdb_threads)
     : data_dir_(std::move(data_dir)), config_(std::move(config)) {
   validate(config_);
   session_ = std::make_unique<DuckDbSession>("", duckdb_threads);
@@ -101,38 +101,65 @@ ParquetBarSink::ParquetBarSink(std::string data_dir, ParquetSinkConfig config, i
   scan_ = std::make_unique<BarScan>(*session_);
 }
 
-ParquetBarSink::~ParquetBarSink() = default;
+ParquetSink::~ParquetSink() = default;
 
-fs::path ParquetBarSink::partition_dir(std::string_view feed, Date date) const {
+fs::path ParquetSink::partition_dir(std::string_view feed, Date date) const {
   return data_dir_ / "raw" / std::string(feed) / ("date=" + format_date(date));
 }
 
-fs::path ParquetBarSink::partition_file(std::string_view feed, Date date) const {
+fs::path ParquetSink::partition_file(std::string_view feed, Date date) const {
   return partition_dir(feed, date) / std::string(kFileName);
 }
 
-std::string ParquetBarSink::copy_sql(const std::string& target, const RunInfo& run, std::int64_t ingested_at_ms,
-                                     bool presorted) const {
-  // ingested_at/run_id are constant per write: projected as literals instead
-  // of being produced row by row. When the scan already emits (ticker, ts)
-  // order, the ORDER BY (a full sort) is skipped: a single-threaded scan with
-  // insertion order preserved writes rows in emission order.
-  std::string sql =
-      "COPY (SELECT ticker, ts, open, high, low, close, volume, vwap, transactions, "
-      "CAST(" +
-      DuckDbSession::quote(format_utc_iso_ms(ingested_at_ms)) +
-      " AS TIMESTAMPTZ) AS ingested_at, "
-      "CAST(" +
-      DuckDbSession::quote(run.run_id) + " AS VARCHAR) AS run_id, origin FROM " + BarScan::kFunctionName + "()" +
-      (presorted ? "" : " ORDER BY ticker, ts") + ") TO " + DuckDbSession::quote(target) +
-      " (FORMAT parquet, COMPRESSION " + config_.compression;
+std::string ParquetSink::copy_options() const {
+  std::string sql = " (FORMAT parquet, COMPRESSION " + config_.compression;
   if (config_.compression == "zstd") sql += ", COMPRESSION_LEVEL " + std::to_string(config_.compression_level);
   sql += ", ROW_GROUP_SIZE " + std::to_string(config_.row_group_size) + ")";
   return sql;
 }
 
-PartitionWriteResult ParquetBarSink::write_partition(std::string_view feed, Date date, std::span<const BarDay> tickers,
-                                                     const RunInfo& run) {
+std::string ParquetSink::copy_sql(const std::string& target, const RunInfo& run, std::int64_t ingested_at_ms,
+                                  bool presorted, bool with_contract) const {
+  // ingested_at/run_id are constant per write: projected as literals instead
+  // of being produced row by row. When the scan already emits (ticker, ts)
+  // order, the ORDER BY (a full sort) is skipped: a single-threaded scan with
+  // insertion order preserved writes rows in emission order.
+  return "COPY (SELECT ticker, ts, open, high, low, close, volume, vwap, transactions, "
+         "CAST(" +
+         DuckDbSession::quote(format_utc_iso_ms(ingested_at_ms)) +
+         " AS TIMESTAMPTZ) AS ingested_at, "
+         "CAST(" +
+         DuckDbSession::quote(run.run_id) + " AS VARCHAR) AS run_id, origin" +
+         (with_contract ? ", underlying, contract_type, strike, expiration" : "") + " FROM " +
+         BarScan::kFunctionName + "()" + (presorted ? "" : " ORDER BY ticker, ts") + ") TO " +
+         DuckDbSession::quote(target) + copy_options();
+}
+
+PartitionWriteResult ParquetSink::write(const BarPartition& partition, const RunInfo& run) {
+  const bool with_contract = partition.feed == "options";
+  return commit(partition.feed, partition.date, [&](const std::string& temp_path) -> std::uint64_t {
+    std::vector<std::uint32_t> order;
+    const bool presorted = BarScan::ticker_order(partition.tickers, order);
+    std::uint64_t rows = 0;
+    for (const BarDay& d : partition.tickers) rows += d.bars.size();
+    scan_->set(partition.tickers, std::move(order));
+    std::int64_t written = 0;
+    try {
+      written = session_->query_int(copy_sql(temp_path, run, now_utc_ms(), presorted, with_contract));
+    } catch (...) {
+      scan_->clear();
+      throw;
+    }
+    scan_->clear();
+    if (static_cast<std::uint64_t>(written) != rows)
+      throw SoiError(ErrorCategory::storage,
+                     "parquet writer wrote " + std::to_string(written) + " rows, expected " + std::to_string(rows));
+    return rows;
+  });
+}
+
+PartitionWriteResult ParquetSink::commit(std::string_view feed, Date date,
+                                         const std::function<std::uint64_t(const std::string&)>& produce) {
   const auto started = std::chrono::steady_clock::now();
   validate_feed(feed);
   const std::string day = format_date(date);
@@ -149,23 +176,7 @@ PartitionWriteResult ParquetBarSink::write_partition(std::string_view feed, Date
       if (starts_with(entry.path().filename().string(), kTempPrefix)) fs::remove(entry.path());
     }
     temp_path = dir / (std::string(kTempPrefix) + std::to_string(::getpid()) + "-" + std::to_string(++temp_counter_));
-
-    std::vector<std::uint32_t> order;
-    const bool presorted = BarScan::ticker_order(tickers, order);
-    std::uint64_t rows = 0;
-    for (const BarDay& d : tickers) rows += d.bars.size();
-    scan_->set(tickers, std::move(order));
-    std::int64_t written = 0;
-    try {
-      written = session_->query_int(copy_sql(temp_path.string(), run, now_utc_ms(), presorted));
-    } catch (...) {
-      scan_->clear();
-      throw;
-    }
-    scan_->clear();
-    if (static_cast<std::uint64_t>(written) != rows)
-      throw SoiError(ErrorCategory::storage,
-                     "parquet writer wrote " + std::to_string(written) + " rows, expected " + std::to_string(rows));
+    const std::uint64_t rows = produce(temp_path.string());
 
     const HashedFile hashed = hash_and_sync(temp_path, true);
     if (::rename(temp_path.c_str(), final_path.c_str()) != 0)
@@ -199,7 +210,7 @@ PartitionWriteResult ParquetBarSink::write_partition(std::string_view feed, Date
   }
 }
 
-std::size_t ParquetBarSink::cleanup_stale_temp_files() const {
+std::size_t ParquetSink::cleanup_stale_temp_files() const {
   const fs::path root = data_dir_ / "raw";
   std::error_code ec;
   if (!fs::is_directory(root, ec)) return 0;

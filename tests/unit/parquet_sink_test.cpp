@@ -1,4 +1,4 @@
-#include "sinks/parquet/parquet_bar_sink.hpp"
+#include "sinks/parquet/parquet_sink.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 const Date kDay = *parse_date("2025-01-17");
 const std::int64_t kOpenMs = 1737124200000;  // 2025-01-17 09:30 New York
 
-class ParquetBarSinkTest : public ::testing::Test {
+class ParquetSinkTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("soi_parquet_" + std::to_string(::getpid()) + "_" +
@@ -68,8 +68,8 @@ class ParquetBarSinkTest : public ::testing::Test {
   RunInfo run_{"20250117T101502Z-3f9a", 0};
 };
 
-TEST_F(ParquetBarSinkTest, WritesHivePartitionWithSchemaNullsAndOrder) {
-  ParquetBarSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+TEST_F(ParquetSinkTest, WritesHivePartitionWithSchemaNullsAndOrder) {
+  ParquetSink sink(dir_.string(), ParquetSinkConfig{}, 1);
   BarDay spy = day("SPY", 3, kBarFullFields);
   std::swap(spy.bars[0], spy.bars[2]);  // the file is ordered by (ticker, ts) whatever the input order
   BarDay vix = day("I:VIX", 2, 0);
@@ -132,14 +132,14 @@ TEST_F(ParquetBarSinkTest, WritesHivePartitionWithSchemaNullsAndOrder) {
   EXPECT_EQ(*hive[0][0], "2025-01-17");
 }
 
-TEST_F(ParquetBarSinkTest, ManyChunksKeepNullMasksPerRow) {
-  ParquetBarSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+TEST_F(ParquetSinkTest, ManyChunksKeepNullMasksPerRow) {
+  ParquetSink sink(dir_.string(), ParquetSinkConfig{}, 1);
   std::vector<BarDay> input;
   for (int t = 0; t < 6; ++t)
     input.push_back(day("T" + std::to_string(t), 1500, t % 2 ? kBarFullFields : kBarHasVolume, 1000));
-  const auto result = sink.write_partition("options", kDay, input, run_);
+  const auto result = sink.write_partition("spy", kDay, input, run_);
   EXPECT_EQ(result.rows, 9000u);
-  const fs::path file = sink.partition_file("options", kDay);
+  const fs::path file = sink.partition_file("spy", kDay);
   EXPECT_EQ(count(file), 9000);
   EXPECT_EQ(count(file, "volume IS NULL"), 0);
   EXPECT_EQ(count(file, "vwap IS NULL"), 4500);
@@ -148,8 +148,8 @@ TEST_F(ParquetBarSinkTest, ManyChunksKeepNullMasksPerRow) {
             1500 * 10 + 1500 * 1499 / 2);
 }
 
-TEST_F(ParquetBarSinkTest, RewriteReplacesDayAtomicallyWithNoLeftovers) {
-  ParquetBarSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+TEST_F(ParquetSinkTest, RewriteReplacesDayAtomicallyWithNoLeftovers) {
+  ParquetSink sink(dir_.string(), ParquetSinkConfig{}, 1);
   std::vector<BarDay> first = {day("SPY", 5, kBarFullFields)};
   sink.write_partition("spy", kDay, first, run_);
   const fs::path dir = sink.partition_dir("spy", kDay);
@@ -164,33 +164,33 @@ TEST_F(ParquetBarSinkTest, RewriteReplacesDayAtomicallyWithNoLeftovers) {
   EXPECT_EQ(result.sha256, sha256_file_hex(sink.partition_file("spy", kDay)));
 }
 
-TEST_F(ParquetBarSinkTest, EmptySpanWritesEmptyPartition) {
-  ParquetBarSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+TEST_F(ParquetSinkTest, EmptySpanWritesEmptyPartition) {
+  ParquetSink sink(dir_.string(), ParquetSinkConfig{}, 1);
   const auto result = sink.write_partition("vix", kDay, {}, run_);
   EXPECT_EQ(result.rows, 0u);
   EXPECT_GT(result.bytes, 0u);
   EXPECT_EQ(count(sink.partition_file("vix", kDay)), 0);
 }
 
-TEST_F(ParquetBarSinkTest, OtherCodecsWrite) {
+TEST_F(ParquetSinkTest, OtherCodecsWrite) {
   for (const char* codec : {"snappy", "gzip", "uncompressed"}) {
     ParquetSinkConfig config;
     config.compression = codec;
     config.row_group_size = 1000;
-    ParquetBarSink sink(dir_.string(), config, 1);
+    ParquetSink sink(dir_.string(), config, 1);
     std::vector<BarDay> input = {day("SPY", 2500, kBarFullFields, 1000)};
     sink.write_partition(codec, kDay, input, run_);
     EXPECT_EQ(count(sink.partition_file(codec, kDay)), 2500) << codec;
   }
 }
 
-TEST_F(ParquetBarSinkTest, Sha256MatchesKnownVector) {
+TEST_F(ParquetSinkTest, Sha256MatchesKnownVector) {
   std::ofstream(dir_ / "abc") << "abc";
   EXPECT_EQ(sha256_file_hex(dir_ / "abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
-TEST_F(ParquetBarSinkTest, CleanupRemovesOnlyStaleTempFiles) {
-  ParquetBarSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+TEST_F(ParquetSinkTest, CleanupRemovesOnlyStaleTempFiles) {
+  ParquetSink sink(dir_.string(), ParquetSinkConfig{}, 1);
   std::vector<BarDay> input = {day("SPY", 1, kBarFullFields)};
   sink.write_partition("spy", kDay, input, run_);
   const fs::path other = sink.partition_dir("options", *parse_date("2025-01-16"));
@@ -202,12 +202,12 @@ TEST_F(ParquetBarSinkTest, CleanupRemovesOnlyStaleTempFiles) {
   EXPECT_EQ(files_in(sink.partition_dir("spy", kDay)), std::set<std::string>{"data.parquet"});
   EXPECT_EQ(files_in(other), std::set<std::string>{".keep"});
   EXPECT_EQ(sink.cleanup_stale_temp_files(), 0u);
-  EXPECT_EQ(ParquetBarSink((dir_ / "missing").string(), ParquetSinkConfig{}, 1).cleanup_stale_temp_files(), 0u);
+  EXPECT_EQ(ParquetSink((dir_ / "missing").string(), ParquetSinkConfig{}, 1).cleanup_stale_temp_files(), 0u);
 }
 
-TEST_F(ParquetBarSinkTest, UnwritableDirectoryIsStorageErrorWithPath) {
+TEST_F(ParquetSinkTest, UnwritableDirectoryIsStorageErrorWithPath) {
   std::ofstream(dir_ / "not_a_dir") << "x";  // works even as root, unlike chmod
-  ParquetBarSink sink((dir_ / "not_a_dir").string(), ParquetSinkConfig{}, 1);
+  ParquetSink sink((dir_ / "not_a_dir").string(), ParquetSinkConfig{}, 1);
   std::vector<BarDay> input = {day("SPY", 1, kBarFullFields)};
   try {
     sink.write_partition("spy", kDay, input, run_);
@@ -220,8 +220,8 @@ TEST_F(ParquetBarSinkTest, UnwritableDirectoryIsStorageErrorWithPath) {
   }
 }
 
-TEST_F(ParquetBarSinkTest, FailedCommitLeavesNoTempFile) {
-  ParquetBarSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+TEST_F(ParquetSinkTest, FailedCommitLeavesNoTempFile) {
+  ParquetSink sink(dir_.string(), ParquetSinkConfig{}, 1);
   // data.parquet is a non-empty directory: the final rename must fail.
   fs::create_directories(sink.partition_file("spy", kDay) / "blocker");
   std::vector<BarDay> input = {day("SPY", 1, kBarFullFields)};
@@ -232,20 +232,20 @@ TEST_F(ParquetBarSinkTest, FailedCommitLeavesNoTempFile) {
   EXPECT_EQ(sink.write_partition("spy", kDay, input, run_).rows, 1u);
 }
 
-TEST_F(ParquetBarSinkTest, RejectsBadConfigAndFeed) {
+TEST_F(ParquetSinkTest, RejectsBadConfigAndFeed) {
   ParquetSinkConfig bad;
   bad.compression = "lzo";
-  EXPECT_THROW(ParquetBarSink(dir_.string(), bad, 1), SoiError);
+  EXPECT_THROW(ParquetSink(dir_.string(), bad, 1), SoiError);
   bad.compression = "zstd";
   bad.compression_level = 0;
-  EXPECT_THROW(ParquetBarSink(dir_.string(), bad, 1), SoiError);
-  ParquetBarSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+  EXPECT_THROW(ParquetSink(dir_.string(), bad, 1), SoiError);
+  ParquetSink sink(dir_.string(), ParquetSinkConfig{}, 1);
   EXPECT_THROW(sink.write_partition("../etc", kDay, {}, run_), SoiError);
   EXPECT_THROW(sink.write_partition("", kDay, {}, run_), SoiError);
 }
 
-TEST_F(ParquetBarSinkTest, PresortedInputIsWrittenInTickerOrderAcrossChunks) {
-  ParquetBarSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+TEST_F(ParquetSinkTest, PresortedInputIsWrittenInTickerOrderAcrossChunks) {
+  ParquetSink sink(dir_.string(), ParquetSinkConfig{}, 1);
   // Days arrive in no particular ticker order; each day's bars are sorted (the
   // contract), so the sink emits by ticker without a sort in DuckDB.
   std::vector<BarDay> input = {day("O:SPY250117P00580000", 3000, kBarFullFields, 1000), day("I:VIX", 1000, 0, 1000),
@@ -253,8 +253,8 @@ TEST_F(ParquetBarSinkTest, PresortedInputIsWrittenInTickerOrderAcrossChunks) {
   std::vector<std::uint32_t> order;
   EXPECT_TRUE(BarScan::ticker_order(input, order));
   EXPECT_EQ(order, (std::vector<std::uint32_t>{1, 2, 0}));
-  sink.write_partition("options", kDay, input, run_);
-  const fs::path file = sink.partition_file("options", kDay);
+  sink.write_partition("spy", kDay, input, run_);
+  const fs::path file = sink.partition_file("spy", kDay);
   const auto rows = reader_.query("SELECT ticker, epoch_ms(ts) FROM " + read(file));
   ASSERT_EQ(rows.size(), 7000u);
   std::vector<std::pair<std::string, std::int64_t>> got;
@@ -276,8 +276,8 @@ TEST_F(ParquetBarSinkTest, PresortedInputIsWrittenInTickerOrderAcrossChunks) {
   for (std::size_t i = 1; i < ts.size(); ++i) EXPECT_LE(std::stoll(*ts[i - 1][0]), std::stoll(*ts[i][0]));
 }
 
-TEST_F(ParquetBarSinkTest, ConcurrentWritersAreSerialized) {
-  ParquetBarSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+TEST_F(ParquetSinkTest, ConcurrentWritersAreSerialized) {
+  ParquetSink sink(dir_.string(), ParquetSinkConfig{}, 1);
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&sink, this, t] {

@@ -1,0 +1,24 @@
+#include "sinks/sink_set.hpp"
+
+namespace soi {
+
+template <typename Partition>
+SinkSetResult SinkSet::write_all(const Partition& partition, const RunInfo& run) {
+  SinkSetResult result;
+  for (auto& sink : sinks_) {
+    try {
+      result.written.push_back(sink->write(partition, run));
+    } catch (const SoiError& e) {
+      result.failures.push_back(e);
+    } catch (const std::exception& e) {
+      result.failures.emplace_back(ErrorCategory::storage, std::string(sink->name()) + " sink: " + e.what());
+    }
+  }
+  return result;
+}
+
+SinkSetResult SinkSet::write(const BarPartition& p, const RunInfo& run) { return write_all(p, run); }
+SinkSetResult SinkSet::write(const ContractsPartition& p, const RunInfo& run) { return write_all(p, run); }
+SinkSetResult SinkSet::write(const NewsPartition& p, const RunInfo& run) { return write_all(p, run); }
+
+}  // namespace soi

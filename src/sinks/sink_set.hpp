@@ -1,0 +1,39 @@
+// The sinks of a run: Parquet first (the history of record), then every SQL
+// sink sinks.yaml enables. A partition goes to each in turn; one sink failing
+// does not stop the others, and the caller learns exactly which ones failed.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sinks/sink.hpp"
+#include "utils/error.hpp"
+
+namespace soi {
+
+struct SinkSetResult {
+  std::vector<PartitionWriteResult> written;  // one per sink that succeeded, in sink order
+  std::vector<SoiError> failures;             // one per sink that failed (category storage)
+  bool ok() const { return failures.empty(); }
+};
+
+class SinkSet {
+ public:
+  void add(std::unique_ptr<Sink> sink) { sinks_.push_back(std::move(sink)); }
+  bool empty() const { return sinks_.empty(); }
+  std::size_t size() const { return sinks_.size(); }
+  Sink& at(std::size_t i) { return *sinks_[i]; }
+
+  SinkSetResult write(const BarPartition& partition, const RunInfo& run);
+  SinkSetResult write(const ContractsPartition& partition, const RunInfo& run);
+  SinkSetResult write(const NewsPartition& partition, const RunInfo& run);
+
+ private:
+  template <typename Partition>
+  SinkSetResult write_all(const Partition& partition, const RunInfo& run);
+
+  std::vector<std::unique_ptr<Sink>> sinks_;
+};
+
+}  // namespace soi
