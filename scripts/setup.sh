@@ -9,7 +9,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config time ca-certificates tzdata
   libcurl4-openssl-dev libboost-dev libboost-system-dev libssl-dev
   libsimdjson-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
-  libhowardhinnant-date-dev libpq-dev libpqxx-dev
+  libhowardhinnant-date-dev libpq-dev postgresql-15
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs npm
 )

@@ -1,6 +1,10 @@
 #include "sinks/sink_factory.hpp"
 
+#include "sinks/duckdb/consolidated_duckdb_sink.hpp"
 #include "sinks/parquet/parquet_sink.hpp"
+#include "sinks/postgres/postgres_sink.hpp"
+#include "utils/error.hpp"
+#include "utils/secrets.hpp"
 
 namespace soi {
 
@@ -9,6 +13,20 @@ std::unique_ptr<SinkSet> make_sinks(const Config& config) {
   auto parquet = std::make_unique<ParquetSink>(config.settings.data_dir, config.sinks.parquet);
   parquet->cleanup_stale_temp_files();
   sinks->add(std::move(parquet));
+  if (config.sinks.duckdb.enabled)
+    sinks->add(std::make_unique<ConsolidatedDuckDbSink>(config.settings.data_dir, config.sinks.duckdb,
+                                                        config.sources.news.tickers));
+  if (config.sinks.postgres.enabled) {
+    const std::string& variable = config.sinks.postgres.url_env;
+    const std::optional<std::string> conninfo = get_secret(variable);
+    if (!conninfo)
+      throw SoiError(ErrorCategory::config,
+                     "sinks.postgres.enabled is true but " + variable +
+                         " is not set: put the libpq connection string (postgresql://user:password@host:port/db) in "
+                         "the environment or in .env");
+    sinks->add(std::make_unique<PostgresSink>(*conninfo, config.sinks.postgres, config.retry,
+                                              config.sources.news.tickers));
+  }
   return sinks;
 }
 

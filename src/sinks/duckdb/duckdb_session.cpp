@@ -120,6 +120,32 @@ DuckDbAppender::DuckDbAppender(const DuckDbSession& session, const std::string& 
   }
 }
 
+DuckDbAppender::DuckDbAppender(const DuckDbSession& session, const std::string& table,
+                               const std::vector<std::string>& columns)
+    : DuckDbAppender(session, table) {
+  for (const std::string& column : columns) {
+    if (duckdb_appender_add_column(appender_, column.c_str()) == DuckDBError) {
+      const char* message = duckdb_appender_error(appender_);
+      throw SoiError(ErrorCategory::storage, "duckdb: appender for " + table + " has no column " + column + ": " +
+                                                 (message ? message : "unknown error"));
+    }
+  }
+}
+
+void DuckDbAppender::append_text_list(const std::vector<std::string>& items) {
+  std::vector<duckdb_value> values;
+  values.reserve(items.size());
+  for (const std::string& item : items) values.push_back(duckdb_create_varchar_length(item.data(), item.size()));
+  duckdb_logical_type type = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
+  duckdb_value list = duckdb_create_list_value(type, values.data(), values.size());
+  duckdb_destroy_logical_type(&type);
+  for (duckdb_value& v : values) duckdb_destroy_value(&v);
+  if (!list) throw SoiError(ErrorCategory::storage, "duckdb: cannot build a list value for " + table_);
+  const duckdb_state state = duckdb_append_value(appender_, list);
+  duckdb_destroy_value(&list);
+  check(state);
+}
+
 DuckDbAppender::~DuckDbAppender() {
   if (appender_) duckdb_appender_destroy(&appender_);
 }

@@ -50,6 +50,8 @@ class DuckDbSession {
 class DuckDbAppender {
  public:
   DuckDbAppender(const DuckDbSession& session, const std::string& table);
+  // Appends to `columns` only, in that order; the table's other columns get their default (NULL).
+  DuckDbAppender(const DuckDbSession& session, const std::string& table, const std::vector<std::string>& columns);
   ~DuckDbAppender();
   DuckDbAppender(const DuckDbAppender&) = delete;
   DuckDbAppender& operator=(const DuckDbAppender&) = delete;
@@ -58,6 +60,14 @@ class DuckDbAppender {
   void append(double v) { check(duckdb_append_double(appender_, v)); }
   void append(std::string_view v) { check(duckdb_append_varchar_length(appender_, v.data(), v.size())); }
   void append_null() { check(duckdb_append_null(appender_)); }
+  // DATE as days since 1970-01-01.
+  void append_date_days(std::int32_t days) { check(duckdb_append_date(appender_, duckdb_date{days})); }
+  // TIMESTAMPTZ (or TIMESTAMP) column from UTC epoch milliseconds; independent of the session TimeZone.
+  void append_timestamp_ms(std::int64_t utc_ms) {
+    check(duckdb_append_timestamp(appender_, duckdb_timestamp{utc_ms * 1000}));
+  }
+  // VARCHAR[] column.
+  void append_text_list(const std::vector<std::string>& items);
   void end_row() { check(duckdb_appender_end_row(appender_)); }
   void flush();
 

@@ -1,0 +1,65 @@
+// The embedded consolidated database: one DuckDB file (default
+// <data_dir>/processed/consolidated/market.duckdb) holding one table per feed,
+// primary keys = the dedup keys, and the per-second view market_seconds
+// (schema in sinks/sql/consolidated_schema.hpp, shared with PostgreSQL).
+//
+// Each write replaces the partition's day in ONE transaction: DELETE the day,
+// append the rows (DuckDB appender), upsert the session bounds, COMMIT. A
+// failure rolls back, leaving the previous content of the day.
+//
+// DuckDB allows one read-write process per database file (an exclusive file
+// lock; readers in other processes must wait or read the Parquet files). While
+// soi writes, `duckdb -readonly` from another process fails too. Opening a file
+// another process holds throws SoiError(storage) saying so.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+#include "sinks/sink.hpp"
+
+namespace soi {
+
+class DuckDbSession;
+
+class ConsolidatedDuckDbSink : public Sink {
+ public:
+  // Opens (creating directories and file) config.path, or the default path
+  // under data_dir when it is empty, then creates/migrates the schema and
+  // (re)creates the view. news_tickers: sources.news.tickers; each gets a
+  // sentiment column, the first one feeds market_seconds.news_sentiment.
+  // Throws SoiError(storage) when the file cannot be opened (locked by another
+  // process, not a DuckDB file, no permission).
+  ConsolidatedDuckDbSink(const std::string& data_dir, const DuckDbSinkConfig& config,
+                         std::vector<std::string> news_tickers, int duckdb_threads = 0);
+  ~ConsolidatedDuckDbSink() override;
+  ConsolidatedDuckDbSink(const ConsolidatedDuckDbSink&) = delete;
+  ConsolidatedDuckDbSink& operator=(const ConsolidatedDuckDbSink&) = delete;
+
+  std::string_view name() const override { return "duckdb"; }
+
+  // Thread-safe (serialized on the sink's one connection).
+  PartitionWriteResult write(const BarPartition& partition, const RunInfo& run) override;
+  PartitionWriteResult write(const ContractsPartition& partition, const RunInfo& run) override;
+  PartitionWriteResult write(const NewsPartition& partition, const RunInfo& run) override;
+
+  const std::filesystem::path& path() const { return path_; }
+  // <data_dir>/processed/consolidated/market.duckdb
+  static std::filesystem::path default_path(const std::string& data_dir);
+
+ private:
+  template <typename Load>
+  PartitionWriteResult transaction(std::string_view feed, std::string_view table, Date date, const Load& load);
+
+  std::filesystem::path path_;
+  std::vector<std::string> news_tickers_;
+  std::unique_ptr<DuckDbSession> session_;
+  std::mutex mutex_;
+};
+
+}  // namespace soi
