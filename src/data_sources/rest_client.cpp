@@ -138,6 +138,7 @@ HttpResponse RestClient::get_once(const std::string& path_or_url) {
   curl_->retry_after.clear();
   curl_->error[0] = '\0';
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  if (limiter_) limiter_->acquire();
   const auto start = std::chrono::steady_clock::now();
   CURLcode code = curl_easy_perform(h);
   HttpResponse r;

@@ -13,6 +13,7 @@
 
 #include "config/config.hpp"
 #include "utils/error.hpp"
+#include "utils/rate_limiter.hpp"
 
 namespace soi {
 
@@ -54,6 +55,11 @@ class RestClient {
   // Replaces the sleep used between attempts (tests).
   void set_sleeper(std::function<void(int ms)> sleeper) { sleeper_ = std::move(sleeper); }
 
+  // Every HTTP exchange (retries included) first acquires a token from this
+  // limiter; share one limiter between all clients of a host. nullptr: no limit.
+  void set_rate_limiter(std::shared_ptr<RateLimiter> limiter) { limiter_ = std::move(limiter); }
+  const std::shared_ptr<RateLimiter>& rate_limiter() const { return limiter_; }
+
   // "/v2/aggs/x?cursor=1" from "https://api.massive.com/v2/aggs/x?cursor=1".
   static std::string path_of(const std::string& path_or_url);
 
@@ -68,6 +74,7 @@ class RestClient {
   std::unique_ptr<CurlState> curl_;
   RestClientStats stats_;
   std::function<void(int)> sleeper_;
+  std::shared_ptr<RateLimiter> limiter_;
 };
 
 // Which API an endpoint belongs to, for auth messages ("Stocks aggregates API").

@@ -288,5 +288,116 @@ TEST_F(ParquetSinkTest, ConcurrentWritersAreSerialized) {
   for (int t = 0; t < 4; ++t) EXPECT_EQ(count(sink.partition_file("spy", add_days(kDay, t))), 500 + t);
 }
 
+// Options: the contract columns follow the bar columns, constant per ticker, NULL
+// for a BarDay without a contract; mixed chunks (2048 rows) keep their masks right.
+TEST_F(ParquetSinkTest, OptionsPartitionCarriesContractColumns) {
+  ParquetSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+  auto option = [](std::string ticker, ContractType type, double strike, int bars) {
+    BarDay d = day(std::move(ticker), bars, kBarFullFields, 1000);
+    d.feed = "options";
+    OptionContract c;
+    c.ticker = d.ticker;
+    c.underlying = "SPY";
+    c.type = type;
+    c.strike = strike;
+    c.expiration = *parse_date("2025-01-24");
+    c.exercise_style = "american";
+    d.contract = c;
+    return d;
+  };
+  std::vector<BarDay> input = {option("O:SPY250124P00590500", ContractType::put, 590.5, 3000),
+                               day("O:SPY250124C00595000", 100, kBarFullFields, 1000),  // no contract: NULLs
+                               option("O:SPY250124C00590000", ContractType::call, 590, 2500)};
+  const auto result = sink.write_partition("options", kDay, input, run_);
+  EXPECT_EQ(result.rows, 5600u);
+  const fs::path file = sink.partition_file("options", kDay);
+  const auto schema = reader_.query("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM " + read(file) + ")");
+  ASSERT_EQ(schema.size(), 16u);
+  const std::vector<std::pair<std::string, std::string>> tail = {
+      {"underlying", "VARCHAR"}, {"contract_type", "VARCHAR"}, {"strike", "DOUBLE"}, {"expiration", "DATE"}};
+  for (std::size_t i = 0; i < tail.size(); ++i) {
+    EXPECT_EQ(*schema[12 + i][0], tail[i].first);
+    EXPECT_EQ(*schema[12 + i][1], tail[i].second);
+  }
+  EXPECT_EQ(count(file, "ticker = 'O:SPY250124C00590000' AND underlying = 'SPY' AND contract_type = 'call' AND "
+                        "strike = 590 AND expiration = DATE '2025-01-24'"),
+            2500);
+  EXPECT_EQ(count(file, "ticker = 'O:SPY250124P00590500' AND underlying = 'SPY' AND contract_type = 'put' AND "
+                        "strike = 590.5 AND expiration = DATE '2025-01-24'"),
+            3000);
+  EXPECT_EQ(count(file, "ticker = 'O:SPY250124C00595000' AND underlying IS NULL AND contract_type IS NULL AND "
+                        "strike IS NULL AND expiration IS NULL"),
+            100);
+  EXPECT_EQ(count(file, "underlying IS NULL OR strike IS NULL"), 100);
+  // Other feeds keep their schema (no contract columns).
+  sink.write_partition("spy", kDay, input, run_);
+  EXPECT_EQ(reader_.query("DESCRIBE SELECT * FROM " + read(sink.partition_file("spy", kDay))).size(), 12u);
+}
+
+TEST_F(ParquetSinkTest, ContractsPartitionIsTheUniverse) {
+  ParquetSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+  OptionsUniverse u;
+  u.date = kDay;
+  u.underlying = "SPY";
+  u.open = 598.62;
+  u.open_source = OpenSource::first_bar;
+  u.band_pct = 1.0;
+  u.strike_low = 598.62 * 0.99;
+  u.strike_high = 598.62 * 1.01;
+  for (int k : {600, 593, 604})
+    for (auto type : {ContractType::put, ContractType::call}) {
+      OptionContract c;
+      c.ticker = "O:SPY250117" + std::string(type == ContractType::call ? "C" : "P") + "00" + std::to_string(k) + "000";
+      c.underlying = "SPY";
+      c.type = type;
+      c.strike = k;
+      c.expiration = kDay;
+      c.exercise_style = k == 604 ? "" : "american";
+      c.shares_per_contract = 100;
+      u.contracts.push_back(c);
+    }
+  const auto result = sink.write(ContractsPartition{kDay, u}, run_);
+  const fs::path file = dir_ / "raw/options_contracts/date=2025-01-17/data.parquet";
+  EXPECT_EQ(result.location, file.string());
+  EXPECT_EQ(result.feed, "options_contracts");
+  EXPECT_EQ(result.rows, 6u);
+  EXPECT_EQ(result.sha256, sha256_file_hex(file));
+  const auto schema = reader_.query("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM " + read(file) + ")");
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"ticker", "VARCHAR"},           {"underlying", "VARCHAR"},     {"contract_type", "VARCHAR"},
+      {"strike", "DOUBLE"},            {"expiration", "DATE"},        {"exercise_style", "VARCHAR"},
+      {"shares_per_contract", "INTEGER"}, {"underlying_open", "DOUBLE"}, {"open_source", "VARCHAR"},
+      {"band_pct", "DOUBLE"},          {"strike_low", "DOUBLE"},      {"strike_high", "DOUBLE"},
+      {"ingested_at", "TIMESTAMP WITH TIME ZONE"}, {"run_id", "VARCHAR"}};
+  ASSERT_EQ(schema.size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(*schema[i][0], expected[i].first);
+    EXPECT_EQ(*schema[i][1], expected[i].second);
+  }
+  const auto rows = reader_.query("SELECT ticker, contract_type, strike, CAST(expiration AS VARCHAR), exercise_style, "
+                                  "shares_per_contract FROM " + read(file));
+  ASSERT_EQ(rows.size(), 6u);
+  for (std::size_t i = 1; i < rows.size(); ++i) EXPECT_LT(*rows[i - 1][0], *rows[i][0]);  // sorted by ticker
+  EXPECT_EQ(*rows[0][0], "O:SPY250117C00593000");
+  EXPECT_EQ(*rows[0][1], "call");
+  EXPECT_EQ(*rows[0][2], "593.0");
+  EXPECT_EQ(*rows[0][3], "2025-01-17");
+  EXPECT_EQ(*rows[0][4], "american");
+  EXPECT_EQ(*rows[0][5], "100");
+  EXPECT_EQ(count(file, "exercise_style IS NULL"), 2);
+  EXPECT_EQ(count(file, "underlying_open = 598.62 AND open_source = 'first_bar' AND band_pct = 1 AND "
+                        "abs(strike_low - 592.6338) < 1e-9 AND abs(strike_high - 604.6062) < 1e-9 AND run_id = '20250117T101502Z-3f9a' "
+                        "AND ingested_at > TIMESTAMPTZ '2024-01-01 00:00:00+00'"),
+            6);
+  // Rewriting the day replaces it; an empty universe leaves the day present and empty.
+  u.contracts.resize(2);
+  sink.write(ContractsPartition{kDay, u}, run_);
+  EXPECT_EQ(count(file), 2);
+  u.contracts.clear();
+  EXPECT_EQ(sink.write(ContractsPartition{kDay, u}, run_).rows, 0u);
+  EXPECT_EQ(count(file), 0);
+  EXPECT_EQ(files_in(file.parent_path()), std::set<std::string>{"data.parquet"});
+}
+
 }  // namespace
 }  // namespace soi

@@ -12,13 +12,20 @@
 namespace soi {
 namespace {
 
-enum Column : idx_t { kTicker, kTs, kOpen, kHigh, kLow, kClose, kVolume, kVwap, kTransactions, kOrigin, kColumns };
+enum Column : idx_t {
+  kTicker, kTs, kOpen, kHigh, kLow, kClose, kVolume, kVwap, kTransactions, kOrigin,
+  kUnderlying, kContractType, kStrike, kExpiration,  // BarDay::contract; NULL without one
+  kColumns
+};
 
-constexpr std::array<const char*, kColumns> kNames = {"ticker", "ts",     "open", "high",         "low",
-                                                      "close",  "volume", "vwap", "transactions", "origin"};
+constexpr std::array<const char*, kColumns> kNames = {
+    "ticker", "ts",     "open",         "high",   "low",        "close",         "volume",
+    "vwap",   "transactions", "origin", "underlying", "contract_type", "strike", "expiration"};
 constexpr std::array<duckdb_type, kColumns> kTypes = {
     DUCKDB_TYPE_VARCHAR, DUCKDB_TYPE_TIMESTAMP_TZ, DUCKDB_TYPE_DOUBLE, DUCKDB_TYPE_DOUBLE, DUCKDB_TYPE_DOUBLE,
-    DUCKDB_TYPE_DOUBLE,  DUCKDB_TYPE_DOUBLE,       DUCKDB_TYPE_DOUBLE, DUCKDB_TYPE_BIGINT, DUCKDB_TYPE_VARCHAR};
+    DUCKDB_TYPE_DOUBLE,  DUCKDB_TYPE_DOUBLE,       DUCKDB_TYPE_DOUBLE, DUCKDB_TYPE_BIGINT, DUCKDB_TYPE_VARCHAR,
+    DUCKDB_TYPE_VARCHAR, DUCKDB_TYPE_VARCHAR,      DUCKDB_TYPE_DOUBLE, DUCKDB_TYPE_DATE};
+constexpr std::array<Column, 4> kContractColumns = {kUnderlying, kContractType, kStrike, kExpiration};
 
 // Where the scan is: position in `order`, then bar index inside that day.
 struct Cursor {
@@ -38,6 +45,15 @@ std::uint64_t* writable_validity(duckdb_vector v, idx_t capacity) {
   std::uint64_t* mask = duckdb_vector_get_validity(v);
   std::memset(mask, 0xFF, ((capacity + 63) / 64) * sizeof(std::uint64_t));
   return mask;
+}
+
+// Marks rows [first, first + count) NULL, a 64-row word at a time where possible.
+void set_rows_invalid(std::uint64_t* mask, idx_t first, idx_t count) {
+  idx_t r = first;
+  const idx_t end = first + count;
+  for (; r < end && (r % 64) != 0; ++r) duckdb_validity_set_row_invalid(mask, r);
+  for (; r + 64 <= end; r += 64) mask[r / 64] = 0;
+  for (; r < end; ++r) duckdb_validity_set_row_invalid(mask, r);
 }
 
 void fill(const BarScan::Source& src, Cursor& cur, duckdb_data_chunk out) {
@@ -62,12 +78,40 @@ void fill(const BarScan::Source& src, Cursor& cur, duckdb_data_chunk out) {
       std::uint64_t* mask = writable_validity(vec[c], capacity);
       (c == kVolume ? null_volume : c == kVwap ? null_vwap : null_transactions) = mask;
     }
+  auto* strike = data<double>(vec[kStrike]);
+  auto* expiration = data<duckdb_date>(vec[kExpiration]);
+  std::array<std::uint64_t*, kContractColumns.size()> null_contract{};
+  for (std::size_t k = 0; k < kContractColumns.size(); ++k)
+    if (duckdb_vector_get_validity(vec[kContractColumns[k]]))
+      null_contract[k] = writable_validity(vec[kContractColumns[k]], capacity);
 
   idx_t n = 0;
   while (n < capacity && cur.day < src.order.size()) {
     const BarDay& day = src.days[src.order[cur.day]];
     const std::string_view origin = to_string(day.origin);
     const std::size_t take = std::min<std::size_t>(day.bars.size() - cur.bar, capacity - n);
+    // Contract columns are constant per BarDay: filled (or marked NULL) once per run of rows.
+    if (take > 0) {
+      const idx_t first = n;
+      if (day.contract) {
+        const OptionContract& c = *day.contract;
+        const std::string_view type = to_string(c.type);
+        const double strike_value = c.strike;
+        const duckdb_date expiration_value{static_cast<std::int32_t>(to_sys(c.expiration).time_since_epoch().count())};
+        for (idx_t r = first; r < first + take; ++r) {
+          // Short strings ("SPY", "call") are inlined by DuckDB: no allocation per row.
+          duckdb_vector_assign_string_element_len(vec[kUnderlying], r, c.underlying.data(), c.underlying.size());
+          duckdb_vector_assign_string_element_len(vec[kContractType], r, type.data(), type.size());
+          strike[r] = strike_value;
+          expiration[r] = expiration_value;
+        }
+      } else {
+        for (std::size_t k = 0; k < kContractColumns.size(); ++k) {
+          if (!null_contract[k]) null_contract[k] = writable_validity(vec[kContractColumns[k]], capacity);
+          set_rows_invalid(null_contract[k], first, take);
+        }
+      }
+    }
     for (std::size_t k = 0; k < take; ++k, ++n) {
       const Bar& b = day.bars[cur.bar + k];
       duckdb_vector_assign_string_element_len(vec[kTicker], n, day.ticker.data(), day.ticker.size());

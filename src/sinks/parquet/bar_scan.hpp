@@ -2,8 +2,10 @@
 // a query: `COPY (SELECT ... FROM soi_bar_scan()) TO ...` reads the bars with no
 // staging table (no copy into DuckDB storage, no CREATE/DROP per write).
 // Columns: ticker VARCHAR, ts TIMESTAMPTZ, open, high, low, close, volume,
-// vwap DOUBLE, transactions BIGINT, origin VARCHAR; fields the bar's mask says
-// the wire did not carry come out NULL.
+// vwap DOUBLE, transactions BIGINT, origin VARCHAR, then from BarDay::contract
+// underlying VARCHAR, contract_type VARCHAR, strike DOUBLE, expiration DATE
+// (NULL for a BarDay without a contract); fields the bar's mask says the wire
+// did not carry come out NULL.
 #pragma once
 
 #include <cstdint>

@@ -1,0 +1,311 @@
+#include "orchestrator/options_backfill.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "monitoring/logging.hpp"
+#include "processing/dedup.hpp"
+
+namespace soi {
+namespace {
+
+constexpr std::string_view kFeed = "options";
+constexpr std::string_view kContractsFeed = "options_contracts";
+constexpr std::int64_t kFirstBarWindowMs = 5 * 60 * 1000;  // the open is looked for in the first 5 minutes
+constexpr int kFirstBarPageLimit = 10;
+constexpr int kMaxContractPages = 10000;  // a next_url loop must end
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Per contract: what its fetch produced (each worker writes only its own slots).
+struct ContractFetch {
+  std::uint64_t rejects = 0;
+  std::uint64_t duplicates = 0;
+  std::uint64_t pages = 0;
+};
+
+// The first failure of the worker pool; an auth failure wins over any other
+// (it stops the whole run, not just the day).
+class FirstError {
+ public:
+  void set(std::exception_ptr error, bool auth) {
+    std::lock_guard lock(mutex_);
+    if (!error_ || (auth && !auth_)) {
+      error_ = std::move(error);
+      auth_ = auth;
+    }
+  }
+  void rethrow_if_any() {
+    std::lock_guard lock(mutex_);
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::exception_ptr error_;
+  bool auth_ = false;
+};
+
+}  // namespace
+
+OptionsBackfillJob::OptionsBackfillJob(BackfillServices services, std::function<RestClient&()> worker_client)
+    : s_(services), job_(services), worker_client_(std::move(worker_client)) {}
+
+RestClient& OptionsBackfillJob::worker(std::size_t i) {
+  while (workers_.size() <= i) {
+    RestClient& client = worker_client_ ? worker_client_() : s_.client;
+    if (!client.rate_limiter() && s_.client.rate_limiter() && client.base_url() == s_.client.base_url())
+      client.set_rate_limiter(s_.client.rate_limiter());
+    workers_.push_back(&client);
+  }
+  return *workers_[i];
+}
+
+BackfillSummary OptionsBackfillJob::run(const std::vector<Date>& days, ProgressReporter* progress) {
+  BackfillSummary summary;
+  summary.feed = std::string(kFeed);
+  universes_.clear();
+  const auto& o = s_.config.sources.options;
+  exec_log().info("backfill options ({} +/-{}% of the open, expiry_selection={}): {} trading day(s), run {}",
+                  o.underlying, o.strike_range_pct, o.expiry_selection, days.size(), s_.run.run_id);
+  std::uint64_t rows = 0;
+  for (std::size_t i = 0; i < days.size(); ++i) {
+    DayOutcome outcome;
+    try {
+      outcome = backfill_day(days[i]);
+    } catch (const SoiError& e) {
+      s_.errors.record(e);
+      outcome.date = days[i];
+      outcome.error = e.what();
+      summary.days.push_back(outcome);
+      if (e.category() == ErrorCategory::auth) {
+        summary.days_skipped = days.size() - i - 1;
+        exec_log().error("stopping the run: {}", e.what());
+        break;
+      }
+      exec_log().error("options {}: day failed: {}", format_date(days[i]), e.what());
+      if (progress) progress->update(i + 1, rows);
+      continue;
+    }
+    rows += outcome.rows;
+    summary.days.push_back(outcome);
+    if (progress) progress->update(i + 1, rows);
+  }
+  if (progress) progress->finish();
+  return summary;
+}
+
+OptionsBackfillJob::Open OptionsBackfillJob::resolve_open(Date d, const BarWindow& session) {
+  const auto& o = s_.config.sources.options;
+  const std::string date_text = format_date(d);
+  ErrorContext context{std::string(kFeed), o.underlying, date_text, ""};
+  std::string why;
+  try {
+    const HttpResponse r =
+        s_.client.get(fmt::format("/v1/open-close/{}/{}?adjusted=true", o.underlying, date_text), context);
+    if (const auto open = parse_open_close_open(r.body)) return Open{*open, OpenSource::open_close};
+    why = "the answer carries no usable open";
+  } catch (const SoiError& e) {
+    if (e.category() == ErrorCategory::auth) throw;
+    why = e.message();
+  }
+  exec_log().info("options {}: official open of {} unavailable ({}); using the first session bar", date_text,
+                  o.underlying, why);
+
+  AggregatesRequest request;
+  request.ticker = o.underlying;
+  request.window = BarWindow{session.from_ms, std::min(session.to_ms, session.from_ms + kFirstBarWindowMs), 1000};
+  request.page_limit = kFirstBarPageLimit;
+  request.adjusted = true;
+  request.shape = AggsShape::equity;
+  AggregatesPageStream stream(s_.client, first_bar_parser_, request, context, s_.config.retry.max_attempts);
+  AggsPage page;
+  while (stream.next(page)) {
+    if (page.bars.empty()) continue;
+    const auto first = std::min_element(page.bars.begin(), page.bars.end(),
+                                        [](const Bar& a, const Bar& b) { return a.ts_ms < b.ts_ms; });
+    return Open{first->open, OpenSource::first_bar};
+  }
+  throw SoiError(ErrorCategory::validation,
+                 fmt::format("no opening price for {}: open-close unavailable ({}) and no {} bar in the first 5 "
+                             "minutes of the session",
+                             o.underlying, why, o.underlying),
+                 context);
+}
+
+std::vector<OptionContract> OptionsBackfillJob::list_contracts(Date d, const StrikeBand& band, DayOutcome& out) {
+  const auto& o = s_.config.sources.options;
+  ErrorContext context{std::string(kFeed), o.underlying, format_date(d), ""};
+  const int max_attempts = std::max(1, s_.config.retry.max_attempts);
+  std::vector<OptionContract> listed;
+  ContractsPage page;
+  std::string next = contracts_path(o, d, band);
+  for (int pages = 0; !next.empty(); ++pages) {
+    if (pages >= kMaxContractPages)
+      throw SoiError(ErrorCategory::server,
+                     fmt::format("options contracts listing did not end after {} pages", kMaxContractPages), context);
+    HttpResponse response;
+    for (int attempt = 1;; ++attempt) {
+      response = s_.client.get(next, context);
+      page.clear();
+      try {
+        contracts_parser_.parse(response.body, page);
+        break;
+      } catch (const SoiError& e) {
+        ErrorContext ctx = context;
+        ctx.url = response.url;
+        if (e.category() != ErrorCategory::parse || attempt >= max_attempts)
+          throw SoiError(e.category(), e.message(), ctx, static_cast<int>(response.status));
+        exec_log().debug("refetching unparseable contracts page ({}): {}", response.url, e.message());
+      }
+    }
+    for (const auto& reject : page.rejects) {
+      s_.quarantine.add(kContractsFeed, d, o.underlying, reject.reason, reject.raw_json, response.url);
+      ++out.rejects;
+    }
+    for (const auto& drift : page.drift) s_.drift.observe(kContractsFeed, d, drift.field, drift.kind, drift.example);
+    listed.insert(listed.end(), std::make_move_iterator(page.contracts.begin()),
+                  std::make_move_iterator(page.contracts.end()));
+    next = page.next_url;
+  }
+  return listed;
+}
+
+std::vector<BarDay> OptionsBackfillJob::fetch_bars(const OptionsUniverse& universe, const BarWindow& session,
+                                                   DayOutcome& out) {
+  const auto& o = s_.config.sources.options;
+  const std::size_t n = universe.contracts.size();
+  std::vector<BarDay> days(n);
+  std::vector<ContractFetch> fetched(n);
+  if (n == 0) return {};
+  const std::string date_text = format_date(universe.date);
+  const int max_attempts = s_.config.retry.max_attempts;
+  // Without a worker callback there is only the main client: one worker (a client is one thread's).
+  const std::size_t workers =
+      worker_client_ ? std::min<std::size_t>(n, static_cast<std::size_t>(std::max(1, o.max_in_flight))) : 1;
+  std::vector<RestClient*> clients;
+  for (std::size_t w = 0; w < workers; ++w) clients.push_back(&worker(w));  // on this (coordinating) thread
+
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stop{false};
+  FirstError first_error;
+  auto work = [&](RestClient& client) {
+    AggsParser parser(AggsShape::equity);
+    AggsPage page;
+    while (!stop.load(std::memory_order_relaxed)) {
+      const std::size_t i = next.fetch_add(1);
+      if (i >= n) return;
+      const OptionContract& contract = universe.contracts[i];
+      try {
+        AggregatesRequest request;
+        request.ticker = contract.ticker;
+        request.window = session;
+        request.page_limit = o.page_limit;
+        request.adjusted = true;
+        request.shape = AggsShape::equity;
+        const ErrorContext context{std::string(kFeed), contract.ticker, date_text, ""};
+        AggregatesPageStream stream(client, parser, request, context, max_attempts);
+        BarDay& day = days[i];
+        day.feed = std::string(kFeed);
+        day.ticker = contract.ticker;
+        day.date = universe.date;
+        day.origin = Origin::rest;
+        day.contract = contract;
+        while (stream.next(page)) {
+          day.bars.insert(day.bars.end(), page.bars.begin(), page.bars.end());
+          // QuarantineWriter and SchemaDriftTracker are thread-safe.
+          for (const auto& reject : page.rejects) {
+            s_.quarantine.add(kFeed, universe.date, contract.ticker, reject.reason, reject.raw_json, "");
+            ++fetched[i].rejects;
+          }
+          for (const auto& drift : page.drift)
+            s_.drift.observe(kFeed, universe.date, drift.field, drift.kind, drift.example);
+        }
+        fetched[i].pages = stream.pages();
+        fetched[i].duplicates = dedup_keep_last(day.bars);
+      } catch (const SoiError& e) {
+        first_error.set(std::current_exception(), e.category() == ErrorCategory::auth);
+        stop = true;
+        return;
+      } catch (...) {
+        first_error.set(std::current_exception(), false);
+        stop = true;
+        return;
+      }
+    }
+  };
+
+  std::vector<std::thread> threads;
+  threads.reserve(workers - 1);
+  try {
+    for (std::size_t w = 1; w < workers; ++w) threads.emplace_back(work, std::ref(*clients[w]));
+  } catch (...) {
+    first_error.set(std::current_exception(), false);
+    stop = true;
+  }
+  work(*clients[0]);  // the coordinating thread is worker 0
+  for (auto& t : threads) t.join();
+  first_error.rethrow_if_any();
+
+  std::vector<BarDay> traded;
+  for (std::size_t i = 0; i < n; ++i) {
+    out.rejects += fetched[i].rejects;
+    out.duplicates += fetched[i].duplicates;
+    out.pages += fetched[i].pages;
+    if (!days[i].bars.empty()) traded.push_back(std::move(days[i]));  // no trades, no bars: nothing invented
+  }
+  return traded;  // universe.contracts is sorted by ticker, so is this
+}
+
+DayOutcome OptionsBackfillJob::backfill_day(Date d) {
+  const auto& o = s_.config.sources.options;
+  DayOutcome out;
+  out.date = d;
+  const std::string date_text = format_date(d);
+  const ErrorContext context{std::string(kFeed), o.underlying, date_text, ""};
+  const auto fetch_start = std::chrono::steady_clock::now();
+  const BarWindow session = job_.session_window(d);
+
+  const Open open = resolve_open(d, session);
+  const StrikeBand band = strike_band(open.price, o.strike_range_pct);
+  const std::vector<OptionContract> listed = list_contracts(d, band, out);
+  universes_.push_back(select_universe(listed, o, d, open.price, open.source));
+  const OptionsUniverse& universe = universes_.back();
+  std::set<date::sys_days> expirations;
+  for (const auto& c : universe.contracts) expirations.insert(to_sys(c.expiration));
+
+  // The universe is stored first: the bars of the day refer to it.
+  DayOutcome contracts_out;
+  contracts_out.fetch_seconds = seconds_since(fetch_start);
+  const bool contracts_ok = job_.commit(ContractsPartition{d, universe}, kContractsFeed, context, contracts_out);
+
+  const std::vector<BarDay> traded = fetch_bars(universe, session, out);
+  out.fetch_seconds = seconds_since(fetch_start);
+  if (out.rejects)
+    s_.errors.record(ErrorCategory::validation,
+                     std::to_string(out.rejects) + " record(s) failed validation and were quarantined", context);
+  const bool bars_ok = job_.commit(BarPartition{kFeed, d, std::span<const BarDay>(traded), session.from_ms,
+                                                session.to_ms},
+                                   kFeed, context, out);
+  out.commit_seconds += contracts_out.commit_seconds;
+  if (!contracts_ok && out.error.empty()) out.error = contracts_out.error;
+  out.ok = contracts_ok && bars_ok;
+  exec_log().info(
+      "options {}: open {:.2f} ({}), band +/-{}% [{:.2f}, {:.2f}], {} contracts on {} expiration(s), {} traded, "
+      "{} bars, {} pages, {} quarantined, {} duplicates replaced -> {}",
+      date_text, universe.open, to_string(universe.open_source), universe.band_pct, universe.strike_low,
+      universe.strike_high, universe.contracts.size(), expirations.size(), traded.size(), out.rows, out.pages,
+      out.rejects, out.duplicates, out.location);
+  return out;
+}
+
+}  // namespace soi

@@ -1,0 +1,61 @@
+// Historical backfill of options near the money. For each trading day:
+//  1. the underlying's opening price: the official open (/v1/open-close), or,
+//     when that is unavailable, the first regular-session second bar;
+//  2. the contracts listed as of the day within +/-strike_range_pct of the open
+//     on the selected expirations (/v3/reference/options/contracts, all pages),
+//     stored as the day's universe (feed options_contracts) before any bar;
+//  3. every contract's per-second bars over the session, `max_in_flight`
+//     contracts at a time (one worker thread and one RestClient each),
+//     stored as ONE partition of feed "options".
+// A failed day is recorded and the run goes on; an auth failure stops the run.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <vector>
+
+#include "data_sources/contracts_parser.hpp"
+#include "orchestrator/backfill_job.hpp"
+#include "processing/options_universe.hpp"
+
+namespace soi {
+
+class OptionsBackfillJob {
+ public:
+  // worker_client() returns a RestClient for the options host owned by the run (one per
+  // concurrent worker; called at most max_in_flight times per run, from the coordinating
+  // thread). A worker client without a rate limiter gets the main client's limiter when
+  // both talk to the same base URL (one budget per host).
+  OptionsBackfillJob(BackfillServices services, std::function<RestClient&()> worker_client);
+
+  // For each trading day: resolve the open, discover and store the universe (feed
+  // options_contracts), fetch and store the bars (feed options). summary.feed = "options";
+  // DayOutcome.rows = option bar rows; a failed day is recorded and the run goes on; an
+  // auth failure stops the run (days_skipped), like BackfillJob::run.
+  BackfillSummary run(const std::vector<Date>& days, ProgressReporter* progress);
+
+  // The last run's universes (for reports and tests).
+  const std::vector<OptionsUniverse>& universes() const { return universes_; }
+
+ private:
+  struct Open {
+    double price = 0;
+    OpenSource source = OpenSource::open_close;
+  };
+  DayOutcome backfill_day(Date d);
+  Open resolve_open(Date d, const BarWindow& session);
+  std::vector<OptionContract> list_contracts(Date d, const StrikeBand& band, DayOutcome& out);
+  // Fetches every contract's bars with the worker pool; returns the non-empty BarDays, by ticker.
+  std::vector<BarDay> fetch_bars(const OptionsUniverse& universe, const BarWindow& session, DayOutcome& out);
+  RestClient& worker(std::size_t i);
+
+  BackfillServices s_;
+  BackfillJob job_;  // session windows and the shared partition commit
+  std::function<RestClient&()> worker_client_;
+  std::vector<RestClient*> workers_;
+  std::vector<OptionsUniverse> universes_;
+  ContractsParser contracts_parser_;
+  AggsParser first_bar_parser_{AggsShape::equity};
+};
+
+}  // namespace soi

@@ -1,0 +1,134 @@
+// The per-host token bucket: rate over a window (virtual clock), burst,
+// unlimited, and concurrent callers (real clock, generous bounds).
+#include "utils/rate_limiter.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "data_sources/rest_client.hpp"
+#include "simulator/http_server.hpp"
+#include "utils/redact.hpp"
+
+namespace soi {
+namespace {
+
+using Clock = RateLimiter::Clock;
+using std::chrono::milliseconds;
+
+// A virtual clock: sleeping advances it, nothing really waits.
+struct VirtualTime {
+  Clock::time_point now = Clock::time_point{} + std::chrono::hours(1);
+  Clock::duration slept{};
+  RateLimiter make(double rate) {
+    return RateLimiter(
+        rate, [this] { return now; },
+        [this](Clock::duration d) {
+          now += d;
+          slept += d;
+        });
+  }
+};
+
+TEST(RateLimiter, HoldsTheRateOverAWindow) {
+  VirtualTime t;
+  RateLimiter limiter = t.make(50);
+  const auto start = t.now;
+  for (int i = 0; i < 500; ++i) limiter.acquire();
+  const double seconds = std::chrono::duration<double>(t.now - start).count();
+  // 500 requests at 50/s: about 10 s, minus the initial burst.
+  EXPECT_GE(seconds, (500 - limiter.burst()) / 50.0 - 0.05);
+  EXPECT_LE(seconds, 500 / 50.0 + 0.05);
+  EXPECT_EQ(limiter.acquired(), 500u);
+}
+
+TEST(RateLimiter, BurstIsSmallAndIdleTimeBanksAtMostTheBurst) {
+  VirtualTime t;
+  RateLimiter limiter = t.make(50);
+  EXPECT_GE(limiter.burst(), 1.0);
+  EXPECT_LE(limiter.burst(), 10.0);
+  const auto burst = static_cast<int>(limiter.burst());
+  for (int i = 0; i < burst; ++i) limiter.acquire();
+  EXPECT_EQ(t.slept, Clock::duration::zero());  // the burst passes at once
+  limiter.acquire();
+  EXPECT_GT(t.slept, Clock::duration::zero());  // then the rate applies
+
+  t.now += std::chrono::hours(1);  // a long idle period
+  const auto before = t.slept;
+  for (int i = 0; i < burst; ++i) limiter.acquire();
+  EXPECT_EQ(t.slept, before);
+  const auto start = t.now;
+  for (int i = 0; i < 100; ++i) limiter.acquire();
+  EXPECT_GE(std::chrono::duration<double>(t.now - start).count(), 100 / 50.0 - 0.05);
+}
+
+TEST(RateLimiter, OneRequestPerSecond) {
+  VirtualTime t;
+  RateLimiter limiter = t.make(1);
+  EXPECT_EQ(limiter.burst(), 1.0);
+  const auto start = t.now;
+  for (int i = 0; i < 5; ++i) limiter.acquire();
+  EXPECT_NEAR(std::chrono::duration<double>(t.now - start).count(), 4.0, 1e-6);
+}
+
+TEST(RateLimiter, ZeroIsUnlimited) {
+  VirtualTime t;
+  RateLimiter limiter = t.make(0);
+  for (int i = 0; i < 100000; ++i) limiter.acquire();
+  EXPECT_EQ(t.slept, Clock::duration::zero());
+  EXPECT_EQ(limiter.acquired(), 100000u);
+  RateLimiter negative(-5);
+  negative.acquire();  // also unlimited, returns at once
+  EXPECT_EQ(negative.rate(), 0.0);
+}
+
+TEST(RateLimiter, ConcurrentCallersShareOneBudget) {
+  // Real clock: 8 threads x 25 requests at 400/s take at least ~0.45 s together.
+  RateLimiter limiter(400);
+  std::atomic<int> done{0};
+  const auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        limiter.acquire();
+        ++done;
+      }
+    });
+  for (auto& th : threads) th.join();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  EXPECT_EQ(done.load(), 200);
+  EXPECT_EQ(limiter.acquired(), 200u);
+  EXPECT_GE(seconds, (200 - limiter.burst()) / 400.0 - 0.02);
+  EXPECT_LT(seconds, 10.0);  // generous: no deadlock, no serialisation of the sleeps
+}
+
+TEST(RateLimiter, EveryExchangeOfARestClientAcquiresRetriesIncluded) {
+  sim::SimulatorOptions options;
+  options.config.faults = {"server_error:status=503:first=2:path=/v1/open-close"};
+  sim::SimulatorServer server(options);
+  server.start();
+  RetryPolicy policy;
+  RestClient client(server.base_url(), "limiter-test-key-1234", policy);
+  client.set_sleeper([](int) {});
+  VirtualTime t;
+  auto limiter = std::make_shared<RateLimiter>(
+      2.0, [&t] { return t.now; },
+      [&t](Clock::duration d) {
+        t.now += d;
+        t.slept += d;
+      });
+  client.set_rate_limiter(limiter);
+  EXPECT_EQ(client.rate_limiter(), limiter);
+  client.get("/v1/open-close/SPY/2025-01-17?adjusted=true", {});  // 503, 503, 200
+  EXPECT_EQ(limiter->acquired(), 3u);
+  EXPECT_EQ(client.stats().requests, 3u);
+  EXPECT_GT(t.slept, Clock::duration::zero());
+  server.stop();
+  clear_secrets();
+}
+
+}  // namespace
+}  // namespace soi
