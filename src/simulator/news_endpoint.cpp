@@ -57,14 +57,16 @@ std::string format_published(std::int64_t ms) {
   return date::format("%FT%TZ", date::sys_seconds{std::chrono::seconds{ms / 1000}});
 }
 
-void write_article(JsonWriter& w, const NewsArticle& a, const RequestScope& scope) {
+// `corrupt`: the bad_record fault, an article whose published_utc is not a timestamp.
+void write_article(JsonWriter& w, const NewsArticle& a, const RequestScope& scope, bool corrupt = false) {
   w.begin_object();
   w.field("id", a.id);
   w.key("publisher").begin_object();
   w.field("name", a.publisher->name).field("homepage_url", a.publisher->homepage_url);
   w.field("logo_url", a.publisher->logo_url).field("favicon_url", a.publisher->favicon_url);
   w.end_object();
-  w.field("title", a.title).field("author", a.author).field("published_utc", format_published(a.published_ms));
+  w.field("title", a.title).field("author", a.author);
+  w.field("published_utc", corrupt ? std::string("2025-13-45T99:99:99Z") : format_published(a.published_ms));
   w.field("article_url", a.article_url);
   w.key("tickers").begin_array();
   for (const auto& t : a.tickers) w.value(t);
@@ -151,13 +153,17 @@ SimResponse handle_news(const SimServices& services, const RequestScope& scope) 
   JsonWriter w(512 + page.size() * 1200);
   w.begin_object();
   w.key("results").begin_array();
-  for (const auto& a : page) write_article(w, a, scope);
+  // Fault bad_record: one article of the page (the middle one) cannot be parsed.
+  const std::size_t corrupt = scope.bad_record && !page.empty() ? page.size() / 2 : page.size();
+  for (std::size_t i = 0; i < page.size(); ++i) write_article(w, page[i], scope, i == corrupt);
   w.end_array();
   w.field("status", "OK").field("request_id", scope.request_id).field("count", page.size());
   if (!next_url.empty()) w.field("next_url", next_url);
   write_new_field(w, scope);
   w.end_object();
-  return json_response(w.take());
+  SimResponse response = json_response(w.take());
+  response.bad_record_applied = corrupt < page.size();
+  return response;
 }
 
 }  // namespace soi::sim
