@@ -32,3 +32,21 @@ print(f"days {s['days']}, rows {s['rows']}, soi's own clock {s['seconds']:.2f} s
       f"fetch {sum(d['fetch_seconds'] for d in s['day_results']):.2f} s, "
       f"commit {sum(d['commit_seconds'] for d in s['day_results']):.2f} s")
 PY
+
+echo
+echo "== end to end: one simulated trading day of every feed (SPY, VIX, options within +/-1%, news) into"
+echo "   Parquet and the consolidated DuckDB database (soi backfill --source all --from 2025-01-17)"
+MASSIVE_API_KEY=bench-key-0000 /usr/bin/time -f "wall %e s, user %U s, sys %S s, peak RSS %M KiB" \
+  "$SOI" --config config backfill --source all --from 2025-01-17 \
+  --base-url "http://127.0.0.1:$port" --data-dir "$work/all" --json 2>&1 >"$work/all.json" | grep -E '^wall'
+python3 - "$work/all.json" "$work/all" <<'PY' 2>/dev/null || cat "$work/all.json"
+import json, sys, glob
+s = json.load(open(sys.argv[1]))
+for f in s['feeds']:
+    d = f['day_results']
+    print(f"{f['feed']:<18} rows {f['rows']:>8}  fetch {sum(x['fetch_seconds'] for x in d):6.2f} s  "
+          f"commit {sum(x['commit_seconds'] for x in d):6.2f} s")
+print(f"http requests {s['http_requests']}, soi's own clock {s['seconds']:.2f} s")
+PY
+"$SOI" query --database "$work/all/processed/consolidated/market.duckdb" \
+  "SELECT count(*) AS option_contracts FROM option_contracts"

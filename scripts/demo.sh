@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make demo: start the built-in simulator on a free loopback port, backfill SPY
-# per-second bars and VIX for the last 3 simulated trading days into ./data, print a
-# summary and an example query, stop the simulator.
+# make demo: start the built-in simulator on a free loopback port, backfill every
+# feed (SPY and VIX per-second bars, SPY options within +/-1% of the open, news)
+# for the last 3 simulated trading days into ./data, print per-feed counts and a
+# line of the consolidated per-second view, stop the simulator.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/simulator_lib.sh
@@ -14,9 +15,21 @@ echo "demo: simulator listening on http://127.0.0.1:$SIM_PORT (synthetic market,
 MASSIVE_API_KEY=simulator-demo-key POLYGON_API_KEY= \
   "$SOI" --config config backfill --source all --last 3 --base-url "http://127.0.0.1:$SIM_PORT" --data-dir ./data
 
+DB=data/processed/consolidated/market.duckdb
 echo
-echo "demo: example query (soi query runs SQL on the embedded DuckDB):"
-"$SOI" query "SELECT date, count(*) AS bars, round(min(low), 2) AS low, round(max(high), 2) AS high,
-                     sum(volume)::BIGINT AS volume
-              FROM read_parquet('data/raw/spy/*/*.parquet', hive_partitioning = true)
-              GROUP BY date ORDER BY date"
+echo "demo: rows per feed in the consolidated database ($DB):"
+"$SOI" query --database "$DB" "
+  SELECT 'spy' AS feed, count(*) AS rows, count(DISTINCT date) AS days FROM spy_bars
+  UNION ALL SELECT 'vix', count(*), count(DISTINCT date) FROM vix_bars
+  UNION ALL SELECT 'options', count(*), count(DISTINCT date) FROM option_bars
+  UNION ALL SELECT 'options_contracts', count(*), count(DISTINCT date) FROM option_contracts
+  UNION ALL SELECT 'news', count(*), count(DISTINCT date) FROM news"
+
+echo
+echo "demo: one second of the consolidated view market_seconds (10:00:00 New York, last day):"
+"$SOI" query --database "$DB" "
+  SELECT ts, spy_close, spy_volume, vix, calls_traded, call_volume, puts_traded, put_volume,
+         news_count, round(news_sentiment, 2) AS news_sentiment
+  FROM market_seconds
+  WHERE date = (SELECT max(date) FROM sessions)
+    AND strftime(ts AT TIME ZONE 'America/New_York', '%H:%M:%S') = '10:00:00'"

@@ -7,6 +7,8 @@
 #include "cli/commands.hpp"
 #include "cli/run_setup.hpp"
 #include "orchestrator/backfill_job.hpp"
+#include "orchestrator/news_backfill.hpp"
+#include "orchestrator/options_backfill.hpp"
 #include "sinks/sink_factory.hpp"
 
 namespace soi::cli {
@@ -44,14 +46,18 @@ std::vector<Date> resolve_days(const BackfillOptions& o, const std::pair<Date, D
   return calendar.trading_days(range.first, range.second);
 }
 
-// The bar feeds a --source value selects (all: every enabled one).
-std::vector<std::pair<BarFeedSpec, std::string>> selected_feeds(const std::string& source, const Config& c) {
+bool selected(const std::string& source, const std::string& feed, bool enabled) {
+  return source == feed || (source == "all" && enabled);
+}
+
+// The plain bar feeds a --source value selects (all: every enabled one).
+std::vector<std::pair<BarFeedSpec, std::string>> selected_bar_feeds(const std::string& source, const Config& c) {
   std::vector<std::pair<BarFeedSpec, std::string>> feeds;
-  if (source == "spy" || (source == "all" && c.sources.spy.enabled))
+  if (selected(source, "spy", c.sources.spy.enabled))
     feeds.push_back({BarFeedSpec{"spy", c.sources.spy.ticker, AggsShape::equity, c.sources.spy.page_limit,
                                  c.sources.spy.adjusted},
                      c.sources.rest_base_url});
-  if (source == "vix" || (source == "all" && c.sources.vix.enabled))
+  if (selected(source, "vix", c.sources.vix.enabled))
     feeds.push_back({BarFeedSpec{"vix", c.sources.vix.ticker, AggsShape::index, c.sources.vix.page_limit, false},
                      c.sources.vix.base_url});
   return feeds;
@@ -64,8 +70,8 @@ void add_backfill_command(CLI::App& app, const GlobalOptions& global, Runner& ru
   CLI::App* cmd = app.add_subcommand("backfill", "Download history over REST into date-partitioned Parquet. "
                                                  "Trading days only; rerunning a day replaces it atomically.");
   cmd->add_option("--source", options->source,
-                  "feed to backfill: spy, vix, or all (every source enabled in sources.yaml)")
-      ->check(CLI::IsMember({"spy", "vix", "all"}))
+                  "feed to backfill: spy, vix, options, news, or all (every source enabled in sources.yaml)")
+      ->check(CLI::IsMember({"spy", "vix", "options", "news", "all"}))
       ->capture_default_str();
   cmd->add_option("--from", options->from, "first day, YYYY-MM-DD (New York trading date)");
   cmd->add_option("--to", options->to, "last day, YYYY-MM-DD, inclusive (default: --from)");
@@ -86,14 +92,36 @@ void add_backfill_command(CLI::App& app, const GlobalOptions& global, Runner& ru
     auto sinks = make_sinks(run.config);
     BackfillReport report;
     report.trading_days = days.size();
-    for (const auto& [feed, base_url] : selected_feeds(options->source, run.config)) {
-      BackfillJob job(BackfillServices{run.config, client_for(run, base_url), run.calendar, *sinks, *run.manifest,
-                                       *run.quarantine, *run.drift, run.errors, run.run});
-      ProgressReporter progress("backfill " + feed.feed, days.size(),
-                                options->json ? "never" : run.config.settings.progress,
-                                run.config.settings.progress_interval_seconds);
-      report.feeds.push_back(job.run(feed, days, &progress));
-      if (report.feeds.back().days_skipped) break;  // fatal (auth): the other feeds would fail the same way
+    const Config& config = run.config;
+    auto services = [&](RestClient& client) {
+      return BackfillServices{config, client, run.calendar, *sinks, *run.manifest,
+                              *run.quarantine, *run.drift, run.errors, run.run};
+    };
+    auto progress = [&](const std::string& feed, std::size_t steps) {
+      return ProgressReporter("backfill " + feed, steps, options->json ? "never" : config.settings.progress,
+                              config.settings.progress_interval_seconds);
+    };
+    // Feeds run one after another; an auth failure stops the run (every other
+    // feed would fail the same way).
+    auto fatal = [&report] { return !report.feeds.empty() && report.feeds.back().days_skipped > 0; };
+    for (const auto& [feed, base_url] : selected_bar_feeds(options->source, config)) {
+      if (fatal()) break;
+      BackfillJob job(services(client_for(run, base_url)));
+      ProgressReporter reporter = progress(feed.feed, days.size());
+      report.feeds.push_back(job.run(feed, days, &reporter));
+    }
+    if (!fatal() && selected(options->source, "options", config.sources.options.enabled)) {
+      const std::string base_url = config.sources.rest_base_url;
+      OptionsBackfillJob job(services(client_for(run, base_url)),
+                             [&run, base_url]() -> RestClient& { return new_worker_client(run, base_url); });
+      ProgressReporter reporter = progress("options", days.size());
+      report.feeds.push_back(job.run(days, &reporter));
+    }
+    if (!fatal() && selected(options->source, "news", config.sources.news.enabled) && !days.empty()) {
+      NewsBackfillJob job(services(client_for(run, config.sources.rest_base_url)));
+      const auto span_days = (to_sys(days.back()) - to_sys(days.front())).count() + 1;
+      ProgressReporter reporter = progress("news", static_cast<std::size_t>(span_days));
+      report.feeds.push_back(job.run(days, &reporter));
     }
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const bool ok = report.ok();

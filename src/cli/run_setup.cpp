@@ -9,6 +9,17 @@
 #include "utils/time_util.hpp"
 
 namespace soi::cli {
+namespace {
+
+std::unique_ptr<RestClient> make_client(RunContext& run, const std::string& base_url) {
+  auto client = std::make_unique<RestClient>(base_url, run.api_key, run.config.retry);
+  auto& limiter = run.rate_limiters[client->base_url()];
+  if (!limiter) limiter = std::make_shared<RateLimiter>(run.config.sources.max_requests_per_second);
+  client->set_rate_limiter(limiter);
+  return client;
+}
+
+}  // namespace
 
 std::unique_ptr<RunContext> prepare_run(const std::string& config_dir, const RunOverrides& overrides, const std::string& command_line) {
   auto owned = std::make_unique<RunContext>();
@@ -40,7 +51,7 @@ std::unique_ptr<RunContext> prepare_run(const std::string& config_dir, const Run
                   s.data_dir, ctx.config.sources.rest_base_url);
 
   ctx.api_key = *key;
-  ctx.client = std::make_unique<RestClient>(ctx.config.sources.rest_base_url, *key, ctx.config.retry);
+  ctx.client = make_client(ctx, ctx.config.sources.rest_base_url);
   if (ctx.config.sources.calendar.use_market_status_api) apply_market_status_calendar(*ctx.client, ctx.calendar);
 
   ctx.manifest = std::make_unique<RunManifest>(s.data_dir, ctx.run.run_id, command_line, ctx.run.started_at_ms);
@@ -58,17 +69,24 @@ RestClient& client_for(RunContext& run, const std::string& base_url) {
       base_url == run.config.sources.rest_base_url)
     return *run.client;
   auto& slot = run.other_clients[base_url];
-  if (!slot) slot = std::make_unique<RestClient>(base_url, run.api_key, run.config.retry);
+  if (!slot) slot = make_client(run, base_url);
   return *slot;
+}
+
+RestClient& new_worker_client(RunContext& run, const std::string& base_url) {
+  run.worker_clients.push_back(make_client(run, base_url));
+  return *run.worker_clients.back();
 }
 
 RestClientStats total_http_stats(const RunContext& run) {
   RestClientStats total = run.client->stats();
-  for (const auto& [url, client] : run.other_clients) {
-    total.requests += client->stats().requests;
-    total.retries += client->stats().retries;
-    total.bytes += client->stats().bytes;
-  }
+  auto add = [&total](const RestClient& client) {
+    total.requests += client.stats().requests;
+    total.retries += client.stats().retries;
+    total.bytes += client.stats().bytes;
+  };
+  for (const auto& [url, client] : run.other_clients) add(*client);
+  for (const auto& client : run.worker_clients) add(*client);
   return total;
 }
 

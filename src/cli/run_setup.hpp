@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "config/config.hpp"
 #include "data_sources/rest_client.hpp"
@@ -16,6 +17,7 @@
 #include "sinks/manifest.hpp"
 #include "sinks/sink.hpp"
 #include "utils/market_calendar.hpp"
+#include "utils/rate_limiter.hpp"
 
 namespace soi::cli {
 
@@ -31,6 +33,9 @@ struct RunContext {
   ErrorSummary errors;
   std::unique_ptr<RestClient> client;  // rest_base_url
   std::map<std::string, std::unique_ptr<RestClient>> other_clients;  // e.g. a separate indices host
+  std::vector<std::unique_ptr<RestClient>> worker_clients;           // concurrent workers' own connections
+  // sources.max_requests_per_second holds per host: every client of a base URL shares one limiter.
+  std::map<std::string, std::shared_ptr<RateLimiter>> rate_limiters;
   std::string api_key;
   std::unique_ptr<RunManifest> manifest;
   std::unique_ptr<QuarantineWriter> quarantine;
@@ -45,6 +50,10 @@ std::unique_ptr<RunContext> prepare_run(const std::string& config_dir, const Run
 
 // The client for a feed's base URL (the main client when it is rest_base_url).
 RestClient& client_for(RunContext& run, const std::string& base_url);
+
+// One more client for `base_url` (a concurrent worker's own connection),
+// owned by the run, sharing that host's rate limit.
+RestClient& new_worker_client(RunContext& run, const std::string& base_url);
 
 // HTTP exchanges and retries over every client of the run.
 RestClientStats total_http_stats(const RunContext& run);
