@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "sinks/duckdb/consolidated_duckdb_sink.hpp"
 #include "utils/json_text.hpp"
 
 namespace soi::cli {
@@ -75,6 +76,13 @@ void print_backfill_report(const BackfillReport& report, const RunContext& run) 
   }
   std::cout << fmt::format("  data:     {}/raw/<feed>/date=YYYY-MM-DD/data.parquet\n", data_dir);
   std::cout << fmt::format("  manifest: {}\n", report.manifest);
+  if (run.config.sinks.duckdb.enabled) {
+    const std::string db = run.config.sinks.duckdb.path.empty()
+                               ? ConsolidatedDuckDbSink::default_path(data_dir).string()
+                               : run.config.sinks.duckdb.path;
+    std::cout << fmt::format("  database: {}   (soi query --database {} \"SELECT * FROM market_seconds LIMIT 5\")\n",
+                             db, db);
+  }
   if (!report.feeds.empty()) {
     const std::string& feed = report.feeds.front().feed;
     std::cout << fmt::format(

@@ -1,4 +1,5 @@
 // soi backfill: historical download over REST into date-partitioned Parquet.
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <utility>
@@ -103,7 +104,7 @@ void add_backfill_command(CLI::App& app, const GlobalOptions& global, Runner& ru
     };
     // Feeds run one after another; an auth failure stops the run (every other
     // feed would fail the same way).
-    auto fatal = [&report] { return !report.feeds.empty() && report.feeds.back().days_skipped > 0; };
+    auto fatal = [&report] { return !report.feeds.empty() && report.feeds.back().stopped_on_auth; };
     for (const auto& [feed, base_url] : selected_bar_feeds(options->source, config)) {
       if (fatal()) break;
       BackfillJob job(services(client_for(run, base_url)));
@@ -117,11 +118,22 @@ void add_backfill_command(CLI::App& app, const GlobalOptions& global, Runner& ru
       ProgressReporter reporter = progress("options", days.size());
       report.feeds.push_back(job.run(days, &reporter));
     }
-    if (!fatal() && selected(options->source, "news", config.sources.news.enabled) && !days.empty()) {
+    // News is published every day: it covers the calendar range asked for
+    // (weekends and holidays included), not only its trading days.
+    std::vector<Date> news_range{range.first, range.second};
+    if (options->last > 0) {
+      news_range.clear();
+      if (!days.empty()) {
+        const auto [lo, hi] = std::minmax_element(days.begin(), days.end(),
+                                                  [](Date a, Date b) { return to_sys(a) < to_sys(b); });
+        news_range = {*lo, *hi};
+      }
+    }
+    if (!fatal() && selected(options->source, "news", config.sources.news.enabled) && !news_range.empty()) {
       NewsBackfillJob job(services(client_for(run, config.sources.rest_base_url)));
-      const auto span_days = (to_sys(days.back()) - to_sys(days.front())).count() + 1;
+      const auto span_days = (to_sys(news_range.back()) - to_sys(news_range.front())).count() + 1;
       ProgressReporter reporter = progress("news", static_cast<std::size_t>(span_days));
-      report.feeds.push_back(job.run(days, &reporter));
+      report.feeds.push_back(job.run(news_range, &reporter));
     }
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const bool ok = report.ok();

@@ -61,6 +61,7 @@ BackfillSummary BackfillJob::run(const BarFeedSpec& feed, const std::vector<Date
       summary.days.push_back(outcome);
       if (e.category() == ErrorCategory::auth) {
         summary.days_skipped = days.size() - i - 1;
+        summary.stopped_on_auth = true;
         exec_log().error("stopping the run: {}", e.what());
         break;
       }

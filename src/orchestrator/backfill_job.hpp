@@ -49,6 +49,7 @@ struct BackfillSummary {
   std::string feed;
   std::vector<DayOutcome> days;
   std::uint64_t days_skipped = 0;  // not attempted after a fatal error
+  bool stopped_on_auth = false;    // an auth failure stopped the run: later feeds must not start
   std::uint64_t rows() const;
   std::uint64_t rejects() const;
   std::uint64_t failed_days() const;

@@ -171,6 +171,7 @@ BackfillSummary NewsBackfillJob::run(const std::vector<Date>& days, ProgressRepo
         out.error = error.what();
         finish_date(out);
         summary.days_skipped = n_days - next - 1;
+        summary.stopped_on_auth = true;
         exec_log().error("stopping the run: {}", error.what());
         break;
       }

@@ -89,6 +89,7 @@ BackfillSummary OptionsBackfillJob::run(const std::vector<Date>& days, ProgressR
       summary.days.push_back(outcome);
       if (e.category() == ErrorCategory::auth) {
         summary.days_skipped = days.size() - i - 1;
+        summary.stopped_on_auth = true;
         exec_log().error("stopping the run: {}", e.what());
         break;
       }
@@ -115,7 +116,9 @@ OptionsBackfillJob::Open OptionsBackfillJob::resolve_open(Date d, const BarWindo
     if (const auto open = parse_open_close_open(r.body)) return Open{*open, OpenSource::open_close};
     why = "the answer carries no usable open";
   } catch (const SoiError& e) {
-    if (e.category() == ErrorCategory::auth) throw;
+    // A bad key (401) stops the run; a 403 (plan without open-close, or today's
+    // figures asked before the close) only makes the official open unavailable.
+    if (e.category() == ErrorCategory::auth && e.http_status() != 403) throw;
     why = e.message();
   }
   exec_log().info("options {}: official open of {} unavailable ({}); using the first session bar", date_text,
@@ -254,7 +257,15 @@ std::vector<BarDay> OptionsBackfillJob::fetch_bars(const OptionsUniverse& univer
   }
   work(*clients[0]);  // the coordinating thread is worker 0
   for (auto& t : threads) t.join();
-  first_error.rethrow_if_any();
+  try {
+    first_error.rethrow_if_any();
+  } catch (const SoiError&) {
+    throw;
+  } catch (const std::exception& e) {
+    // bad_alloc, thread creation failure...: still a recorded day failure, never an escape past the run.
+    throw SoiError(ErrorCategory::storage, std::string("options download failed: ") + e.what(),
+                   ErrorContext{std::string(kFeed), universe.underlying, format_date(universe.date), ""});
+  }
 
   std::vector<BarDay> traded;
   for (std::size_t i = 0; i < n; ++i) {
@@ -283,13 +294,13 @@ DayOutcome OptionsBackfillJob::backfill_day(Date d) {
   std::set<date::sys_days> expirations;
   for (const auto& c : universe.contracts) expirations.insert(to_sys(c.expiration));
 
-  // The universe is stored first: the bars of the day refer to it.
-  DayOutcome contracts_out;
-  contracts_out.fetch_seconds = seconds_since(fetch_start);
-  const bool contracts_ok = job_.commit(ContractsPartition{d, universe}, kContractsFeed, context, contracts_out);
-
+  // Every bar is fetched before anything is stored: a day that fails midway
+  // leaves the previous universe and bars of that day together, untouched.
   const std::vector<BarDay> traded = fetch_bars(universe, session, out);
   out.fetch_seconds = seconds_since(fetch_start);
+  // The universe is stored first: the bars of the day refer to it.
+  DayOutcome contracts_out;
+  const bool contracts_ok = job_.commit(ContractsPartition{d, universe}, kContractsFeed, context, contracts_out);
   if (out.rejects)
     s_.errors.record(ErrorCategory::validation,
                      std::to_string(out.rejects) + " record(s) failed validation and were quarantined", context);

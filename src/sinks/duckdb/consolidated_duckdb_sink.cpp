@@ -227,6 +227,13 @@ PartitionWriteResult ConsolidatedDuckDbSink::write(const NewsPartition& partitio
     const std::int64_t ingested_at = now_utc_ms();
     std::vector<std::string> columns = names(sql::news_columns());
     for (const auto& s : sentiments) columns.push_back(s.second);
+    // The key is the id across dates: an article stored under another date
+    // (its publication time was corrected) moves here, as PostgreSQL's upsert does.
+    if (!partition.articles.empty()) {
+      std::string ids;
+      for (const NewsArticle& a : partition.articles) ids += (ids.empty() ? "" : ", ") + DuckDbSession::quote(a.id);
+      session_->execute("DELETE FROM news WHERE id IN (" + ids + ")");
+    }
     DuckDbAppender app(*session_, "news", columns);
     for (const NewsArticle& a : partition.articles) {
       app.append_date_days(date);

@@ -11,6 +11,7 @@
 
 #include "sinks/duckdb/duckdb_session.hpp"
 #include "sinks/parquet/parquet_sink.hpp"
+#include "sinks/sql/consolidated_schema.hpp"
 #include "utils/error.hpp"
 #include "utils/json_text.hpp"
 
@@ -103,15 +104,15 @@ PartitionWriteResult ParquetSink::write(const NewsPartition& partition, const Ru
         text_or_null(a.description);
         text_or_null(a.author);
         appender.append(std::string_view(a.article_url));
-        appender.append(std::string_view(a.publisher));
+        text_or_null(a.publisher);
         appender.append(std::string_view(json_list(a.tickers)));
         appender.append(std::string_view(json_list(a.keywords)));
         appender.append(std::string_view(json_insights(a.insights)));
         for (const SentimentColumn& c : sentiments) {
-          const auto it = std::find_if(a.insights.begin(), a.insights.end(),
-                                       [&](const NewsInsight& i) { return i.ticker == c.ticker; });
-          if (it == a.insights.end() || it->sentiment.empty()) appender.append_null();
-          else appender.append(std::string_view(it->sentiment));
+          // The same rule as the SQL sinks (ticker matched case-insensitively).
+          const auto sentiment = sql::sentiment_for(a, c.ticker);
+          if (!sentiment || sentiment->empty()) appender.append_null();
+          else appender.append(*sentiment);
         }
         appender.end_row();
       }

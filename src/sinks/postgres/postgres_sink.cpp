@@ -108,6 +108,7 @@ class CopyBuffer {
         case '\t': buf_ += "\\t"; break;
         case '\n': buf_ += "\\n"; break;
         case '\r': buf_ += "\\r"; break;
+        case '\0': break;  // PostgreSQL text cannot hold NUL (a \u0000 in the JSON): dropped
         default: buf_ += c;
       }
     }
@@ -206,8 +207,9 @@ struct PostgresSink::Impl {
     // The COPY staging table is a temp table: keep a day of option bars in memory.
     exec("SET temp_buffers = '256MB'");
     exec("SET TimeZone = 'UTC'");
-    exec("SELECT pg_catalog.set_config('search_path', " + sql::quote_literal(quote_ident(config.schema)) +
-         ", false)");
+    // Our text is UTF-8 whatever the database's encoding (the server converts or refuses).
+    exec("SET client_encoding = 'UTF8'");
+    exec("SET search_path TO " + quote_ident(config.schema));
   }
 
   // Runs one statement. Connection-level failures throw Transient, SQL errors SoiError(storage).
