@@ -200,6 +200,16 @@ TEST_F(FeedsTest, OpenFallsBackToTheFirstBarWhenOpenCloseFails) {
   EXPECT_EQ(q("SELECT count(*) FILTER (WHERE strike < strike_low OR strike > strike_high) FROM " + contracts), "0");
 }
 
+TEST_F(FeedsTest, NewsCoversWeekendsAndHolidaysOfTheRangeAsked) {
+  SimulatorProcess sim;
+  // Saturday to Monday, 2025-01-20 being Martin Luther King Jr. Day: no trading day at all.
+  auto r = backfill(sim, {"--source", "news", "--from", "2025-01-18", "--to", "2025-01-20"});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  for (const char* day : {"2025-01-18", "2025-01-19", "2025-01-20"})
+    EXPECT_TRUE(fs::exists(data() / "raw/news" / (std::string("date=") + day) / "data.parquet")) << day;
+  EXPECT_GT(std::stoll(q("SELECT count(*) FROM " + parquet("news"))), 0);
+}
+
 TEST_F(FeedsTest, NoSecretInAnythingTheRunWrote) {
   SimulatorProcess sim;
   auto r = backfill(sim, {"--source", "all", "--from", kDay1});
