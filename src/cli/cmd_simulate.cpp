@@ -1,5 +1,6 @@
-// soi simulate: a local Polygon/Massive-compatible REST API (synthetic or replayed
-// data, optional fault injection) for tests, demos and offline development.
+// soi simulate: a local Polygon/Massive-compatible REST API and WebSocket feed
+// (synthetic or replayed data, simulated clock, optional fault injection) for
+// tests, demos and offline development.
 #include <pthread.h>
 #include <signal.h>
 
@@ -12,6 +13,7 @@
 #include "simulator/fault_injector.hpp"
 #include "simulator/http_server.hpp"
 #include "utils/error.hpp"
+#include "utils/time_util.hpp"
 
 namespace soi::cli {
 namespace {
@@ -26,12 +28,16 @@ struct SimulateFlags {
   std::string replay_dir;
   std::vector<std::string> faults;
   std::string api_key;
+  double speed = 1;
+  std::string start;
   // Which flags were given: only those override config/simulator.yaml.
   CLI::Option* seed_opt = nullptr;
   CLI::Option* spy_open_opt = nullptr;
   CLI::Option* vix_level_opt = nullptr;
   CLI::Option* data_opt = nullptr;
   CLI::Option* replay_dir_opt = nullptr;
+  CLI::Option* speed_opt = nullptr;
+  CLI::Option* start_opt = nullptr;
 };
 
 // The simulator needs only simulator.yaml; outside a soi checkout (no ./config)
@@ -53,6 +59,8 @@ int run_simulate(const GlobalOptions& global, const SimulateFlags& f) {
   if (f.vix_level_opt->count()) config.vix_level = f.vix_level;
   if (f.data_opt->count()) config.data = f.data;
   if (f.replay_dir_opt->count()) config.replay_dir = f.replay_dir;
+  if (f.speed_opt->count()) config.ws_speed = f.speed;
+  if (f.start_opt->count()) config.ws_start = f.start;
   config.faults.insert(config.faults.end(), f.faults.begin(), f.faults.end());
 
   sim::SimulatorOptions options;
@@ -73,6 +81,8 @@ int run_simulate(const GlobalOptions& global, const SimulateFlags& f) {
   server.start();
   // Scripts wait for this exact line (or the port file) before sending requests.
   std::cerr << "simulator listening on " << server.base_url() << std::endl;
+  std::cerr << "simulator: websocket on ws://127.0.0.1:" << server.port() << "/{stocks,options,indices}, clock "
+            << format_ny_rfc3339(server.clock().now_ms()) << " at speed " << config.ws_speed << std::endl;
   std::cerr << "simulator: data " << config.data << ", seed " << config.seed << ", " << config.faults.size()
             << " fault spec(s)" << std::endl;
   int received = 0;
@@ -88,8 +98,9 @@ int run_simulate(const GlobalOptions& global, const SimulateFlags& f) {
 void add_simulate_command(CLI::App& app, const GlobalOptions& global, Runner& runner) {
   auto* cmd = app.add_subcommand(
       "simulate",
-      "Serve a local Polygon/Massive-compatible REST API on 127.0.0.1 (synthetic or replayed data, optional "
-      "fault injection) until SIGINT/SIGTERM. Flags override config/simulator.yaml. See docs/simulator.md.");
+      "Serve a local Polygon/Massive-compatible REST API and WebSocket feed (ws://.../stocks, /options, /indices) "
+      "on 127.0.0.1 (synthetic or replayed data, a settable clock and speed, optional fault injection) until "
+      "SIGINT/SIGTERM. Flags override config/simulator.yaml. See docs/simulator.md.");
   auto f = std::make_shared<SimulateFlags>();
   cmd->add_option("--port", f->port, "TCP port on 127.0.0.1; 0 picks a free port (see --port-file)")
       ->check(CLI::Range(0, 65535))
@@ -107,11 +118,27 @@ void add_simulate_command(CLI::App& app, const GlobalOptions& global, Runner& ru
                     ->check(CLI::IsMember({"synthetic", "replay"}));
   f->replay_dir_opt = cmd->add_option("--replay-dir", f->replay_dir,
                                       "soi data directory to replay (reads raw/{spy,vix,options}/date=YYYY-MM-DD/*.parquet)");
+  f->speed_opt = cmd->add_option("--speed", f->speed,
+                                 "simulated seconds per wall second of the clock (REST now and WebSocket): 1 real "
+                                 "time, 60, ...; 0 streams as fast as the client reads (default: simulator.yaml, 1)")
+                     ->check(CLI::Range(0.0, 1000000.0));
+  f->start_opt = cmd->add_option("--start", f->start,
+                                 "start of the simulated clock, RFC 3339, e.g. 2025-01-17T09:29:00-05:00 (default: "
+                                 "now)")
+                     ->check(CLI::Validator(
+                         [](std::string& text) -> std::string {
+                           return text.empty() || parse_rfc3339_ms(text) ? std::string()
+                                                                         : "expected an RFC 3339 time such as "
+                                                                           "2025-01-17T09:29:00-05:00";
+                         },
+                         "TIME", "rfc3339"));
   cmd->add_option("--fault", f->faults,
                   "inject a fault, repeatable: kind[:key=value]*; kinds rate_limit[:retry_after=S], "
                   "server_error[:status=500|502|503|504], slow[:delay_ms=MS], truncate, malformed, drop, new_field, "
-                  "bad_record; selection first=N, every=N, prob=P, path=SUBSTR (e.g. rate_limit:first=2, "
-                  "server_error:status=502:every=3:path=/v2/aggs)")
+                  "bad_record; WebSocket ws_refuse_auth, ws_max_connections, ws_close[:mode=close|drop], "
+                  "ws_stall[:duration_ms=MS], ws_malformed, ws_unknown_event, ws_late[:lag_s=S] (timed by "
+                  "at=HH:MM[:SS] / every_s=N); selection first=N, every=N, prob=P, path=SUBSTR (e.g. "
+                  "rate_limit:first=2, server_error:status=502:every=3:path=/v2/aggs, ws_close:every_s=600)")
       ->check(CLI::Validator(
           [](std::string& spec) -> std::string {
             try {

@@ -130,6 +130,14 @@ struct SimulatorConfig {
   double spy_open = 590.0;                  // synthetic SPY open on 2020-01-02 (walk anchor)
   double vix_level = 16.0;
   std::vector<std::string> faults;          // fault specs, see docs/simulator.md
+  // WebSocket feed (/stocks, /options, /indices on the same port).
+  double ws_speed = 1.0;                    // simulated seconds per wall second; 0 = as fast as the client reads
+  std::string ws_start;                     // "" = now, or RFC 3339 start of the simulated clock
+  int ws_publish_delay_ms = 0;              // a second's events go out this long after the second closes
+  int ws_batch_max = 1000;                  // events per data frame at most
+  int ws_buffer_limit_kb = 16384;           // per-connection outbound buffer; beyond it: slow_consumer + close
+  int ws_max_connections = 4;               // simultaneous connections per market and API key
+  int ws_auth_timeout_ms = 10000;           // no auth message in this time: auth_timeout + close
 };
 
 struct Config {

@@ -159,6 +159,28 @@ std::vector<SettingSpec> build_schema() {
        SOI_FIELD(simulator.vix_level)},
       {F::simulator, "faults", non_empty(), "Fault specs injected into responses (see docs/simulator.md).",
        SOI_FIELD(simulator.faults)},
+      {F::simulator, "ws_speed", range(0, 1000000),
+       "Simulated seconds per wall-clock second of the clock (REST now and WebSocket); 0: as fast as the client "
+       "reads.",
+       SOI_FIELD(simulator.ws_speed)},
+      {F::simulator, "ws_start", any(),
+       "Start of the simulated clock, RFC 3339 (e.g. 2025-01-17T09:29:00-05:00); empty: now.",
+       SOI_FIELD(simulator.ws_start)},
+      {F::simulator, "ws_publish_delay_ms", range(0, 600000),
+       "WebSocket: a second's events are sent this long (simulated ms) after the second closes.",
+       SOI_FIELD(simulator.ws_publish_delay_ms)},
+      {F::simulator, "ws_batch_max", range(1, 100000), "WebSocket: events per data frame at most.",
+       SOI_FIELD(simulator.ws_batch_max)},
+      {F::simulator, "ws_buffer_limit_kb", range(1, 4194304),
+       "WebSocket: outbound buffer per connection in KB; a client that lets it overflow gets slow_consumer and a "
+       "close.",
+       SOI_FIELD(simulator.ws_buffer_limit_kb)},
+      {F::simulator, "ws_max_connections", range(1, 10000),
+       "WebSocket: simultaneous connections per market and API key; one more gets max_connections and a close.",
+       SOI_FIELD(simulator.ws_max_connections)},
+      {F::simulator, "ws_auth_timeout_ms", range(1, 3600000),
+       "WebSocket: a connection that sends no auth message within this time gets auth_timeout and a close.",
+       SOI_FIELD(simulator.ws_auth_timeout_ms)},
   };
 }
 

@@ -30,7 +30,7 @@ struct RequestScope {
   std::string base_url;       // "http://<Host header>", prefix of every next_url
   std::int64_t now_ms = 0;    // the simulator's clock: no data is served from the future
   bool new_field = false;     // fault: add "zz_sim_new_field" to envelope and results
-  bool bad_record = false;    // fault: corrupt one bar of an aggregates page
+  bool bad_record = false;    // fault: corrupt one bar (aggregates) or one article (news) per page
 };
 
 // Thrown by endpoints for invalid parameters; the router answers 400 with the text.

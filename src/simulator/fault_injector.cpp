@@ -18,14 +18,23 @@ constexpr std::array<std::pair<FaultKind, std::string_view>, kFaultKindCount> kK
     {FaultKind::drop, "drop"},
     {FaultKind::new_field, "new_field"},
     {FaultKind::bad_record, "bad_record"},
+    {FaultKind::ws_refuse_auth, "ws_refuse_auth"},
+    {FaultKind::ws_max_connections, "ws_max_connections"},
+    {FaultKind::ws_close, "ws_close"},
+    {FaultKind::ws_stall, "ws_stall"},
+    {FaultKind::ws_malformed, "ws_malformed"},
+    {FaultKind::ws_unknown_event, "ws_unknown_event"},
+    {FaultKind::ws_late, "ws_late"},
 }};
 
 [[noreturn]] void invalid(std::string_view spec, const std::string& why) {
   throw SoiError(ErrorCategory::config,
                  "invalid fault spec '" + std::string(spec) + "': " + why +
                      " (grammar: kind[:key=value]*, kinds: rate_limit, server_error, slow, truncate, malformed, "
-                     "drop, new_field, bad_record; keys: first=N, every=N, prob=P, path=SUBSTR, retry_after=S, "
-                     "status=500|502|503|504, delay_ms=MS)",
+                     "drop, new_field, bad_record, ws_refuse_auth, ws_max_connections, ws_close, ws_stall, "
+                     "ws_malformed, ws_unknown_event, ws_late; keys: first=N, every=N, prob=P, path=SUBSTR, "
+                     "retry_after=S, status=500|502|503|504, delay_ms=MS; ws stream kinds: at=HH:MM[:SS], "
+                     "every_s=N, mode=close|drop, duration_ms=MS, lag_s=S)",
                  ErrorContext{"simulator", "", "", ""});
 }
 
@@ -36,6 +45,20 @@ T parse_number(std::string_view spec, std::string_view key, std::string_view val
   if (ec != std::errc{} || end != value.data() + value.size())
     invalid(spec, "'" + std::string(key) + "' needs a number, got '" + std::string(value) + "'");
   return out;
+}
+
+// "HH:MM" or "HH:MM:SS" -> seconds after midnight.
+std::optional<int> parse_time_of_day(std::string_view v) {
+  const auto two = [](std::string_view t) -> std::optional<int> {
+    if (t.size() != 2 || t[0] < '0' || t[0] > '9' || t[1] < '0' || t[1] > '9') return std::nullopt;
+    return (t[0] - '0') * 10 + (t[1] - '0');
+  };
+  if (v.size() != 5 && v.size() != 8) return std::nullopt;
+  if (v[2] != ':' || (v.size() == 8 && v[5] != ':')) return std::nullopt;
+  const auto h = two(v.substr(0, 2)), m = two(v.substr(3, 2));
+  const auto s = v.size() == 8 ? two(v.substr(6, 2)) : std::optional<int>(0);
+  if (!h || !m || !s || *h > 23 || *m > 59 || *s > 59) return std::nullopt;
+  return *h * 3600 + *m * 60 + *s;
 }
 
 // Splits on ':' but glues a token without '=' back onto the previous value, so
@@ -105,10 +128,26 @@ FaultSpec parse_fault_spec(std::string_view text) {
     } else if (key == "delay_ms" && spec.kind == FaultKind::slow) {
       spec.delay_ms = parse_number<int>(text, key, value);
       if (spec.delay_ms < 0) invalid(text, "delay_ms must be >= 0");
+    } else if (key == "at" && is_ws_stream_fault(spec.kind)) {
+      spec.at_s = parse_time_of_day(value);
+      if (!spec.at_s) invalid(text, "at needs a New York time HH:MM or HH:MM:SS, got '" + std::string(value) + "'");
+    } else if (key == "every_s" && is_ws_stream_fault(spec.kind)) {
+      spec.every_s = parse_number<int>(text, key, value);
+      if (*spec.every_s < 1) invalid(text, "every_s must be >= 1");
+    } else if (key == "mode" && spec.kind == FaultKind::ws_close) {
+      if (value != "close" && value != "drop") invalid(text, "mode must be close or drop");
+      spec.drop_connection = value == "drop";
+    } else if (key == "duration_ms" && spec.kind == FaultKind::ws_stall) {
+      spec.duration_ms = parse_number<int>(text, key, value);
+      if (spec.duration_ms < 0) invalid(text, "duration_ms must be >= 0");
+    } else if (key == "lag_s" && spec.kind == FaultKind::ws_late) {
+      spec.lag_s = parse_number<int>(text, key, value);
+      if (spec.lag_s < 1) invalid(text, "lag_s must be >= 1");
     } else {
       invalid(text, "key '" + key + "' is not valid for " + tokens[0]);
     }
   }
+  if (is_ws_stream_fault(spec.kind) && !spec.at_s && !spec.every_s) spec.every_s = 60;
   return spec;
 }
 
@@ -134,6 +173,7 @@ FaultPlan FaultInjector::decide(std::string_view path) {
   const bool data_endpoint = !path.starts_with("/_sim/");
   for (std::size_t i = 0; i < specs_.size(); ++i) {
     const FaultSpec& s = specs_[i];
+    if (is_ws_fault(s.kind)) continue;
     const bool matches = s.path.empty() ? data_endpoint : path.find(s.path) != std::string_view::npos;
     if (!matches) continue;
     const std::uint64_t match = matches_[i].fetch_add(1) + 1;  // 1-based
@@ -151,9 +191,22 @@ FaultPlan FaultInjector::decide(std::string_view path) {
       case FaultKind::drop: plan.drop = true; break;
       case FaultKind::new_field: plan.new_field = true; break;
       case FaultKind::bad_record: plan.bad_record = true; break;
+      default: break;
     }
   }
   return plan;
+}
+
+std::vector<FaultSpec> FaultInjector::decide_ws(std::string_view path) {
+  std::vector<FaultSpec> fired;
+  for (std::size_t i = 0; i < specs_.size(); ++i) {
+    const FaultSpec& s = specs_[i];
+    if (!is_ws_fault(s.kind)) continue;
+    if (!s.path.empty() && path.find(s.path) == std::string_view::npos) continue;
+    const std::uint64_t match = matches_[i].fetch_add(1) + 1;
+    if (fires(i, match)) fired.push_back(s);
+  }
+  return fired;
 }
 
 }  // namespace soi::sim

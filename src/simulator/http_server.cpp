@@ -20,6 +20,7 @@
 #include "simulator/api_response.hpp"
 #include "simulator/query_params.hpp"
 #include "simulator/websocket_upgrade.hpp"
+#include "simulator/ws_server.hpp"
 #include "utils/error.hpp"
 #include "utils/json_text.hpp"
 
@@ -49,8 +50,26 @@ SimRequest to_sim_request(const http::request<http::string_body>& req) {
 
 }  // namespace
 
+// One clock for REST "now" and the WebSocket stream (speed, start from the config).
+std::shared_ptr<SimClock> make_clock(const SimulatorOptions& options) {
+  return std::make_shared<SimClock>(options.clock, SimClock::parse_start(options.config.ws_start),
+                                    options.config.ws_speed);
+}
+
+SimulatorOptions with_clock(SimulatorOptions options, const std::shared_ptr<SimClock>& clock) {
+  options.clock = [clock] { return clock->now_ms(); };
+  return options;
+}
+
 struct SimulatorServer::Impl {
-  explicit Impl(SimulatorOptions opts) : options(opts), router(std::move(opts)) {}
+  explicit Impl(SimulatorOptions opts)
+      : clock(make_clock(opts)),
+        options(with_clock(std::move(opts), clock)),
+        router(options),
+        ws(WsService::Deps{options, *clock, WsFeedServices{router.bars(), router.market(), router.calendar()},
+                           router.stats(), router.faults()}) {
+    websocket_handler = [this](WebSocketUpgrade& upgrade) { ws.serve(upgrade); };
+  }
 
   struct Connection {
     std::thread thread;
@@ -58,8 +77,10 @@ struct SimulatorServer::Impl {
     bool done = false;
   };
 
+  std::shared_ptr<SimClock> clock;
   SimulatorOptions options;
   RestRouter router;
+  WsService ws;
   net::io_context ioc;
   tcp::acceptor acceptor{ioc};
   std::thread accept_thread;
@@ -235,6 +256,8 @@ int SimulatorServer::port() const { return impl_->bound_port; }
 std::string SimulatorServer::base_url() const { return fmt::format("http://127.0.0.1:{}", impl_->bound_port); }
 
 const RestRouter& SimulatorServer::router() const { return impl_->router; }
+
+SimClock& SimulatorServer::clock() { return *impl_->clock; }
 
 std::string SimulatorServer::stats_summary() const {
   return impl_->router.stats().summary(impl_->router.faults());

@@ -1,5 +1,6 @@
 // The simulator's HTTP/1.1 server: 127.0.0.1 only, keep-alive, one thread per
-// connection plus an accept thread. Usable in-process:
+// connection plus an accept thread. WebSocket upgrades on the same port go to
+// the WebSocket feed (ws_server.hpp). Usable in-process:
 //   soi::sim::SimulatorServer server(options);
 //   server.start();                 // binds, writes the port file, serves
 //   auto url = server.base_url();   // "http://127.0.0.1:<port>"
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "simulator/rest_router.hpp"
+#include "simulator/sim_clock.hpp"
 #include "simulator/simulator_options.hpp"
 
 namespace soi::sim {
@@ -36,8 +38,11 @@ class SimulatorServer {
   std::string base_url() const;   // "http://127.0.0.1:<port>"
   const RestRouter& router() const;
   std::string stats_summary() const;
+  // The simulated clock shared by REST "now" and the WebSocket feed.
+  SimClock& clock();
 
-  // Routes WebSocket upgrade requests to `handler` (set before start()).
+  // WebSocket upgrades on /stocks, /options, /indices are served by the
+  // built-in feed (ws_server.hpp); this replaces it (set before start()).
   void set_websocket_handler(WebSocketHandler handler);
 
  private:

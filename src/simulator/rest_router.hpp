@@ -34,6 +34,14 @@ class RestRouter {
   const FaultInjector& faults() const { return *faults_; }
   std::int64_t now_ms() const;
 
+  // Shared services for the WebSocket feed (thread-safe, like the endpoints' use).
+  SimStats& stats() { return stats_; }
+  FaultInjector& faults() { return *faults_; }
+  BarProvider& bars() { return replay_ ? *replay_ : static_cast<BarProvider&>(*market_); }
+  SyntheticMarket& market() { return *market_; }
+  const MarketCalendar& calendar() const { return calendar_; }
+  const SimulatorOptions& options() const { return options_; }
+
  private:
   SimResponse dispatch(Endpoint endpoint, const std::vector<std::string>& segments, RequestScope& scope);
   // The API key of the request, "" when none was sent.

@@ -43,6 +43,18 @@ std::string SimStats::to_json(const FaultInjector& faults) const {
     w.field(to_string(kind), faults.served(kind));
   }
   w.end_object();
+  w.key("websocket").begin_object();
+  w.field("connections", ws_.connections.load());
+  w.field("active", ws_.active.load());
+  w.field("auth_success", ws_.auth_success.load());
+  w.field("auth_failures", ws_.auth_failures.load());
+  w.field("auth_timeouts", ws_.auth_timeouts.load());
+  w.field("max_connections", ws_.max_connections.load());
+  w.field("frames", ws_.frames.load());
+  w.field("events", ws_.events.load());
+  w.field("bytes", ws_.bytes.load());
+  w.field("slow_consumers", ws_.slow_consumers.load());
+  w.end_object();
   w.end_object();
   return w.take();
 }
@@ -56,6 +68,9 @@ std::string SimStats::summary(const FaultInjector& faults) const {
   }
   if (!parts.empty()) out += " (" + parts + ")";
   out += fmt::format(", {} unauthorized, {} bad requests", unauthorized_.load(), bad_requests_.load());
+  if (const auto n = ws_.connections.load(); n > 0)
+    out += fmt::format(", websocket: {} connections, {} events in {} frames, {} auth failures, {} slow consumers", n,
+                       ws_.events.load(), ws_.frames.load(), ws_.auth_failures.load(), ws_.slow_consumers.load());
   std::string served;
   for (std::size_t i = 0; i < kFaultKindCount; ++i) {
     const auto kind = static_cast<FaultKind>(i);

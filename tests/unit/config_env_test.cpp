@@ -94,7 +94,10 @@ TEST_F(ConfigEnvTest, UnknownSettingVariableWithoutNearNameListsTheFile) {
   env.set("SOI_SIMULATOR_WEBSOCKET_PORT_NUMBER", "x");
   EXPECT_EQ(load_error(), "environment variable SOI_SIMULATOR_WEBSOCKET_PORT_NUMBER names no setting (simulator.yaml "
                           "settings are SOI_SIMULATOR_DATA, SOI_SIMULATOR_REPLAY_DIR, SOI_SIMULATOR_SEED, "
-                          "SOI_SIMULATOR_SPY_OPEN, SOI_SIMULATOR_VIX_LEVEL, SOI_SIMULATOR_FAULTS)");
+                          "SOI_SIMULATOR_SPY_OPEN, SOI_SIMULATOR_VIX_LEVEL, SOI_SIMULATOR_FAULTS, "
+                          "SOI_SIMULATOR_WS_SPEED, SOI_SIMULATOR_WS_START, SOI_SIMULATOR_WS_PUBLISH_DELAY_MS, "
+                          "SOI_SIMULATOR_WS_BATCH_MAX, SOI_SIMULATOR_WS_BUFFER_LIMIT_KB, "
+                          "SOI_SIMULATOR_WS_MAX_CONNECTIONS, SOI_SIMULATOR_WS_AUTH_TIMEOUT_MS)");
 }
 
 TEST_F(ConfigEnvTest, SecretInSettingVariableIsRefusedWithoutTheValue) {

@@ -1,5 +1,5 @@
-// Market status, open-close, prev, unknown paths, /_sim/stats and the WebSocket
-// upgrade placeholder of the simulator.
+// Market status, open-close, prev, unknown paths, /_sim/stats and WebSocket
+// upgrades outside the market paths.
 #include <unistd.h>
 
 #include <filesystem>
@@ -184,11 +184,12 @@ TEST_F(StatusTest, UnknownPathIs404AndStatsCountEverything) {
   EXPECT_EQ(server->router().stats().requests(Endpoint::sim_stats), 1u);
 }
 
-TEST_F(StatusTest, WebSocketUpgradeIsRefusedWith501ForNow) {
-  auto r = http_get(url("/stocks"), GetOptions{"", {"Connection: Upgrade", "Upgrade: websocket",
-                                                    "Sec-WebSocket-Version: 13",
-                                                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="}});
-  EXPECT_EQ(r.status, 501);
+TEST_F(StatusTest, WebSocketUpgradeOutsideTheMarketPathsIs404) {
+  // /stocks, /options and /indices are served by the WebSocket feed (simulator_ws_test.cpp).
+  auto r = http_get(url("/forex"), GetOptions{"", {"Connection: Upgrade", "Upgrade: websocket",
+                                                   "Sec-WebSocket-Version: 13",
+                                                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="}});
+  EXPECT_EQ(r.status, 404);
   EXPECT_EQ(str(Json(r.body).root, "status"), "ERROR");
   EXPECT_EQ(server->router().stats().requests(Endpoint::websocket), 1u);
 }
