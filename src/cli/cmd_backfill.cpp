@@ -68,8 +68,8 @@ std::vector<std::pair<BarFeedSpec, std::string>> selected_bar_feeds(const std::s
 
 void add_backfill_command(CLI::App& app, const GlobalOptions& global, Runner& runner) {
   auto options = std::make_shared<BackfillOptions>();
-  CLI::App* cmd = app.add_subcommand("backfill", "Download history over REST into date-partitioned Parquet. "
-                                                 "Trading days only; rerunning a day replaces it atomically.");
+  CLI::App* cmd = app.add_subcommand("backfill", "Download history over REST into date-partitioned Parquet and the "
+                                                 "SQL sinks of sinks.yaml. Rerunning a day replaces it atomically.");
   cmd->add_option("--source", options->source,
                   "feed to backfill: spy, vix, options, news, or all (every source enabled in sources.yaml)")
       ->check(CLI::IsMember({"spy", "vix", "options", "news", "all"}))
