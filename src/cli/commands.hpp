@@ -22,5 +22,6 @@ void add_backfill_command(CLI::App& app, const GlobalOptions& global, Runner& ru
 void add_config_command(CLI::App& app, const GlobalOptions& global, Runner& runner);
 void add_query_command(CLI::App& app, const GlobalOptions& global, Runner& runner);
 void add_simulate_command(CLI::App& app, const GlobalOptions& global, Runner& runner);
+void add_status_command(CLI::App& app, const GlobalOptions& global, Runner& runner);
 
 }  // namespace soi::cli

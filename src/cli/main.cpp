@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   soi::cli::add_simulate_command(app, global, runner);
   soi::cli::add_query_command(app, global, runner);
   soi::cli::add_config_command(app, global, runner);
+  soi::cli::add_status_command(app, global, runner);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -42,6 +42,8 @@ std::unique_ptr<RunContext> prepare_run(const std::string& config_dir, const Run
                    "file in the working directory");
 
   const auto& s = ctx.config.settings;
+  // Before anything is written: a second writer must not even rotate the logs.
+  ctx.lock = ProcessLock::acquire(s.data_dir, command_line, now_utc_ms());
   ctx.log_dir = s.log_dir.empty() ? s.data_dir + "/logs" : s.log_dir;
   init_logging(LogOptions{ctx.log_dir, s.log_level, s.log_max_file_mb, s.log_max_files, true});
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "sinks/manifest.hpp"
 #include "sinks/sink.hpp"
 #include "utils/market_calendar.hpp"
+#include "utils/process_lock.hpp"
 #include "utils/rate_limiter.hpp"
 
 namespace soi::cli {
@@ -28,6 +30,9 @@ struct RunOverrides {
 
 struct RunContext {
   Config config;
+  // One writer per data directory, held for the whole run (another backfill or
+  // a stream on the same directory is refused).
+  std::optional<ProcessLock> lock;
   RunInfo run;
   MarketCalendar calendar;
   ErrorSummary errors;
