@@ -1,5 +1,7 @@
 #include "data_sources/aggregates_fetcher.hpp"
 
+#include "data_sources/parsed_get.hpp"
+
 #include <fmt/format.h>
 
 #include "monitoring/logging.hpp"
@@ -21,28 +23,20 @@ AggregatesPageStream::AggregatesPageStream(RestClient& client, AggsParser& parse
 
 bool AggregatesPageStream::next(AggsPage& page) {
   if (done_) return false;
-  for (int attempt = 1;; ++attempt) {
-    HttpResponse response = client_.get(next_path_, context_);
-    last_latency_ = response.seconds;
-    page.clear();
-    try {
-      parser_.parse(response.body, window_, page);
-    } catch (const SoiError& e) {
-      ErrorContext ctx = context_;
-      ctx.url = response.url;
-      if (e.category() != ErrorCategory::parse || attempt >= max_parse_attempts_)
-        throw SoiError(e.category(), e.message(), ctx, static_cast<int>(response.status));
-      ++parse_retries_;
-      exec_log().debug("refetching unparseable page ({}): {}", response.url, e.message());
-      continue;
-    }
-    ++pages_;
-    exec_log().debug("page {} of {} {}: {} bars, {} rejects, {:.3f} s", pages_, context_.ticker, context_.date,
-                     page.bars.size(), page.rejects.size(), response.seconds);
-    if (page.next_url.empty()) done_ = true;
-    else next_path_ = page.next_url;
-    return true;
-  }
+  const HttpResponse response = get_parsed(
+      client_, next_path_, context_, max_parse_attempts_,
+      [&](const std::string& body) {
+        page.clear();
+        parser_.parse(body, window_, page);
+      },
+      &parse_retries_);
+  last_latency_ = response.seconds;
+  ++pages_;
+  exec_log().debug("page {} of {} {}: {} bars, {} rejects, {:.3f} s", pages_, context_.ticker, context_.date,
+                   page.bars.size(), page.rejects.size(), response.seconds);
+  if (page.next_url.empty()) done_ = true;
+  else next_path_ = page.next_url;
+  return true;
 }
 
 }  // namespace soi

@@ -1,5 +1,7 @@
 #include "data_sources/news_fetcher.hpp"
 
+#include "data_sources/parsed_get.hpp"
+
 #include <fmt/format.h>
 
 #include "monitoring/logging.hpp"
@@ -26,29 +28,21 @@ NewsPageStream::NewsPageStream(RestClient& client, NewsParser& parser, const New
 
 bool NewsPageStream::next(NewsPage& page) {
   if (done_) return false;
-  for (int attempt = 1;; ++attempt) {
-    HttpResponse response = client_.get(next_path_, context_);
-    last_latency_ = response.seconds;
-    last_url_ = response.url;
-    page.clear();
-    try {
-      parser_.parse(response.body, page);
-    } catch (const SoiError& e) {
-      ErrorContext ctx = context_;
-      ctx.url = response.url;
-      if (e.category() != ErrorCategory::parse || attempt >= max_parse_attempts_)
-        throw SoiError(e.category(), e.message(), ctx, static_cast<int>(response.status));
-      ++parse_retries_;
-      exec_log().debug("refetching unparseable news page ({}): {}", response.url, e.message());
-      continue;
-    }
-    ++pages_;
-    exec_log().debug("news page {} of {}: {} articles, {} rejects, {:.3f} s", pages_, context_.ticker,
-                     page.articles.size(), page.rejects.size(), response.seconds);
-    if (page.next_url.empty()) done_ = true;
-    else next_path_ = page.next_url;
-    return true;
-  }
+  const HttpResponse response = get_parsed(
+      client_, next_path_, context_, max_parse_attempts_,
+      [&](const std::string& body) {
+        page.clear();
+        parser_.parse(body, page);
+      },
+      &parse_retries_);
+  last_latency_ = response.seconds;
+  last_url_ = response.url;
+  ++pages_;
+  exec_log().debug("news page {} of {}: {} articles, {} rejects, {:.3f} s", pages_, context_.ticker,
+                   page.articles.size(), page.rejects.size(), response.seconds);
+  if (page.next_url.empty()) done_ = true;
+  else next_path_ = page.next_url;
+  return true;
 }
 
 }  // namespace soi

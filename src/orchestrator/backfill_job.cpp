@@ -45,15 +45,20 @@ BarWindow BackfillJob::session_window(Date d) const {
 }
 
 BackfillSummary BackfillJob::run(const BarFeedSpec& feed, const std::vector<Date>& days, ProgressReporter* progress) {
-  BackfillSummary summary;
-  summary.feed = feed.feed;
   AggsParser parser(feed.shape);
   exec_log().info("backfill {} ({}): {} trading day(s), run {}", feed.feed, feed.ticker, days.size(), s_.run.run_id);
+  return run_days(feed.feed, days, progress, [&](Date d) { return backfill_day(feed, d, parser); });
+}
+
+BackfillSummary BackfillJob::run_days(std::string_view feed, const std::vector<Date>& days,
+                                      ProgressReporter* progress, const std::function<DayOutcome(Date)>& day) {
+  BackfillSummary summary;
+  summary.feed = std::string(feed);
   std::uint64_t rows = 0;
   for (std::size_t i = 0; i < days.size(); ++i) {
     DayOutcome outcome;
     try {
-      outcome = backfill_day(feed, days[i], parser);
+      outcome = day(days[i]);
     } catch (const SoiError& e) {
       s_.errors.record(e);
       outcome.date = days[i];

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,12 @@ class BackfillJob {
   explicit BackfillJob(BackfillServices services) : s_(services) {}
 
   BackfillSummary run(const BarFeedSpec& feed, const std::vector<Date>& days, ProgressReporter* progress);
+
+  // The day loop every feed shares: runs `day` for each date, records failures
+  // in the error summary and goes on, stops after an auth failure (the rest
+  // counted as skipped), reports progress. summary.feed = feed.
+  BackfillSummary run_days(std::string_view feed, const std::vector<Date>& days, ProgressReporter* progress,
+                           const std::function<DayOutcome(Date)>& day);
 
   // UTC window of the configured session on day d (early closes honoured).
   BarWindow session_window(Date d) const;

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "data_sources/parsed_get.hpp"
 #include "monitoring/logging.hpp"
 #include "processing/dedup.hpp"
 
@@ -71,38 +72,11 @@ RestClient& OptionsBackfillJob::worker(std::size_t i) {
 }
 
 BackfillSummary OptionsBackfillJob::run(const std::vector<Date>& days, ProgressReporter* progress) {
-  BackfillSummary summary;
-  summary.feed = std::string(kFeed);
   universes_.clear();
   const auto& o = s_.config.sources.options;
   exec_log().info("backfill options ({} +/-{}% of the open, expiry_selection={}): {} trading day(s), run {}",
                   o.underlying, o.strike_range_pct, o.expiry_selection, days.size(), s_.run.run_id);
-  std::uint64_t rows = 0;
-  for (std::size_t i = 0; i < days.size(); ++i) {
-    DayOutcome outcome;
-    try {
-      outcome = backfill_day(days[i]);
-    } catch (const SoiError& e) {
-      s_.errors.record(e);
-      outcome.date = days[i];
-      outcome.error = e.what();
-      summary.days.push_back(outcome);
-      if (e.category() == ErrorCategory::auth) {
-        summary.days_skipped = days.size() - i - 1;
-        summary.stopped_on_auth = true;
-        exec_log().error("stopping the run: {}", e.what());
-        break;
-      }
-      exec_log().error("options {}: day failed: {}", format_date(days[i]), e.what());
-      if (progress) progress->update(i + 1, rows);
-      continue;
-    }
-    rows += outcome.rows;
-    summary.days.push_back(outcome);
-    if (progress) progress->update(i + 1, rows);
-  }
-  if (progress) progress->finish();
-  return summary;
+  return job_.run_days(kFeed, days, progress, [this](Date d) { return backfill_day(d); });
 }
 
 OptionsBackfillJob::Open OptionsBackfillJob::resolve_open(Date d, const BarWindow& session) {
@@ -148,7 +122,6 @@ OptionsBackfillJob::Open OptionsBackfillJob::resolve_open(Date d, const BarWindo
 std::vector<OptionContract> OptionsBackfillJob::list_contracts(Date d, const StrikeBand& band, DayOutcome& out) {
   const auto& o = s_.config.sources.options;
   ErrorContext context{std::string(kFeed), o.underlying, format_date(d), ""};
-  const int max_attempts = std::max(1, s_.config.retry.max_attempts);
   std::vector<OptionContract> listed;
   ContractsPage page;
   std::string next = contracts_path(o, d, band);
@@ -156,21 +129,11 @@ std::vector<OptionContract> OptionsBackfillJob::list_contracts(Date d, const Str
     if (pages >= kMaxContractPages)
       throw SoiError(ErrorCategory::server,
                      fmt::format("options contracts listing did not end after {} pages", kMaxContractPages), context);
-    HttpResponse response;
-    for (int attempt = 1;; ++attempt) {
-      response = s_.client.get(next, context);
-      page.clear();
-      try {
-        contracts_parser_.parse(response.body, page);
-        break;
-      } catch (const SoiError& e) {
-        ErrorContext ctx = context;
-        ctx.url = response.url;
-        if (e.category() != ErrorCategory::parse || attempt >= max_attempts)
-          throw SoiError(e.category(), e.message(), ctx, static_cast<int>(response.status));
-        exec_log().debug("refetching unparseable contracts page ({}): {}", response.url, e.message());
-      }
-    }
+    const HttpResponse response = get_parsed(s_.client, next, context, s_.config.retry.max_attempts,
+                                             [&](const std::string& body) {
+                                               page.clear();
+                                               contracts_parser_.parse(body, page);
+                                             });
     for (const auto& reject : page.rejects) {
       s_.quarantine.add(kContractsFeed, d, o.underlying, reject.reason, reject.raw_json, response.url);
       ++out.rejects;
