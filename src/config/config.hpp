@@ -13,6 +13,22 @@ struct LateDataConfig {
   int max_lateness_days = 0;                // 0: only today's records are on time
 };
 
+// Real-time streaming (soi stream / soi run), settings.yaml `stream:`.
+struct StreamConfig {
+  int commit_interval_seconds = 60;         // the streamed day is committed to the sinks this often (and at the close)
+  int heartbeat_interval_seconds = 300;     // heartbeat file rewrite interval
+  int stale_heartbeat_seconds = 900;        // an older heartbeat raises an alert
+  int queue_capacity_batches = 1024;        // reader -> writer queue, in frames' batches held in memory
+  std::string queue_policy = "spill";       // spill | block | drop_oldest when the queue is full
+  int wal_sync_ms = 1000;                   // fdatasync of the write-ahead log at most this often (0: every batch)
+  int news_poll_seconds = 300;              // news polling interval during the session (0: no polling)
+  int connect_before_open_seconds = 60;     // connect this long before the open
+  int close_grace_seconds = 5;              // after the close, keep reading this long for the last windows
+  int open_wait_seconds = 30;               // wait this long for the first SPY event's `op` before asking REST
+  std::string clock = "system";             // system | server (the API's /v1/marketstatus/now serverTime)
+  bool backfill_after_close = true;         // soi run: backfill the day over REST after the close
+};
+
 // config/settings.yaml
 struct Settings {
   std::string data_dir = "./data";
@@ -26,6 +42,7 @@ struct Settings {
   std::string progress = "auto";            // auto | always | never
   int progress_interval_seconds = 10;       // plain progress lines when not a terminal
   LateDataConfig late_data;
+  StreamConfig stream;
 };
 
 struct SpySourceConfig {
@@ -66,6 +83,15 @@ struct NewsSourceConfig {
   std::vector<std::string> relevance_keywords;    // ... or mentioning one of these ([]: no keyword rule)
 };
 
+// WebSocket hosts and limits (sources.yaml `websocket:`).
+struct WebSocketConfig {
+  std::string provider = "massive";          // massive | polygon: host names of contract section 0
+  std::string feed = "realtime";             // realtime | delayed
+  std::string base_url = "";                 // "" = the provider's host; else <base_url>/<market> (e.g. the simulator)
+  int max_subscriptions_per_connection = 100;  // options contracts per connection
+  int max_connections_per_market = 1;        // what the account allows (1 by default on Massive/Polygon)
+};
+
 struct CalendarConfig {
   bool use_market_status_api = true;       // layer /v1/marketstatus/upcoming on the built-in rules
 };
@@ -79,6 +105,7 @@ struct SourcesConfig {
   OptionsSourceConfig options;
   NewsSourceConfig news;
   CalendarConfig calendar;
+  WebSocketConfig websocket;
 };
 
 struct ParquetSinkConfig {

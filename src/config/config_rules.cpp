@@ -24,7 +24,10 @@ void require_order(const Config& config, const Origins& origins, const SettingSp
   const bool blame_low = origins.is_default(high_spec) && !origins.is_default(low_spec);
   const SettingSpec& blamed = blame_low ? low_spec : high_spec;
   const SettingSpec& other = blame_low ? high_spec : low_spec;
-  const char* relation = blame_low ? (strict ? "earlier than" : "at most") : (strict ? "later than" : "at least");
+  // Times are "earlier/later than", numbers "less/more than".
+  const bool times = noun == "a time";
+  const char* relation = blame_low ? (strict ? (times ? "earlier than" : "less than") : "at most")
+                                   : (strict ? (times ? "later than" : "more than") : "at least");
   std::string other_note;
   if (origins.is_env(other)) other_note = ", set by " + other.env_name();
   const std::string what = noun.empty() ? "" : std::string(noun) + " ";
@@ -43,6 +46,10 @@ void check_consistency(const Config& config, const Origins& origins) {
   require_order(config, origins, spec_of(F::retry_policy, "connect_timeout_seconds"),
                 config.retry.connect_timeout_seconds, spec_of(F::retry_policy, "request_timeout_seconds"),
                 config.retry.request_timeout_seconds, false, "");
+  require_order(config, origins, spec_of(F::settings, "stream.heartbeat_interval_seconds"),
+                config.settings.stream.heartbeat_interval_seconds,
+                spec_of(F::settings, "stream.stale_heartbeat_seconds"), config.settings.stream.stale_heartbeat_seconds,
+                true, "");
 }
 
 }  // namespace soi::config

@@ -13,6 +13,7 @@ Allowed non_empty() { return {AllowedKind::non_empty, 0, 0, {}}; }
 Allowed range(double min, double max) { return {AllowedKind::range, min, max, {}}; }
 Allowed one_of(std::vector<std::string> choices) { return {AllowedKind::one_of, 0, 0, std::move(choices)}; }
 Allowed url() { return {AllowedKind::url, 0, 0, {}}; }
+Allowed ws_url() { return {AllowedKind::ws_url, 0, 0, {}}; }
 Allowed clock_time() { return {AllowedKind::clock_time, 0, 0, {}}; }
 Allowed ticker() { return {AllowedKind::ticker, 0, 0, {}}; }
 
@@ -49,6 +50,39 @@ std::vector<SettingSpec> build_schema() {
       {F::settings, "late_data.max_lateness_days", range(0, 365),
        "Trading days a streamed record may lag and still count as on time (0: today only).",
        SOI_FIELD(settings.late_data.max_lateness_days)},
+      {F::settings, "stream.commit_interval_seconds", range(1, 3600),
+       "Seconds between commits of the streamed day to the sinks (and one at the close).",
+       SOI_FIELD(settings.stream.commit_interval_seconds)},
+      {F::settings, "stream.heartbeat_interval_seconds", range(1, 86400),
+       "Seconds between rewrites of a stream's heartbeat file.", SOI_FIELD(settings.stream.heartbeat_interval_seconds)},
+      {F::settings, "stream.stale_heartbeat_seconds", range(1, 604800),
+       "A heartbeat older than this raises an alert; more than heartbeat_interval_seconds.",
+       SOI_FIELD(settings.stream.stale_heartbeat_seconds)},
+      {F::settings, "stream.queue_capacity_batches", range(1, 1000000),
+       "Batches of frames the reader-to-writer queue holds in memory.",
+       SOI_FIELD(settings.stream.queue_capacity_batches)},
+      {F::settings, "stream.queue_policy", one_of({"spill", "block", "drop_oldest"}),
+       "When the queue is full: spill to a file, block the reader, or drop the oldest batch.",
+       SOI_FIELD(settings.stream.queue_policy)},
+      {F::settings, "stream.wal_sync_ms", range(0, 60000),
+       "The write-ahead log is fdatasynced at most once per this many milliseconds (0: after every batch).",
+       SOI_FIELD(settings.stream.wal_sync_ms)},
+      {F::settings, "stream.news_poll_seconds", range(0, 86400),
+       "Seconds between news polls during the session (0: no polling).", SOI_FIELD(settings.stream.news_poll_seconds)},
+      {F::settings, "stream.connect_before_open_seconds", range(0, 3600),
+       "Seconds before the open at which the WebSocket connections are made.",
+       SOI_FIELD(settings.stream.connect_before_open_seconds)},
+      {F::settings, "stream.close_grace_seconds", range(0, 600),
+       "Seconds to keep reading after the close for the last windows.",
+       SOI_FIELD(settings.stream.close_grace_seconds)},
+      {F::settings, "stream.open_wait_seconds", range(0, 600),
+       "Seconds to wait for the official open in the first SPY event before asking REST.",
+       SOI_FIELD(settings.stream.open_wait_seconds)},
+      {F::settings, "stream.clock", one_of({"system", "server"}),
+       "Time source: the system clock, or the API's server time (/v1/marketstatus/now).",
+       SOI_FIELD(settings.stream.clock)},
+      {F::settings, "stream.backfill_after_close", any(), "soi run: backfill the day over REST after the close.",
+       SOI_FIELD(settings.stream.backfill_after_close)},
 
       // config/sources.yaml
       {F::sources, "rest_base_url", url(), "Base URL of the Massive/Polygon REST API (or `soi simulate`).",
@@ -102,6 +136,20 @@ std::vector<SettingSpec> build_schema() {
       {F::sources, "calendar.use_market_status_api", any(),
        "Layer /v1/marketstatus/upcoming holidays on top of the built-in calendar rules.",
        SOI_FIELD(sources.calendar.use_market_status_api)},
+      {F::sources, "websocket.provider", one_of({"massive", "polygon"}),
+       "Whose WebSocket hosts to connect to.", SOI_FIELD(sources.websocket.provider)},
+      {F::sources, "websocket.feed", one_of({"realtime", "delayed"}),
+       "Real-time or 15-minute delayed WebSocket feed.", SOI_FIELD(sources.websocket.feed)},
+      {F::sources, "websocket.base_url", ws_url(),
+       "WebSocket base URL, e.g. `soi simulate`'s, followed by /stocks, /options or /indices; empty: the "
+       "provider's host.",
+       SOI_FIELD(sources.websocket.base_url)},
+      {F::sources, "websocket.max_subscriptions_per_connection", range(1, 1000),
+       "Options contracts subscribed per WebSocket connection at most.",
+       SOI_FIELD(sources.websocket.max_subscriptions_per_connection)},
+      {F::sources, "websocket.max_connections_per_market", range(1, 100),
+       "Simultaneous WebSocket connections per market the account allows.",
+       SOI_FIELD(sources.websocket.max_connections_per_market)},
 
       // config/sinks.yaml
       {F::sinks, "parquet.compression", one_of({"zstd", "snappy", "gzip", "uncompressed"}),
@@ -242,6 +290,7 @@ std::string SettingSpec::expectation() const {
         break;
       }
       case AllowedKind::url: what = "an http:// or https:// URL"; break;
+      case AllowedKind::ws_url: what = "empty or a ws:// or wss:// URL"; break;
       case AllowedKind::clock_time: what = "a time HH:MM from 00:00 to 23:59"; break;
       case AllowedKind::ticker: what = "a ticker of 1 to 10 upper-case letters, digits or dots"; break;
       case AllowedKind::non_empty: what = list ? "non-empty strings" : "a non-empty string"; break;

@@ -33,6 +33,7 @@ enum class AllowedKind {
   range,       // integer or number in [min, max]
   one_of,      // one of choices (exact, case-sensitive)
   url,         // http:// or https:// followed by a host
+  ws_url,      // empty, or ws:// or wss:// followed by a host
   clock_time,  // HH:MM, 00:00..23:59
   ticker,      // 1..10 of A-Z 0-9 . (upper case, as the API spells tickers)
 };

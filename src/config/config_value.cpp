@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <type_traits>
 
 #include <fmt/format.h>
@@ -65,11 +66,12 @@ bool valid_clock_time(std::string_view t) {
   return hours < 24 && minutes < 60;
 }
 
-bool valid_url(std::string_view u) {
-  std::string_view rest;
-  if (u.starts_with("http://")) rest = u.substr(7);
-  else if (u.starts_with("https://")) rest = u.substr(8);
-  else return false;
+// One of `schemes` ("http://", "https://") followed by a host.
+bool valid_url(std::string_view u, std::initializer_list<std::string_view> schemes) {
+  const auto scheme =
+      std::find_if(schemes.begin(), schemes.end(), [&](std::string_view s) { return u.starts_with(s); });
+  if (scheme == schemes.end()) return false;
+  const std::string_view rest = u.substr(scheme->size());
   if (rest.empty() || rest.front() == '/' || rest.front() == ':') return false;  // no host
   return std::none_of(u.begin(), u.end(), [](unsigned char c) { return std::isspace(c) || std::iscntrl(c); });
 }
@@ -86,7 +88,8 @@ bool allowed_string(const Allowed& allowed, std::string_view v) {
     case AllowedKind::non_empty: return !v.empty();
     case AllowedKind::one_of:
       return std::find(allowed.choices.begin(), allowed.choices.end(), v) != allowed.choices.end();
-    case AllowedKind::url: return valid_url(v);
+    case AllowedKind::url: return valid_url(v, {"http://", "https://"});
+    case AllowedKind::ws_url: return v.empty() || valid_url(v, {"ws://", "wss://"});
     case AllowedKind::clock_time: return valid_clock_time(v);
     case AllowedKind::ticker: return valid_ticker(v);
     default: return true;
@@ -104,7 +107,7 @@ std::string problem(const SettingSpec& spec, std::string_view got) {
 // Base URLs are joined with "/v2/aggs/..." later; a trailing slash would double it.
 std::string normalized(const Allowed& allowed, std::string_view v) {
   std::string out(v);
-  if (allowed.kind == AllowedKind::url)
+  if (allowed.kind == AllowedKind::url || allowed.kind == AllowedKind::ws_url)
     while (out.size() > 1 && out.back() == '/' && !out.ends_with("://")) out.pop_back();
   return out;
 }

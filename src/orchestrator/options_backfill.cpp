@@ -146,6 +146,15 @@ std::vector<OptionContract> OptionsBackfillJob::list_contracts(Date d, const Str
   return listed;
 }
 
+OptionsUniverse OptionsBackfillJob::discover_universe(Date d, std::optional<Centre> centre, DayOutcome& out) {
+  const auto& o = s_.config.sources.options;
+  Open open;
+  if (centre) open = Open{centre->price, centre->source};
+  else open = resolve_open(d, job_.session_window(d));
+  const StrikeBand band = strike_band(open.price, o.strike_range_pct);
+  return select_universe(list_contracts(d, band, out), o, d, open.price, open.source);
+}
+
 std::vector<BarDay> OptionsBackfillJob::fetch_bars(const OptionsUniverse& universe, const BarWindow& session,
                                                    DayOutcome& out) {
   const auto& o = s_.config.sources.options;

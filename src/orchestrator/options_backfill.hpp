@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "data_sources/contracts_parser.hpp"
@@ -33,6 +34,15 @@ class OptionsBackfillJob {
   // DayOutcome.rows = option bar rows; a failed day is recorded and the run goes on; an
   // auth failure stops the run (days_skipped), like BackfillJob::run.
   BackfillSummary run(const std::vector<Date>& days, ProgressReporter* progress);
+
+  // Day d's universe centred on `open` (the stream's `op`, or a re-centre price), or
+  // on the resolved official open when nullopt. Rejected contracts go to the
+  // quarantine (counted in out.rejects). Throws SoiError like a failed day.
+  struct Centre {
+    double price = 0;
+    OpenSource source = OpenSource::ws_op;
+  };
+  OptionsUniverse discover_universe(Date d, std::optional<Centre> centre, DayOutcome& out);
 
   // The last run's universes (for reports and tests).
   const std::vector<OptionsUniverse>& universes() const { return universes_; }

@@ -49,12 +49,14 @@ struct OptionContract {
 };
 
 // Where the day's opening price came from (recorded next to the universe).
-enum class OpenSource : std::uint8_t { open_close, first_bar, ws_op };
+// recenter: a streaming universe re-centred on demand on the underlying's last price.
+enum class OpenSource : std::uint8_t { open_close, first_bar, ws_op, recenter };
 inline std::string_view to_string(OpenSource s) {
   switch (s) {
     case OpenSource::open_close: return "open_close";
     case OpenSource::first_bar: return "first_bar";
     case OpenSource::ws_op: return "ws_op";
+    case OpenSource::recenter: return "recenter";
   }
   return "unknown";
 }

@@ -54,6 +54,19 @@ TEST_F(ConfigEnvTest, OverridesWinOverFilesAndDefaults) {
   EXPECT_EQ(c.simulator.faults, (std::vector<std::string>{"a", "b"}));
 }
 
+TEST_F(ConfigEnvTest, StreamAndWebSocketSettingsCanBeOverridden) {
+  env.set("SOI_SETTINGS_STREAM_QUEUE_POLICY", "block");
+  env.set("SOI_SOURCES_WEBSOCKET_BASE_URL", "ws://127.0.0.1:9/");
+  const Config c = load_config(dir.str());
+  EXPECT_EQ(c.settings.stream.queue_policy, "block");
+  EXPECT_EQ(c.sources.websocket.base_url, "ws://127.0.0.1:9");
+  env.set("SOI_SOURCES_WEBSOCKET_BASE_URL", "");
+  EXPECT_EQ(load_config(dir.str()).sources.websocket.base_url, "");
+  env.set("SOI_SETTINGS_STREAM_CLOCK", "ntp");
+  EXPECT_EQ(load_error(), "environment variable SOI_SETTINGS_STREAM_CLOCK: expected one of: system, server, "
+                          "got \"ntp\"");
+}
+
 TEST_F(ConfigEnvTest, EmptyListVariableMeansEmptyList) {
   env.set("SOI_RETRY_POLICY_RETRY_ON_STATUS", "");
   EXPECT_TRUE(load_config(dir.str()).retry.retry_on_status.empty());
@@ -82,6 +95,10 @@ TEST_F(ConfigEnvTest, RulesBetweenSettingsNameTheVariable) {
   env.set("SOI_SETTINGS_SESSION_START", "17:00");
   EXPECT_EQ(load_error(), "environment variable SOI_SETTINGS_SESSION_START: expected a time earlier than "
                           "session_end (\"16:00\"), got \"17:00\"");
+  env.set("SOI_SETTINGS_SESSION_START", "09:30");
+  env.set("SOI_SETTINGS_STREAM_HEARTBEAT_INTERVAL_SECONDS", "900");
+  EXPECT_EQ(load_error(), "environment variable SOI_SETTINGS_STREAM_HEARTBEAT_INTERVAL_SECONDS: expected less than "
+                          "stream.stale_heartbeat_seconds (900), got 900");
 }
 
 TEST_F(ConfigEnvTest, UnknownSettingVariableIsATypo) {

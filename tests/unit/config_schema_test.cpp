@@ -38,6 +38,8 @@ TEST(ConfigSchemaTest, EnvironmentNamesFollowTheRuleAndAreUnique) {
   EXPECT_EQ(find_setting(ConfigFile::settings, "late_data.streaming_policy")->env_name(),
             "SOI_SETTINGS_LATE_DATA_STREAMING_POLICY");
   EXPECT_EQ(find_setting(ConfigFile::sources, "spy.page_limit")->env_name(), "SOI_SOURCES_SPY_PAGE_LIMIT");
+  EXPECT_EQ(find_setting(ConfigFile::settings, "stream.queue_policy")->env_name(), "SOI_SETTINGS_STREAM_QUEUE_POLICY");
+  EXPECT_EQ(find_setting(ConfigFile::sources, "websocket.base_url")->env_name(), "SOI_SOURCES_WEBSOCKET_BASE_URL");
   EXPECT_EQ(find_setting(ConfigFile::retry_policy, "retry_on_status")->env_name(),
             "SOI_RETRY_POLICY_RETRY_ON_STATUS");
   std::set<std::string> names;
@@ -61,6 +63,8 @@ TEST(ConfigSchemaTest, DumpPrintsEverySettingAsFileKeyValue) {
   EXPECT_NE(dump.find("settings.yaml: late_data.streaming_policy = \"reject\"\n"), std::string::npos);
   EXPECT_NE(dump.find("sources.yaml: spy.page_limit = 50000\n"), std::string::npos);
   EXPECT_NE(dump.find("sources.yaml: spy.enabled = true\n"), std::string::npos);
+  EXPECT_NE(dump.find("settings.yaml: stream.queue_policy = \"spill\"\n"), std::string::npos);
+  EXPECT_NE(dump.find("sources.yaml: websocket.base_url = \"\"\n"), std::string::npos);
   EXPECT_NE(dump.find("retry_policy.yaml: jitter = 0.2\n"), std::string::npos);
   EXPECT_NE(dump.find("retry_policy.yaml: retry_on_status = [429, 500, 502, 503, 504]\n"), std::string::npos);
   EXPECT_NE(dump.find("simulator.yaml: faults = [\"status=500\"]\n"), std::string::npos);

@@ -210,6 +210,75 @@ TEST_F(ConfigTest, RulesBetweenSettingsBlameTheChangedOne) {
                                         "connect_timeout_seconds (10), got 5");
 }
 
+TEST_F(ConfigTest, StreamAndWebSocketDefaultsComeFromTheRepositoryConfig) {
+  const Config c = load_config(SOI_SOURCE_DIR "/config");
+  EXPECT_EQ(c.settings.stream.commit_interval_seconds, 60);
+  EXPECT_EQ(c.settings.stream.heartbeat_interval_seconds, 300);
+  EXPECT_EQ(c.settings.stream.stale_heartbeat_seconds, 900);
+  EXPECT_EQ(c.settings.stream.queue_capacity_batches, 1024);
+  EXPECT_EQ(c.settings.stream.queue_policy, "spill");
+  EXPECT_EQ(c.settings.stream.wal_sync_ms, 1000);
+  EXPECT_EQ(c.settings.stream.news_poll_seconds, 300);
+  EXPECT_EQ(c.settings.stream.connect_before_open_seconds, 60);
+  EXPECT_EQ(c.settings.stream.close_grace_seconds, 5);
+  EXPECT_EQ(c.settings.stream.open_wait_seconds, 30);
+  EXPECT_EQ(c.settings.stream.clock, "system");
+  EXPECT_TRUE(c.settings.stream.backfill_after_close);
+  EXPECT_EQ(c.sources.websocket.provider, "massive");
+  EXPECT_EQ(c.sources.websocket.feed, "realtime");
+  EXPECT_EQ(c.sources.websocket.base_url, "");
+  EXPECT_EQ(c.sources.websocket.max_subscriptions_per_connection, 100);
+  EXPECT_EQ(c.sources.websocket.max_connections_per_market, 1);
+}
+
+TEST_F(ConfigTest, ReadsStreamAndWebSocketSettings) {
+  dir.write("settings.yaml", "stream:\n  queue_policy: drop_oldest\n  wal_sync_ms: 0\n  clock: server\n"
+                             "  backfill_after_close: false\n");
+  dir.write("sources.yaml", "websocket:\n  provider: polygon\n  feed: delayed\n  base_url: ws://127.0.0.1:9\n"
+                            "  max_subscriptions_per_connection: 1000\n");
+  Config c = load_config(dir.str());
+  EXPECT_EQ(c.settings.stream.queue_policy, "drop_oldest");
+  EXPECT_EQ(c.settings.stream.wal_sync_ms, 0);
+  EXPECT_EQ(c.settings.stream.clock, "server");
+  EXPECT_FALSE(c.settings.stream.backfill_after_close);
+  EXPECT_EQ(c.sources.websocket.provider, "polygon");
+  EXPECT_EQ(c.sources.websocket.feed, "delayed");
+  EXPECT_EQ(c.sources.websocket.base_url, "ws://127.0.0.1:9");
+  EXPECT_EQ(c.sources.websocket.max_subscriptions_per_connection, 1000);
+  dir.write("sources.yaml", "websocket:\n  base_url: \"wss://socket.example.com/\"\n");
+  EXPECT_EQ(load_config(dir.str()).sources.websocket.base_url, "wss://socket.example.com");  // slash dropped
+  dir.write("sources.yaml", "websocket:\n  base_url: \"\"\n");
+  EXPECT_EQ(load_config(dir.str()).sources.websocket.base_url, "");
+}
+
+TEST_F(ConfigTest, BadStreamAndWebSocketSettingsAreRefused) {
+  EXPECT_EQ(error_for("settings.yaml", "stream:\n  queue_policy: lossy\n"),
+            path("settings.yaml") + ": stream.queue_policy: expected one of: spill, block, drop_oldest, got \"lossy\"");
+  EXPECT_EQ(error_for("settings.yaml", "stream:\n  commit_interval_seconds: 0\n"),
+            path("settings.yaml") + ": stream.commit_interval_seconds: expected an integer from 1 to 3600, got \"0\"");
+  dir.write("settings.yaml", "");
+  EXPECT_EQ(error_for("sources.yaml", "websocket:\n  base_url: http://x\n"),
+            path("sources.yaml") + ": websocket.base_url: expected empty or a ws:// or wss:// URL, got \"http://x\"");
+  EXPECT_EQ(error_for("sources.yaml", "websocket:\n  base_url: \"ws://\"\n"),
+            path("sources.yaml") + ": websocket.base_url: expected empty or a ws:// or wss:// URL, got \"ws://\"");
+  EXPECT_EQ(error_for("sources.yaml", "websocket:\n  feed: live\n"),
+            path("sources.yaml") + ": websocket.feed: expected one of: realtime, delayed, got \"live\"");
+  EXPECT_EQ(error_for("sources.yaml", "websocket:\n  max_subscriptions_per_connection: 1001\n"),
+            path("sources.yaml") + ": websocket.max_subscriptions_per_connection: expected an integer from 1 to "
+                                   "1000, got \"1001\"");
+}
+
+TEST_F(ConfigTest, StaleHeartbeatMustExceedTheHeartbeatInterval) {
+  EXPECT_EQ(error_for("settings.yaml", "stream:\n  stale_heartbeat_seconds: 300\n"),
+            path("settings.yaml") + ": stream.stale_heartbeat_seconds: expected more than "
+                                    "stream.heartbeat_interval_seconds (300), got 300");
+  EXPECT_EQ(error_for("settings.yaml", "stream:\n  heartbeat_interval_seconds: 1000\n"),
+            path("settings.yaml") + ": stream.heartbeat_interval_seconds: expected less than "
+                                    "stream.stale_heartbeat_seconds (900), got 1000");
+  EXPECT_EQ(error_for("settings.yaml", "stream:\n  heartbeat_interval_seconds: 10\n  stale_heartbeat_seconds: 11\n"),
+            "");
+}
+
 TEST_F(ConfigTest, SecretsInYamlAreRefusedWithoutEchoingThem) {
   const std::string value = "Zq8uPk2VvSECRETvalue99";
   const std::string advice = ": secrets are not read from YAML files; set MASSIVE_API_KEY (or POLYGON_API_KEY) "

@@ -1,0 +1,121 @@
+#include "orchestrator/gap_repair.hpp"
+
+#include <fmt/format.h>
+
+#include "data_sources/aggregates_fetcher.hpp"
+#include "monitoring/logging.hpp"
+#include "utils/durable_file.hpp"
+#include "utils/json_text.hpp"
+#include "utils/time_util.hpp"
+
+namespace soi {
+
+std::string gap_log_line(const GapRequest& r, std::uint64_t bars, std::string_view error) {
+  std::string tickers = "[";
+  for (std::size_t i = 0; i < r.tickers.size(); ++i) {
+    if (i) tickers += ',';
+    tickers += json_quote(r.tickers[i]);
+  }
+  tickers += ']';
+  return fmt::format(
+      R"({{"logged_at":{},"feed":{},"market":{},"reason":{},"start":{},"end":{},"start_ms":{},"end_ms":{},"tickers":{},"bars_recovered":{},"error":{}}})",
+      json_quote(format_utc_iso_ms(now_utc_ms())), json_quote(feed_name(r.feed)), json_quote(r.market),
+      json_quote(r.reason), json_quote(format_utc_iso_ms(r.start_ms)), json_quote(format_utc_iso_ms(r.end_ms)),
+      r.start_ms, r.end_ms, tickers, bars, error.empty() ? "null" : json_quote(error));
+}
+
+GapRepairer::GapRepairer(GapRepairServices services) : s_(std::move(services)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+GapRepairer::~GapRepairer() { finish(); }
+
+void GapRepairer::submit(GapRequest request) {
+  if (request.end_ms <= request.start_ms || request.tickers.empty()) return;
+  {
+    std::lock_guard lock(mutex_);
+    pending_.push_back(std::move(request));
+  }
+  wake_.notify_all();
+}
+
+void GapRepairer::finish() {
+  {
+    std::lock_guard lock(mutex_);
+    finishing_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::uint64_t GapRepairer::gaps() const {
+  std::lock_guard lock(mutex_);
+  return gaps_;
+}
+
+std::uint64_t GapRepairer::bars_recovered() const {
+  std::lock_guard lock(mutex_);
+  return bars_;
+}
+
+void GapRepairer::run() {
+  for (;;) {
+    GapRequest request;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return finishing_ || !pending_.empty(); });
+      if (pending_.empty()) return;  // finishing, nothing left
+      request = std::move(pending_.front());
+      pending_.pop_front();
+    }
+    std::uint64_t bars = 0;
+    std::string error;
+    try {
+      bars = repair(request);
+    } catch (const SoiError& e) {
+      error = e.what();
+      s_.errors.record(e);
+    }
+    try {
+      append_line_durably(s_.gap_log_path, gap_log_line(request, bars, error));
+    } catch (const SoiError& e) {
+      s_.errors.record(e);
+    }
+    std::lock_guard lock(mutex_);
+    ++gaps_;
+    bars_ += bars;
+  }
+}
+
+std::uint64_t GapRepairer::repair(const GapRequest& request) {
+  const bool index = request.feed == StreamFeed::vix;
+  RestClient& client = index ? s_.index_client : s_.stocks_client;
+  AggsParser parser(index ? AggsShape::index : AggsShape::equity);
+  const auto feed_id = static_cast<std::uint8_t>(request.feed);
+  const std::string date_text = format_date(s_.date);
+  std::uint64_t recovered = 0;
+  RecordBatch batch;
+  AggsPage page;
+  for (const std::string& ticker : request.tickers) {
+    AggregatesRequest fetch;
+    fetch.ticker = ticker;
+    fetch.window = BarWindow{request.start_ms, request.end_ms, 1000};
+    fetch.page_limit = 50000;
+    fetch.adjusted = !index;
+    fetch.shape = index ? AggsShape::index : AggsShape::equity;
+    ErrorContext context{std::string(feed_name(request.feed)), ticker, date_text, ""};
+    AggregatesPageStream stream(client, parser, fetch, context, s_.config.retry.max_attempts);
+    while (stream.next(page)) {
+      const std::int64_t received = now_utc_ms();
+      for (const Bar& bar : page.bars) batch.add(feed_id, ticker, bar, received);
+      for (const auto& reject : page.rejects)
+        s_.quarantine.add(feed_name(request.feed), s_.date, ticker, reject.reason, reject.raw_json, "gap repair");
+      recovered += page.bars.size();
+      page.clear();
+    }
+    s_.ingest.submit(batch);
+  }
+  return recovered;
+}
+
+}  // namespace soi

@@ -1,0 +1,84 @@
+// Repairs what a stream missed while it was not connected: after every
+// (re)connect the window between the last event the connection had and the
+// first event after it is fetched over REST for each of the connection's
+// tickers and merged through the same ingest path (dedup keeps one bar per
+// second). Every repair is one line of <log_dir>/gaps.jsonl: start, end,
+// tickers, bars recovered, and the error if the repair failed.
+//
+// Runs on its own thread so that a reader goes straight back to reading.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config/config.hpp"
+#include "data_sources/rest_client.hpp"
+#include "monitoring/error_summary.hpp"
+#include "orchestrator/stream_ingest.hpp"
+#include "processing/quarantine.hpp"
+#include "processing/stream_day_book.hpp"
+
+namespace soi {
+
+struct GapRequest {
+  StreamFeed feed = StreamFeed::spy;
+  std::string market;                // "stocks", "options", "indices" (for the log)
+  std::vector<std::string> tickers;
+  std::int64_t start_ms = 0;         // inclusive: the last second seen is fetched again
+  std::int64_t end_ms = 0;           // exclusive: the first second received after the reconnect
+  std::string reason;                // "reconnect", "start", "restart"
+};
+
+struct GapRepairServices {
+  const Config& config;
+  RestClient& stocks_client;  // SPY and options bars
+  RestClient& index_client;   // I:VIX
+  StreamIngest& ingest;
+  QuarantineWriter& quarantine;
+  ErrorSummary& errors;
+  Date date;
+  std::string gap_log_path;   // <log_dir>/gaps.jsonl
+};
+
+class GapRepairer {
+ public:
+  explicit GapRepairer(GapRepairServices services);
+  ~GapRepairer();  // finish()
+  GapRepairer(const GapRepairer&) = delete;
+  GapRepairer& operator=(const GapRepairer&) = delete;
+
+  // Any thread. Empty windows (end <= start) are ignored.
+  void submit(GapRequest request);
+  // Repairs everything submitted so far, then stops the thread. Idempotent.
+  void finish();
+
+  std::uint64_t gaps() const;
+  std::uint64_t bars_recovered() const;
+
+  // One repair on the calling thread: returns the bars recovered. Throws SoiError.
+  std::uint64_t repair(const GapRequest& request);
+
+ private:
+  void run();
+
+  GapRepairServices s_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<GapRequest> pending_;
+  bool finishing_ = false;
+  bool busy_ = false;
+  std::uint64_t gaps_ = 0;
+  std::uint64_t bars_ = 0;
+  std::thread thread_;
+};
+
+// The gap-log line (JSON, no newline).
+std::string gap_log_line(const GapRequest& request, std::uint64_t bars, std::string_view error);
+
+}  // namespace soi

@@ -1,0 +1,62 @@
+// Where every received record enters the pipeline: first the write-ahead log
+// (so a kill -9 cannot lose it), then the reader -> writer queue (which never
+// blocks the reader under the default spill policy). One mutex orders both, so
+// the log and the queue hold batches in the same order, and a commit knows
+// which log position its snapshot covers.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+
+#include "monitoring/error_summary.hpp"
+#include "processing/spill_queue.hpp"
+#include "processing/write_ahead_log.hpp"
+
+namespace soi {
+
+struct StreamIngestOptions {
+  WalOptions wal;
+  SpillQueueOptions queue;
+  std::chrono::milliseconds sync_interval{1000};  // fdatasync at most this often (0: every batch)
+};
+
+class StreamIngest {
+ public:
+  // Throws SoiError(storage) when the log cannot be opened (e.g. held by another process).
+  StreamIngest(StreamIngestOptions options, ErrorSummary& errors);
+
+  // Any thread. Logs then queues the batch (left empty for reuse). A log write
+  // failure is recorded as an error and the batch still goes to the queue: the
+  // records are kept in memory rather than dropped.
+  void submit(RecordBatch& batch);
+
+  // Writer thread: the next batch, waiting up to `timeout`.
+  bool pop(RecordBatch& out, std::chrono::milliseconds timeout) { return queue_.pop(out, timeout); }
+
+  // Writer thread, before taking a commit snapshot: the log position covered
+  // by everything popped so far, when nothing is waiting in the queue (then
+  // every logged record is in the snapshot); nullopt otherwise.
+  std::optional<WalPosition> drained_position();
+  // After the snapshot holding everything before `position` was committed.
+  void checkpoint(const WalPosition& position);
+
+  // Start-up: every record logged and not yet checkpointed (the previous run's).
+  std::uint64_t replay(const std::function<void(const WalRecord&)>& fn);
+
+  void close_queue() { queue_.close(); }
+  SpillQueueStats queue_stats() const { return queue_.stats(); }
+  std::uint64_t logged_records() const;
+
+ private:
+  StreamIngestOptions options_;
+  ErrorSummary& errors_;
+  mutable std::mutex mutex_;
+  WriteAheadLog wal_;
+  SpillQueue queue_;
+  std::chrono::steady_clock::time_point last_sync_{};
+  bool wal_failing_ = false;
+};
+
+}  // namespace soi

@@ -1,0 +1,77 @@
+// The streamed trading day so far, per feed and ticker: what the stream
+// commits (the whole day, every commit interval: replacing a day is atomic and
+// idempotent, so re-writing it is how a restart or a late bar is absorbed).
+//
+// Bars are appended as they arrive (no per-event sorting or lookup beyond one
+// hash probe); snapshot() sorts and de-duplicates in place, later arrival wins
+// on (ticker, ts), exactly like the backfill's dedup.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "processing/records.hpp"
+
+namespace soi {
+
+// The streamed feeds; the value is the feed id written into the write-ahead log.
+enum class StreamFeed : std::uint8_t { spy = 0, vix = 1, options = 2 };
+inline constexpr std::size_t kStreamFeedCount = 3;
+std::string_view feed_name(StreamFeed feed) noexcept;  // "spy", "vix", "options"
+// nullopt for an id that is not a stream feed (a corrupt or foreign log record).
+std::optional<StreamFeed> stream_feed_from_id(std::uint8_t id) noexcept;
+
+class StreamDayBook {
+ public:
+  explicit StreamDayBook(Date date) : date_(date) {}
+
+  Date date() const noexcept { return date_; }
+
+  void add(StreamFeed feed, std::string_view ticker, const Bar& bar);
+  // Every bar of `day` (e.g. the committed partition read back at a restart).
+  void add_day(StreamFeed feed, const BarDay& day);
+
+  // Option metadata written beside the bars (from the universe, or a committed partition).
+  void set_contract(const OptionContract& contract);
+  bool has_contract(std::string_view ticker) const;
+
+  // The day of `feed`, one BarDay per ticker (sorted by ticker), bars sorted by
+  // ts and de-duplicated (the stored bars are compacted too). Options carry
+  // their contract when known.
+  std::vector<BarDay> snapshot(StreamFeed feed);
+
+  // Latest bar start of `ticker` (nullopt: none yet).
+  std::optional<std::int64_t> last_ts(StreamFeed feed, std::string_view ticker) const;
+  // Latest bar start over every ticker of `feed` (nullopt: none yet).
+  std::optional<std::int64_t> last_ts(StreamFeed feed) const;
+
+  std::uint64_t bars_added() const noexcept { return added_; }   // including duplicates
+  std::uint64_t duplicates() const noexcept { return duplicates_; }  // removed by snapshots so far
+  std::size_t tickers(StreamFeed feed) const { return feeds_[static_cast<std::size_t>(feed)].size(); }
+
+ private:
+  struct Series {
+    std::vector<Bar> bars;
+    std::int64_t last_ts = INT64_MIN;
+  };
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  using SeriesMap = std::unordered_map<std::string, Series, TextHash, std::equal_to<>>;
+
+  Series& series(StreamFeed feed, std::string_view ticker);
+
+  Date date_;
+  SeriesMap feeds_[kStreamFeedCount];
+  std::unordered_map<std::string, OptionContract, TextHash, std::equal_to<>> contracts_;
+  std::uint64_t added_ = 0;
+  std::uint64_t duplicates_ = 0;
+};
+
+}  // namespace soi

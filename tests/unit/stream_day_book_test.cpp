@@ -1,0 +1,134 @@
+// The streamed day: later arrival wins per (ticker, second), snapshots are
+// sorted and stable, options carry their contract, and a committed partition
+// read back seeds a new book with exactly what was written.
+#include "processing/stream_day_book.hpp"
+
+#include <unistd.h>
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "sinks/parquet/bar_partition_reader.hpp"
+#include "sinks/parquet/parquet_sink.hpp"
+#include "utils/error.hpp"
+
+namespace soi {
+namespace {
+
+const Date kDay = *parse_date("2025-01-17");
+constexpr std::int64_t kOpen = 1737124200000;  // 2025-01-17 09:30 New York
+
+Bar bar(std::int64_t second, double close, bool full = true) {
+  Bar b;
+  b.ts_ms = kOpen + second * 1000;
+  b.open = close - 0.1;
+  b.high = close + 0.2;
+  b.low = close - 0.3;
+  b.close = close;
+  if (full) {
+    b.volume = 100 + second;
+    b.vwap = close;
+    b.fields = kBarHasVolume | kBarHasVwap;
+  }
+  return b;
+}
+
+TEST(StreamDayBook, LaterArrivalWinsAndSnapshotIsSorted) {
+  StreamDayBook book(kDay);
+  book.add(StreamFeed::spy, "SPY", bar(2, 600.2));
+  book.add(StreamFeed::spy, "SPY", bar(0, 600.0));
+  book.add(StreamFeed::spy, "SPY", bar(1, 600.1));
+  book.add(StreamFeed::spy, "SPY", bar(1, 601.1));  // a corrected re-send of second 1
+  EXPECT_EQ(book.bars_added(), 4u);
+  EXPECT_EQ(*book.last_ts(StreamFeed::spy, "SPY"), kOpen + 2000);
+  EXPECT_FALSE(book.last_ts(StreamFeed::vix));
+
+  auto days = book.snapshot(StreamFeed::spy);
+  ASSERT_EQ(days.size(), 1u);
+  EXPECT_EQ(days[0].feed, "spy");
+  EXPECT_EQ(days[0].ticker, "SPY");
+  EXPECT_EQ(days[0].origin, Origin::ws);
+  ASSERT_EQ(days[0].bars.size(), 3u);
+  EXPECT_EQ(days[0].bars[0].ts_ms, kOpen);
+  EXPECT_DOUBLE_EQ(days[0].bars[1].close, 601.1);
+  EXPECT_EQ(book.duplicates(), 1u);
+
+  // Bars after a snapshot still win over the compacted ones.
+  book.add(StreamFeed::spy, "SPY", bar(0, 599.0));
+  days = book.snapshot(StreamFeed::spy);
+  ASSERT_EQ(days[0].bars.size(), 3u);
+  EXPECT_DOUBLE_EQ(days[0].bars[0].close, 599.0);
+}
+
+TEST(StreamDayBook, OptionsCarryTheirContractAndTickersSort) {
+  StreamDayBook book(kDay);
+  OptionContract c;
+  c.ticker = "O:SPY250117C00600000";
+  c.underlying = "SPY";
+  c.strike = 600;
+  c.expiration = kDay;
+  book.set_contract(c);
+  book.add(StreamFeed::options, "O:SPY250117P00600000", bar(0, 1.5));
+  book.add(StreamFeed::options, "O:SPY250117C00600000", bar(0, 2.5));
+  const auto days = book.snapshot(StreamFeed::options);
+  ASSERT_EQ(days.size(), 2u);
+  EXPECT_EQ(days[0].ticker, "O:SPY250117C00600000");
+  ASSERT_TRUE(days[0].contract);
+  EXPECT_DOUBLE_EQ(days[0].contract->strike, 600);
+  EXPECT_FALSE(days[1].contract) << "no metadata known: written with NULL contract columns";
+  EXPECT_EQ(book.tickers(StreamFeed::options), 2u);
+}
+
+TEST(StreamDayBook, UnknownFeedIdsAreRefused) {
+  EXPECT_EQ(stream_feed_from_id(2), StreamFeed::options);
+  EXPECT_FALSE(stream_feed_from_id(3));
+  EXPECT_EQ(feed_name(StreamFeed::vix), "vix");
+}
+
+TEST(BarPartitionReader, ReadsBackWhatTheParquetSinkWrote) {
+  const auto dir = std::filesystem::temp_directory_path() / ("soi_book_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  ParquetSink sink(dir.string(), ParquetSinkConfig{});
+  StreamDayBook book(kDay);
+  OptionContract c;
+  c.ticker = "O:SPY250117C00600000";
+  c.underlying = "SPY";
+  c.type = ContractType::call;
+  c.strike = 600;
+  c.expiration = kDay;
+  book.set_contract(c);
+  for (int i = 0; i < 50; ++i) book.add(StreamFeed::options, c.ticker, bar(i * 3, 2 + i * 0.01));
+  book.add(StreamFeed::vix, "I:VIX", bar(0, 16.5, /*full=*/false));
+  const auto options = book.snapshot(StreamFeed::options);
+  const auto vix = book.snapshot(StreamFeed::vix);
+  sink.write(BarPartition{"options", kDay, options}, RunInfo{"test", 0});
+  sink.write(BarPartition{"vix", kDay, vix}, RunInfo{"test", 0});
+
+  const auto back = read_bar_partition(sink.partition_file("options", kDay), "options", kDay);
+  ASSERT_EQ(back.size(), 1u);
+  ASSERT_EQ(back[0].bars.size(), 50u);
+  for (std::size_t i = 0; i < 50; ++i) {
+    EXPECT_EQ(back[0].bars[i].ts_ms, options[0].bars[i].ts_ms);
+    EXPECT_DOUBLE_EQ(back[0].bars[i].close, options[0].bars[i].close);
+    EXPECT_DOUBLE_EQ(back[0].bars[i].volume, options[0].bars[i].volume);
+    EXPECT_EQ(back[0].bars[i].fields, options[0].bars[i].fields);
+  }
+  ASSERT_TRUE(back[0].contract);
+  EXPECT_EQ(back[0].contract->type, ContractType::call);
+  EXPECT_DOUBLE_EQ(back[0].contract->strike, 600);
+  EXPECT_EQ(format_date(back[0].contract->expiration), "2025-01-17");
+
+  const auto index = read_bar_partition(sink.partition_file("vix", kDay), "vix", kDay);
+  ASSERT_EQ(index.size(), 1u);
+  EXPECT_EQ(index[0].bars[0].fields, 0) << "an index bar has no volume or vwap";
+  EXPECT_TRUE(read_bar_partition(dir / "raw/spy/date=2025-01-17/data.parquet", "spy", kDay).empty());
+
+  std::filesystem::create_directories(dir / "bad");
+  std::ofstream(dir / "bad/data.parquet") << "not parquet";
+  EXPECT_THROW(read_bar_partition(dir / "bad/data.parquet", "spy", kDay), SoiError);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace soi
