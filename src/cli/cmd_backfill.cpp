@@ -5,11 +5,9 @@
 #include <utility>
 
 #include "cli/backfill_report.hpp"
+#include "cli/backfill_runner.hpp"
 #include "cli/commands.hpp"
 #include "cli/run_setup.hpp"
-#include "orchestrator/backfill_job.hpp"
-#include "orchestrator/news_backfill.hpp"
-#include "orchestrator/options_backfill.hpp"
 #include "sinks/sink_factory.hpp"
 
 namespace soi::cli {
@@ -47,23 +45,6 @@ std::vector<Date> resolve_days(const BackfillOptions& o, const std::pair<Date, D
   return calendar.trading_days(range.first, range.second);
 }
 
-bool selected(const std::string& source, const std::string& feed, bool enabled) {
-  return source == feed || (source == "all" && enabled);
-}
-
-// The plain bar feeds a --source value selects (all: every enabled one).
-std::vector<std::pair<BarFeedSpec, std::string>> selected_bar_feeds(const std::string& source, const Config& c) {
-  std::vector<std::pair<BarFeedSpec, std::string>> feeds;
-  if (selected(source, "spy", c.sources.spy.enabled))
-    feeds.push_back({BarFeedSpec{"spy", c.sources.spy.ticker, AggsShape::equity, c.sources.spy.page_limit,
-                                 c.sources.spy.adjusted},
-                     c.sources.rest_base_url});
-  if (selected(source, "vix", c.sources.vix.enabled))
-    feeds.push_back({BarFeedSpec{"vix", c.sources.vix.ticker, AggsShape::index, c.sources.vix.page_limit, false},
-                     c.sources.vix.base_url});
-  return feeds;
-}
-
 }  // namespace
 
 void add_backfill_command(CLI::App& app, const GlobalOptions& global, Runner& runner) {
@@ -91,33 +72,6 @@ void add_backfill_command(CLI::App& app, const GlobalOptions& global, Runner& ru
     RunContext& run = *run_owner;
     auto days = resolve_days(*options, range, run.calendar);
     auto sinks = make_sinks(run.config);
-    BackfillReport report;
-    report.trading_days = days.size();
-    const Config& config = run.config;
-    auto services = [&](RestClient& client) {
-      return BackfillServices{config, client, run.calendar, *sinks, *run.manifest,
-                              *run.quarantine, *run.drift, run.errors, run.run};
-    };
-    auto progress = [&](const std::string& feed, std::size_t steps) {
-      return ProgressReporter("backfill " + feed, steps, options->json ? "never" : config.settings.progress,
-                              config.settings.progress_interval_seconds);
-    };
-    // Feeds run one after another; an auth failure stops the run (every other
-    // feed would fail the same way).
-    auto fatal = [&report] { return !report.feeds.empty() && report.feeds.back().stopped_on_auth; };
-    for (const auto& [feed, base_url] : selected_bar_feeds(options->source, config)) {
-      if (fatal()) break;
-      BackfillJob job(services(client_for(run, base_url)));
-      ProgressReporter reporter = progress(feed.feed, days.size());
-      report.feeds.push_back(job.run(feed, days, &reporter));
-    }
-    if (!fatal() && selected(options->source, "options", config.sources.options.enabled)) {
-      const std::string base_url = config.sources.rest_base_url;
-      OptionsBackfillJob job(services(client_for(run, base_url)),
-                             [&run, base_url]() -> RestClient& { return new_worker_client(run, base_url); });
-      ProgressReporter reporter = progress("options", days.size());
-      report.feeds.push_back(job.run(days, &reporter));
-    }
     // News is published every day: it covers the calendar range asked for
     // (weekends and holidays included), not only its trading days.
     std::vector<Date> news_range{range.first, range.second};
@@ -129,12 +83,7 @@ void add_backfill_command(CLI::App& app, const GlobalOptions& global, Runner& ru
         news_range = {*lo, *hi};
       }
     }
-    if (!fatal() && selected(options->source, "news", config.sources.news.enabled) && !news_range.empty()) {
-      NewsBackfillJob job(services(client_for(run, config.sources.rest_base_url)));
-      const auto span_days = (to_sys(news_range.back()) - to_sys(news_range.front())).count() + 1;
-      ProgressReporter reporter = progress("news", static_cast<std::size_t>(span_days));
-      report.feeds.push_back(job.run(news_range, &reporter));
-    }
+    BackfillReport report = run_backfill_feeds(run, *sinks, options->source, days, news_range, options->json);
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const bool ok = report.ok();
     report.manifest = finish_run(run, ok ? "ok" : (report.rows() ? "partial" : "failed"));

@@ -16,10 +16,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   soi::cli::Runner runner;
   soi::cli::add_backfill_command(app, global, runner);
+  soi::cli::add_stream_command(app, global, runner);
+  soi::cli::add_run_command(app, global, runner);
   soi::cli::add_simulate_command(app, global, runner);
   soi::cli::add_query_command(app, global, runner);
   soi::cli::add_config_command(app, global, runner);
   soi::cli::add_status_command(app, global, runner);
+  soi::cli::add_stop_command(app, global, runner);
+  soi::cli::add_recenter_command(app, global, runner);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -21,7 +21,8 @@ std::unique_ptr<RestClient> make_client(RunContext& run, const std::string& base
 
 }  // namespace
 
-std::unique_ptr<RunContext> prepare_run(const std::string& config_dir, const RunOverrides& overrides, const std::string& command_line) {
+std::unique_ptr<RunContext> prepare_run(const std::string& config_dir, const RunOverrides& overrides,
+                                        const std::string& command_line, std::optional<ProcessLock> held_lock) {
   auto owned = std::make_unique<RunContext>();
   RunContext& ctx = *owned;
   ctx.config = load_config(config_dir);
@@ -33,6 +34,12 @@ std::unique_ptr<RunContext> prepare_run(const std::string& config_dir, const Run
     ctx.config.sources.rest_base_url = overrides.base_url;
     ctx.config.sources.vix.base_url = overrides.base_url;
   }
+  if (!overrides.ws_base_url.empty()) {
+    if (overrides.ws_base_url.rfind("ws://", 0) != 0 && overrides.ws_base_url.rfind("wss://", 0) != 0)
+      throw SoiError(ErrorCategory::config, "--ws-base-url: expected a ws:// or wss:// URL, got '" +
+                                                overrides.ws_base_url + "'");
+    ctx.config.sources.websocket.base_url = overrides.ws_base_url;
+  }
   if (!overrides.data_dir.empty()) ctx.config.settings.data_dir = overrides.data_dir;
 
   std::optional<std::string> key = load_api_key();
@@ -43,7 +50,10 @@ std::unique_ptr<RunContext> prepare_run(const std::string& config_dir, const Run
 
   const auto& s = ctx.config.settings;
   // Before anything is written: a second writer must not even rotate the logs.
-  ctx.lock = ProcessLock::acquire(s.data_dir, command_line, now_utc_ms());
+  if (held_lock && held_lock->held() && held_lock->path() == process_lock_path(s.data_dir))
+    ctx.lock = std::move(held_lock);
+  else
+    ctx.lock = ProcessLock::acquire(s.data_dir, command_line, now_utc_ms());
   ctx.log_dir = s.log_dir.empty() ? s.data_dir + "/logs" : s.log_dir;
   init_logging(LogOptions{ctx.log_dir, s.log_level, s.log_max_file_mb, s.log_max_files, true});
 

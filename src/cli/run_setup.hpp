@@ -26,6 +26,7 @@ namespace soi::cli {
 struct RunOverrides {
   std::string base_url;  // "" keeps sources.yaml
   std::string data_dir;  // "" keeps settings.yaml
+  std::string ws_base_url;  // "" keeps sources.yaml websocket.base_url (ws:// or wss://)
 };
 
 struct RunContext {
@@ -50,8 +51,12 @@ struct RunContext {
 
 // Throws SoiError(config) for bad configuration or a missing API key.
 // Heap-allocated: the drift alert callback points into it, so it never moves.
+// held_lock: the data directory's lock, already held by this process (soi run
+// hands it from one day's run to the next, so no other writer slips in between);
+// without it the lock is acquired here.
 std::unique_ptr<RunContext> prepare_run(const std::string& config_dir, const RunOverrides& overrides,
-                       const std::string& command_line);
+                                        const std::string& command_line,
+                                        std::optional<ProcessLock> held_lock = std::nullopt);
 
 // The client for a feed's base URL (the main client when it is rest_base_url).
 RestClient& client_for(RunContext& run, const std::string& base_url);

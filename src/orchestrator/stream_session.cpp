@@ -66,6 +66,7 @@ struct StreamSession::Impl {
 
   // ---- recovery ----
   void seed_from_committed(StreamDayBook& target, Date d);
+  StreamDayBook& other_day(Date d);  // a day other than the session's, seeded on first use
   void recover();
   // ---- the writer's record path ----
   void process(const WalRecord& record);
@@ -145,13 +146,7 @@ void StreamSession::Impl::recover() {
     if (!feed) return quarantine(r, "write-ahead log record of an unknown feed id");
     // A day the previous run never finished: it received these on time, so they
     // go back into their own day (merged with what that day already holds).
-    auto key = static_cast<int>(to_sys(d).time_since_epoch().count());
-    auto it = other_days.find(key);
-    if (it == other_days.end()) {
-      it = other_days.emplace(key, StreamDayBook(d)).first;
-      seed_from_committed(it->second, d);
-    }
-    it->second.add(*feed, r.symbol, r.bar);
+    other_day(d).add(*feed, r.symbol, r.bar);
   });
   if (replayed)
     exec_log().info("stream {}: replayed {} record(s) from the write-ahead log", format_date(session.date), replayed);
@@ -182,13 +177,17 @@ void StreamSession::Impl::process(const WalRecord& r) {
     return quarantine(r, fmt::format("outside_session: bar at {} is outside the regular session of {}",
                                      format_utc_iso_ms(r.bar.ts_ms), format_date(d)));
   // Accepted late record of an earlier day (late_data policy accept / max_lateness_days).
-  auto key = static_cast<int>(to_sys(d).time_since_epoch().count());
+  other_day(d).add(*feed, r.symbol, r.bar);
+}
+
+StreamDayBook& StreamSession::Impl::other_day(Date d) {
+  const auto key = static_cast<int>(to_sys(d).time_since_epoch().count());
   auto it = other_days.find(key);
   if (it == other_days.end()) {
     it = other_days.emplace(key, StreamDayBook(d)).first;
-    seed_from_committed(it->second, d);
+    seed_from_committed(it->second, d);  // merged with what that day already holds
   }
-  it->second.add(*feed, r.symbol, r.bar);
+  return it->second;
 }
 
 // ---- connections ----

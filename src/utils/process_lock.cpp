@@ -130,4 +130,16 @@ std::optional<LockInfo> read_lock_info(const std::string& data_dir) {
   return parse_lock_info(read_all(path));
 }
 
+bool lock_is_held(const std::string& data_dir) {
+  const std::string path = process_lock_path(data_dir);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return false;
+    storage_error("cannot open lock file", path);
+  }
+  const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);  // drops the probe's shared lock, if it got one
+  return held;
+}
+
 }  // namespace soi

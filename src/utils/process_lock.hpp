@@ -59,4 +59,12 @@ class ProcessLock {
 // concurrent acquire fail), so `alive` comes from the pid - check it before signalling.
 std::optional<LockInfo> read_lock_info(const std::string& data_dir);
 
+// Whether some process holds the lock of `data_dir` now. Unlike read_lock_info
+// this probes the flock (a shared lock taken and dropped at once), so a
+// concurrent acquire may be refused in that instant: for `soi stop` and
+// `soi recenter`, which must not signal a pid merely named by a stale file (the
+// holder died and the pid was reused). Throws SoiError(storage) when an existing
+// lock file cannot be opened.
+bool lock_is_held(const std::string& data_dir);
+
 }  // namespace soi

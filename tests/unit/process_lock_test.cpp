@@ -124,5 +124,20 @@ TEST_F(ProcessLockTest, ReadLockInfoWithoutAFile) {
   EXPECT_FALSE(read_lock_info(data_dir()).has_value());
 }
 
+TEST_F(ProcessLockTest, LockIsHeldProbesTheFlockNotThePid) {
+  EXPECT_FALSE(lock_is_held(data_dir()));  // no file
+  {
+    ProcessLock lock = ProcessLock::acquire(data_dir(), "stream", kStarted);
+    EXPECT_TRUE(lock_is_held(data_dir()));  // a probe on its own descriptor conflicts even in the holder
+    EXPECT_TRUE(lock.held());               // and leaves the lock as it was
+    EXPECT_FALSE(acquire_in_child(data_dir()).acquired);
+  }
+  // The file still names this (live) process, but nobody holds the flock.
+  ASSERT_TRUE(read_lock_info(data_dir()).has_value());
+  EXPECT_TRUE(read_lock_info(data_dir())->alive);
+  EXPECT_FALSE(lock_is_held(data_dir()));
+  EXPECT_TRUE(acquire_in_child(data_dir()).acquired);  // the probe left nothing behind
+}
+
 }  // namespace
 }  // namespace soi
