@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# make bench: Google Benchmark programs, then an end-to-end `soi backfill` of 20
-# simulated trading days timed with /usr/bin/time (wall clock, peak RSS).
+# make bench: Google Benchmark programs, the end-to-end streaming bench (simulator
+# -> WebSocket -> write-ahead log -> committed Parquet, and the same under an
+# overload), then end-to-end `soi backfill` runs and a `soi stream --once` of one
+# simulated day, timed with /usr/bin/time (wall clock, peak RSS).
 # Results go to stdout; copy them into docs/performance.md with the machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,11 +12,19 @@ SOI=$BUILD/src/soi
 echo "== machine"
 echo "$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
 for b in "$BUILD"/bench/*_bench; do
+  [[ $(basename "$b") == stream_e2e_bench ]] && continue  # one simulated session per run: below
   echo "== $(basename "$b")"
   "$b" --benchmark_min_time=1
   echo
 done
+
+# Plain main(), not Google Benchmark: one simulated session (~2.9 M events) per run.
+echo "== stream_e2e_bench (simulator -> loopback WebSocket -> WAL + queue -> committed Parquet)"
+"$BUILD"/bench/stream_e2e_bench || echo "stream_e2e_bench reported a failure (exit $?)"
+echo
 
 work=$(mktemp -d)
 source scripts/simulator_lib.sh
@@ -28,9 +38,10 @@ MASSIVE_API_KEY=bench-key-0000 /usr/bin/time -f "wall %e s, user %U s, sys %S s,
 python3 - "$work/summary.json" <<'PY' 2>/dev/null || cat "$work/summary.json"
 import json, sys
 s = json.load(open(sys.argv[1]))
+days = [d for f in s['feeds'] for d in f['day_results']]  # the summary nests day results per feed
 print(f"days {s['days']}, rows {s['rows']}, soi's own clock {s['seconds']:.2f} s, "
-      f"fetch {sum(d['fetch_seconds'] for d in s['day_results']):.2f} s, "
-      f"commit {sum(d['commit_seconds'] for d in s['day_results']):.2f} s")
+      f"fetch {sum(d['fetch_seconds'] for d in days):.2f} s, "
+      f"commit {sum(d['commit_seconds'] for d in days):.2f} s")
 PY
 
 echo
@@ -50,3 +61,24 @@ print(f"http requests {s['http_requests']}, soi's own clock {s['seconds']:.2f} s
 PY
 "$SOI" query --database "$work/all/processed/consolidated/market.duckdb" \
   "SELECT count(*) AS option_contracts FROM option_contracts"
+
+echo
+echo "== end to end: soi stream --once of one simulated session (2025-01-17) against soi simulate --speed 0"
+echo "   (SPY, VIX, options, news; at speed 0 the feed reaches the close before the options universe is known"
+echo "   after the open, so the options day comes from the REST gap repair: gap-repaired bars)"
+stop_simulator  # the backfill simulator (and its work dir); the stream needs speed 0 and a start
+work=$(mktemp -d)
+start_simulator "$SOI" "$work" --speed 0 --start 2025-01-17T09:29:30-05:00
+port=$SIM_PORT
+MASSIVE_API_KEY=bench-key-0000 SOI_SETTINGS_STREAM_CLOCK=server SOI_SETTINGS_STREAM_CLOSE_GRACE_SECONDS=2 \
+  /usr/bin/time -f "wall %e s, user %U s, sys %S s, peak RSS %M KiB" \
+  "$SOI" --config config stream --once --base-url "http://127.0.0.1:$port" --ws-base-url "ws://127.0.0.1:$port" \
+  --data-dir "$work/stream" --json 2>&1 >"$work/stream.json" | grep -E '^wall'
+python3 - "$work/stream.json" <<'PY' 2>/dev/null || cat "$work/stream.json"
+import json, sys
+s = json.load(open(sys.argv[1]))
+rows = ", ".join(f"{f['feed']} {f['rows']}" for f in s['feeds'])
+print(f"status {s['status']}, streamed events {s['events']}, gap-repaired bars {s['gap_bars']} "
+      f"(gaps {s['gaps']}), rows {rows}, contracts {s['contracts']}, connections {s['connections']}, "
+      f"spilled batches {s['spilled_batches']}, soi's own clock {s['seconds']:.2f} s")
+PY

@@ -88,6 +88,8 @@ struct StreamSession::Impl {
   void check_staleness(std::int64_t now_ms);
   std::int64_t market_now();
   std::string fatal_error() const;
+  bool fatal_is_auth() const;
+  void stream_until_close(StreamSessionSummary& summary);
   void finish(StreamSessionSummary& summary);
 
   StreamServices s;
@@ -113,6 +115,7 @@ struct StreamSession::Impl {
   Clock::time_point open_seen_at{};  // when market time first reached the open
   Clock::time_point next_discovery{};
   std::string fatal;
+  std::string fatal_category;  // "auth", "network", ... when fatal is set
 
   std::uint64_t quarantined = 0, late_rejects = 0, replayed = 0, commits = 0, news_articles = 0;
   std::uint64_t committed_added = ~0ull;  // book.bars_added() at the last commit
@@ -308,7 +311,10 @@ void StreamSession::Impl::maybe_discover_universe() {
     track_contracts(universe->contracts);
   } catch (const SoiError& e) {
     s.backfill.errors.record(e);
-    if (e.category() == ErrorCategory::auth) fatal = e.what();
+    if (e.category() == ErrorCategory::auth) {
+      fatal = e.what();
+      fatal_category = "auth";
+    }
     next_discovery = Clock::now() + seconds(std::max(5, cfg.settings.stream.open_wait_seconds));
   }
 }
@@ -372,7 +378,10 @@ void StreamSession::Impl::poll_news() {
   NewsBackfillJob news(s.backfill);
   const BackfillSummary summary = news.run({session.date}, nullptr);
   news_articles = summary.rows();
-  if (summary.stopped_on_auth) fatal = "news: authentication failed";
+  if (summary.stopped_on_auth) {
+    fatal = "news: authentication failed";
+    fatal_category = "auth";
+  }
 }
 
 void StreamSession::Impl::check_staleness(std::int64_t now_ms) {
@@ -402,6 +411,10 @@ std::int64_t StreamSession::Impl::market_now() {
   std::int64_t now = s.clock.now_ms();
   for (const auto& r : readers) now = std::max(now, r->last_event_end_ms());
   return now;
+}
+
+bool StreamSession::Impl::fatal_is_auth() const {
+  return std::any_of(readers.begin(), readers.end(), [](const auto& r) { return r->fatal_is_auth(); });
 }
 
 std::string StreamSession::Impl::fatal_error() const {
@@ -455,6 +468,22 @@ StreamSessionSummary StreamSession::Impl::run() {
   if (cfg.sources.options.enabled) options_job = std::make_unique<OptionsBackfillJob>(s.backfill, s.worker_client);
   exec_log().info("stream {}: session {} -> {} (clock {})", format_date(session.date),
                   format_ny_rfc3339(session.open_ms), format_ny_rfc3339(session.close_ms), s.clock.describe());
+  try {
+    stream_until_close(summary);
+  } catch (const SoiError& e) {  // e.g. a topic the plan refuses, a spill file that cannot be written
+    s.backfill.errors.record(e);
+    fatal = e.what();
+    fatal_category = std::string(to_string(e.category()));
+  }
+  finish(summary);
+  summary.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  return summary;
+}
+
+// The writer's loop: drain the queue into the day book, commit on the interval,
+// discover the universe, poll news, watch staleness, until the close or a stop.
+void StreamSession::Impl::stream_until_close(StreamSessionSummary& summary) {
+  const auto& st = cfg.settings.stream;
   start_base_readers();
 
   const auto commit_interval = seconds(st.commit_interval_seconds);
@@ -470,7 +499,10 @@ StreamSessionSummary StreamSession::Impl::run() {
       summary.stopped = true;
       break;
     }
-    if (fatal = fatal_error(); !fatal.empty()) break;
+    if (fatal = fatal_error(); !fatal.empty()) {
+      if (fatal_category.empty()) fatal_category = fatal_is_auth() ? "auth" : "network";
+      break;
+    }
     const std::int64_t now = market_now();
     if (!close_deadline && now >= session.close_ms) close_deadline = Clock::now() + seconds(st.close_grace_seconds);
     if (control.recenter.exchange(false)) recenter();
@@ -508,9 +540,6 @@ StreamSessionSummary StreamSession::Impl::run() {
       next_check = Clock::now() + seconds(1);
     }
   }
-  finish(summary);
-  summary.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  return summary;
 }
 
 // The close (or a stop): no more reading; what the readers and the gap
@@ -534,7 +563,7 @@ void StreamSession::Impl::finish(StreamSessionSummary& summary) {
   summary.error = fatal;
   if (!fatal.empty()) {
     summary.ok = false;
-    summary.error_category = fatal.find("auth") != std::string::npos ? "auth" : "network";
+    summary.error_category = fatal_category.empty() ? "network" : fatal_category;
   }
   const auto q = ingest->queue_stats();
   summary.spilled_batches = q.spilled_batches;

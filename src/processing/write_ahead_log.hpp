@@ -80,7 +80,10 @@ class RecordBatch {
 // ---- frame codec (shared with the spill queue's overflow file) ----
 
 // CRC-32C (Castagnoli), table-driven (slicing-by-8): no dependency. crc32c("123456789") == 0xE3069283.
+// Uses the SSE4.2 crc32 instruction when the CPU has it (checked once at start-up).
 std::uint32_t crc32c(std::string_view data, std::uint32_t crc = 0) noexcept;
+// The table-driven version alone (what non-x86 machines use): tests compare both.
+std::uint32_t crc32c_portable(std::string_view data, std::uint32_t crc = 0) noexcept;
 
 // Appends one frame per record of `batch` to `out` (out is not cleared).
 void encode_wal_frames(const RecordBatch& batch, std::string& out);

@@ -88,6 +88,17 @@ TEST(WalCodecTest, Crc32cKnownValue) {
   EXPECT_EQ(crc32c(text.substr(13), crc32c(text.substr(0, 13))), crc32c(text));
 }
 
+TEST(WalCodecTest, HardwareAndPortableCrc32cAgree) {
+  EXPECT_EQ(crc32c_portable("123456789"), 0xE3069283u);
+  std::mt19937_64 rng(7);
+  std::string data;
+  for (std::size_t n = 0; n < 300; ++n) {  // every tail length, several word counts
+    EXPECT_EQ(crc32c(data), crc32c_portable(data)) << "length " << n;
+    EXPECT_EQ(crc32c(data, 0x1234567u), crc32c_portable(data, 0x1234567u)) << "length " << n;
+    data.push_back(static_cast<char>(rng()));
+  }
+}
+
 TEST(WalCodecTest, RejectsOverlongSymbols) {
   RecordBatch batch;
   EXPECT_THROW(batch.add(0, std::string(300, 'X'), Bar{}, 0), std::invalid_argument);
