@@ -117,6 +117,7 @@ struct StreamSession::Impl {
   std::string fatal;
   std::string fatal_category;  // "auth", "network", ... when fatal is set
 
+  std::uint64_t quarantine_at_start = 0;
   std::uint64_t quarantined = 0, late_rejects = 0, replayed = 0, commits = 0, news_articles = 0;
   std::uint64_t committed_added = ~0ull;  // book.bars_added() at the last commit
 };
@@ -169,6 +170,9 @@ void StreamSession::Impl::process(const WalRecord& r) {
   const auto feed = stream_feed_from_id(r.feed);
   if (!feed) return quarantine(r, "record of an unknown feed id");
   if (r.bar.ts_ms >= session.open_ms && r.bar.ts_ms < session.close_ms) return book.add(*feed, r.symbol, r.bar);
+  if (r.bar.ts_ms >= session.close_ms && ny_date_of_utc_ms(r.bar.ts_ms) != session.date)
+    return quarantine(r, fmt::format("future_session: bar at {} belongs to a later day than the session of {}",
+                                     format_utc_iso_ms(r.bar.ts_ms), format_date(session.date)));
   const auto verdict = late.check(r.bar.ts_ms, session.date);
   if (!verdict) {
     ++late_rejects;
@@ -220,6 +224,7 @@ void StreamSession::Impl::start_reader(WsReaderConfig config) {
   if (!heartbeats[m]) {
     heartbeats[m] = std::make_unique<HeartbeatWriter>(s.log_dir, std::string(to_string(config.market)), counters[m],
                                                       seconds(cfg.settings.stream.heartbeat_interval_seconds));
+    heartbeats[m]->write(now_utc_ms());  // on disk before anyone (our own stale check) looks
     heartbeats[m]->start();
   }
   WsReaderServices services{*ingest, *gaps, s.backfill.quarantine, s.backfill.drift, s.backfill.errors,
@@ -432,6 +437,7 @@ std::string StreamSession::Impl::fatal_error() const {
 
 StreamSessionSummary StreamSession::Impl::run() {
   const auto started = Clock::now();
+  quarantine_at_start = s.backfill.quarantine.total();
   StreamSessionSummary summary;
   summary.date = session.date;
   const auto& st = cfg.settings.stream;
@@ -545,7 +551,10 @@ void StreamSession::Impl::stream_until_close(StreamSessionSummary& summary) {
 // The close (or a stop): no more reading; what the readers and the gap
 // repairer still hold goes through the writer, then the day's last commit.
 void StreamSession::Impl::finish(StreamSessionSummary& summary) {
-  for (auto& r : readers) r->request_stop();
+  // At the close, a connection that went quiet before it (a stall, a drop just
+  // before 16:00) is repaired from its last second to the close.
+  const bool at_close = market_now() >= session.close_ms;
+  for (auto& r : readers) r->request_stop(at_close);
   for (auto& r : readers) r->join();
   gaps->finish();
   ingest->close_queue();
@@ -554,7 +563,8 @@ void StreamSession::Impl::finish(StreamSessionSummary& summary) {
     for (std::size_t k = 0; k < batch.size(); ++k) process(batch[k]);
   if (fatal.empty() && cfg.settings.stream.news_poll_seconds > 0) poll_news();
   const BarWindow window{session.open_ms, session.close_ms, 1000};
-  summary.ok = commit_day(book, window, true);
+  // Nothing received (e.g. refused at login): leave the day's partitions alone.
+  summary.ok = book.bars_added() == 0 || commit_day(book, window, true);
   for (auto& [key, day] : other_days) summary.ok &= commit_day(day, job.session_window(day.date()), false);
   for (auto& c : counters) c.set_connection(ConnectionStatus::closed);
   for (auto& h : heartbeats)
@@ -572,7 +582,9 @@ void StreamSession::Impl::finish(StreamSessionSummary& summary) {
     summary.reconnects += c.reconnects.load();
   }
   summary.replayed = replayed;
-  summary.quarantined = quarantined;
+  // Everything this session sent to the quarantine: the writer's rejects, the
+  // readers' (malformed / unknown events) and the gap repairs'.
+  summary.quarantined = s.backfill.quarantine.total() - quarantine_at_start;
   summary.late = late_rejects;
   summary.gaps = gaps->gaps();
   summary.gap_bars = gaps->bars_recovered();

@@ -31,7 +31,8 @@ void WsReader::start() {
   thread_ = std::thread([this] { run(); });
 }
 
-void WsReader::request_stop() {
+void WsReader::request_stop(bool repair_to_close) {
+  if (repair_to_close) repair_to_close_.store(true);
   stop_.store(true);
   {
     std::lock_guard lock(mutex_);
@@ -75,8 +76,9 @@ void WsReader::submit_gap(std::int64_t start, std::int64_t end, const char* reas
     std::lock_guard lock(mutex_);
     for (const auto& t : config_.topics) request.tickers.emplace_back(topic_symbol(t));
   }
+  // Never past the session's close: a reconnect after it may see the next session.
   request.start_ms = start;
-  request.end_ms = end;
+  request.end_ms = config_.session_close_ms > 0 ? std::min(end, config_.session_close_ms) : end;
   request.reason = reason;
   s_.gaps.submit(std::move(request));
 }
@@ -235,6 +237,11 @@ void WsReader::run() {
   }
   // Stopped (the close, or a stop request) while a gap was still open: nothing
   // arrived to end it, so it runs to the close (REST has no bars past "now").
+  const std::int64_t last = last_ts_.load();
+  if (!gap_start && repair_to_close_.load() && last != INT64_MIN && last + 1000 < config_.session_close_ms) {
+    gap_start = last;
+    gap_reason = "close";
+  }
   if (gap_start && !fatal_auth_.load() && config_.session_close_ms > *gap_start)
     submit_gap(*gap_start, config_.session_close_ms, gap_reason);
   s_.counters.set_connection(ConnectionStatus::closed);

@@ -71,8 +71,10 @@ class WsReader {
   WsReader& operator=(const WsReader&) = delete;
 
   void start();
-  // Thread-safe: ends the read loop soon (a blocked read returns).
-  void request_stop();
+  // Thread-safe: ends the read loop soon (a blocked read returns). repair_to_close:
+  // the session is over, so whatever this connection did not receive between its
+  // last second and the close is fetched over REST before the reader ends.
+  void request_stop(bool repair_to_close = false);
   void join();
 
   // Thread-safe: subscribe to more topics (a re-centred universe); applied by the
@@ -103,6 +105,7 @@ class WsReader {
   WsReaderServices s_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> repair_to_close_{false};
   mutable std::mutex mutex_;          // connection_, pending_topics_, fatal_, topics
   WsConnection* connection_ = nullptr;
   std::vector<std::string> pending_topics_;

@@ -104,6 +104,41 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ec);
 }
 
+BackgroundSoi::BackgroundSoi(const std::vector<std::string>& args, const Env& env, const fs::path& cwd) {
+  pid_ = spawn(args, env, cwd, io_.path() / "out", io_.path() / "err");
+}
+
+BackgroundSoi::~BackgroundSoi() {
+  if (!reaped_) {
+    kill(pid_, SIGKILL);
+    wait_for(pid_, 20);
+  }
+}
+
+bool BackgroundSoi::running() {
+  if (reaped_) return false;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) != pid_) return true;
+  reaped_ = true;
+  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+  return false;
+}
+
+void BackgroundSoi::signal(int sig) {
+  if (!reaped_) kill(pid_, sig);
+}
+
+ProcessResult BackgroundSoi::wait(int timeout_seconds) {
+  if (!reaped_) {
+    exit_code_ = wait_for(pid_, timeout_seconds);
+    reaped_ = true;
+  }
+  return ProcessResult{exit_code_, out_so_far(), err_so_far()};
+}
+
+std::string BackgroundSoi::out_so_far() const { return read_file(io_.path() / "out"); }
+std::string BackgroundSoi::err_so_far() const { return read_file(io_.path() / "err"); }
+
 SimulatorProcess::SimulatorProcess(const std::vector<std::string>& extra_args, const Env& env) {
   std::vector<std::string> args{"--config", config_dir(), "simulate", "--port", "0", "--port-file",
                                 (dir_.path() / "port").string()};
@@ -132,6 +167,13 @@ int SimulatorProcess::stop() {
   int code = wait_for(pid_, 20);
   pid_ = -1;
   return code;
+}
+
+void SimulatorProcess::kill_now() {
+  if (pid_ < 0) return;
+  kill(pid_, SIGKILL);
+  wait_for(pid_, 20);
+  pid_ = -1;
 }
 
 SimulatorProcess::~SimulatorProcess() { stop(); }

@@ -34,6 +34,32 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// `soi args...` started in the background (same clean environment as
+// run_soi); SIGKILLed by the destructor if it is still running.
+class BackgroundSoi {
+ public:
+  BackgroundSoi(const std::vector<std::string>& args, const Env& env, const std::filesystem::path& cwd);
+  ~BackgroundSoi();
+  BackgroundSoi(const BackgroundSoi&) = delete;
+  BackgroundSoi& operator=(const BackgroundSoi&) = delete;
+
+  int pid() const { return pid_; }
+  // True until the process has exited (it is reaped here).
+  bool running();
+  void signal(int sig);
+  // Waits for the exit (SIGKILL after timeout_seconds): exit code, stdout and stderr.
+  ProcessResult wait(int timeout_seconds = 180);
+  // What it has written so far.
+  std::string out_so_far() const;
+  std::string err_so_far() const;
+
+ private:
+  TempDir io_;
+  int pid_ = -1;
+  int exit_code_ = -1;
+  bool reaped_ = false;
+};
+
 // `soi simulate --port 0 --port-file ...` in the background; stopped (SIGTERM)
 // by the destructor.
 class SimulatorProcess {
@@ -47,6 +73,8 @@ class SimulatorProcess {
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   // Stops the simulator and returns its exit code.
   int stop();
+  // SIGKILL, for a test that has what it needs and does not want to wait for a graceful stop.
+  void kill_now();
   std::string stderr_text() const;
 
  private:
