@@ -1,0 +1,57 @@
+// Re-centring on demand: `soi recenter` (SIGUSR1 to the running stream) makes
+// the stream centre the options band on SPY's last price; the contracts it
+// already tracked stay tracked and the day's universe is rewritten with the
+// new centre (open_source "recenter").
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "support/process.hpp"
+#include "support/stream_fixture.hpp"
+
+namespace soi::it {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(StreamRecenterTest, RecenterKeepsTrackedContractsAndRecordsTheNewCentre) {
+  TempDir work;
+  const fs::path data = work.path() / "data";
+  const fs::path contracts = partition(data, "options_contracts", kStreamDay);
+  SimulatorProcess sim(sim_args(kBeforeOpen, "2000"));
+  auto stream = start_stream(sim, data);
+  ASSERT_TRUE(wait_until([&] { return fs::exists(contracts); }, 30)) << stream->err_so_far();
+  const std::string scan = "read_parquet('" + contracts.string() + "')";
+  const std::int64_t first = std::stoll(duckdb_scalar("SELECT count(*) FROM " + scan));
+  EXPECT_EQ(duckdb_scalar("SELECT any_value(open_source) FROM " + scan), "ws_op");
+  std::this_thread::sleep_for(std::chrono::milliseconds(6000));  // ~3 simulated hours: SPY has moved
+
+  auto recenter = run_soi({"--config", config_dir(), "recenter", "--data-dir", data.string()}, {}, work.path(), 30);
+  ASSERT_EQ(recenter.exit_code, 0) << recenter.err << recenter.out;
+  ASSERT_TRUE(wait_until(
+      [&] { return duckdb_scalar("SELECT any_value(open_source) FROM read_parquet('" + contracts.string() + "')") ==
+                   "recenter"; },
+      30))
+      << stream->err_so_far();
+
+  auto r = stream->wait(120);
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_EQ(json_field(r.out, "status"), "ok") << r.out;
+  const std::int64_t after = std::stoll(duckdb_scalar("SELECT count(*) FROM " + scan));
+  EXPECT_GE(after, first) << "contracts tracked before the re-centre stay in the universe";
+  std::printf("universe: %lld contracts at the open, %lld after the re-centre\n", static_cast<long long>(first),
+              static_cast<long long>(after));
+  EXPECT_EQ(json_int(r.out, "contracts"), after);
+  ASSERT_GT(after, first) << "SPY moved over three simulated hours: the new band adds strikes";
+  // The added contracts were subscribed: their bars since the re-centre are stored.
+  EXPECT_GT(std::stoll(duckdb_scalar("SELECT count(DISTINCT ticker) FROM " + feed_scan(data, "options"))), first);
+  // The new centre is SPY's last price at the time, inside the band it defines.
+  EXPECT_EQ(duckdb_scalar("SELECT bool_and(underlying_open BETWEEN strike_low AND strike_high) FROM " + scan), "true");
+  EXPECT_NE(read_file(data / "logs" / "execution" / "execution.log").find("re-centred"), std::string::npos);
+  EXPECT_EQ(duplicate_keys(data, "options"), 0);
+}
+
+}  // namespace
+}  // namespace soi::it
