@@ -33,6 +33,7 @@ std::string_view state_name(HeartbeatState s) {
     case HeartbeatState::missing: return "missing";
     case HeartbeatState::unreadable: return "unreadable";
     case HeartbeatState::process_gone: return "process_gone";
+    case HeartbeatState::finished: return "finished";
   }
   return "unknown";
 }

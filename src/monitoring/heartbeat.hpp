@@ -125,7 +125,9 @@ class HeartbeatWriter {
   std::thread thread_;
 };
 
-enum class HeartbeatState { fresh, stale, missing, unreadable, process_gone };
+// finished: the writing process exited after setting its connection to closed
+// (a stream that ended at the close or on soi stop): not an alert.
+enum class HeartbeatState { fresh, stale, missing, unreadable, process_gone, finished };
 
 struct HeartbeatCheck {
   HeartbeatState state = HeartbeatState::missing;
@@ -133,7 +135,7 @@ struct HeartbeatCheck {
   double age_seconds = 0;                 // now - last_heartbeat
   std::string message;                    // one human line, e.g. for `soi status`
 
-  bool stale() const noexcept { return state != HeartbeatState::fresh; }
+  bool stale() const noexcept { return state != HeartbeatState::fresh && state != HeartbeatState::finished; }
 };
 
 // Stale = older than `threshold`, missing, unreadable, or the writing pid is not alive

@@ -163,6 +163,14 @@ TEST_F(HeartbeatTest, MissingUnreadableAndDeadPidAreStale) {
   EXPECT_EQ(gone.state, HeartbeatState::process_gone);
   EXPECT_NE(gone.message.find("pid " + std::to_string(r.pid) + " is not running"), std::string::npos)
       << gone.message;
+
+  // The same dead writer, but its last heartbeat said "closed": the stream ended, no alert.
+  r.connection = ConnectionStatus::closed;
+  write_file_atomically(path, heartbeat_to_json(r));
+  HeartbeatCheck finished = check_heartbeat(path, kT0 + 86'400'000);
+  EXPECT_EQ(finished.state, HeartbeatState::finished);
+  EXPECT_FALSE(finished.stale()) << finished.message;
+  EXPECT_NE(finished.message.find("finished"), std::string::npos) << finished.message;
 }
 
 TEST_F(HeartbeatTest, StaleCheckRecordsAnAlert) {
