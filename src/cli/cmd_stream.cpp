@@ -145,7 +145,7 @@ int run_daemon(const GlobalOptions& global, const StreamOptions& o) {
     // A session that returned before its close failed mid-day: stream the rest
     // of the day again (its write-ahead log carries what was received) rather
     // than backfilling a day that is not over.
-    const bool day_over = clock->now_ms() >= session.close_ms;
+    const bool day_over = summary.reached_close;
     bool ok = summary.ok && summary.error.empty();
     if (day_over && !control.stop.load() && run.config.settings.stream.backfill_after_close) {
       const auto start = std::chrono::steady_clock::now();

@@ -240,11 +240,12 @@ HeartbeatCheck check_heartbeat(const std::string& path, std::int64_t now_ms, std
   const std::string seen = fmt::format("last heartbeat {} ({:.0f} s ago), connection {}",
                                        format_utc_iso_ms(r.last_heartbeat_ms), c.age_seconds,
                                        to_string(r.connection));
-  if (!pid_alive(r.pid) && r.connection == ConnectionStatus::closed) {
-    // The stream wrote its last heartbeat on the way out (the close, soi stop):
-    // an ended stream, not a dead one.
+  if (r.connection == ConnectionStatus::closed) {
+    // The stream wrote its last heartbeat on the way out (the close, soi stop),
+    // or `soi run` waits for the next session: an ended stream, not a dead one.
     c.state = HeartbeatState::finished;
-    c.message = fmt::format("{}: finished (soi pid {} exited after closing); {}", r.source, r.pid, seen);
+    c.message = fmt::format("{}: finished (soi pid {} {}); {}", r.source, r.pid,
+                            pid_alive(r.pid) ? "is waiting for the next session" : "exited after closing", seen);
   } else if (!pid_alive(r.pid)) {
     c.state = HeartbeatState::process_gone;
     c.message = fmt::format("{}: soi pid {} is not running; {}", r.source, r.pid, seen);

@@ -125,8 +125,9 @@ class HeartbeatWriter {
   std::thread thread_;
 };
 
-// finished: the writing process exited after setting its connection to closed
-// (a stream that ended at the close or on soi stop): not an alert.
+// finished: the last heartbeat says the connection was closed on purpose (the
+// stream ended at the close or on soi stop; soi run waits for the next
+// session): not an alert, whether or not the process still runs.
 enum class HeartbeatState { fresh, stale, missing, unreadable, process_gone, finished };
 
 struct HeartbeatCheck {

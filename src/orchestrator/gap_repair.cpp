@@ -32,9 +32,15 @@ GapRepairer::~GapRepairer() { finish(); }
 
 void GapRepairer::submit(GapRequest request) {
   if (request.end_ms <= request.start_ms || request.tickers.empty()) return;
+  std::uint64_t id = 0;
+  try {
+    if (s_.journal) id = s_.journal->opened(request);
+  } catch (const SoiError& e) {
+    s_.errors.record(e);  // the repair still runs; only its crash protection is missing
+  }
   {
     std::lock_guard lock(mutex_);
-    pending_.push_back(std::move(request));
+    pending_.emplace_back(id, std::move(request));
   }
   wake_.notify_all();
 }
@@ -61,22 +67,27 @@ std::uint64_t GapRepairer::bars_recovered() const {
 void GapRepairer::run() {
   for (;;) {
     GapRequest request;
+    std::uint64_t id = 0;
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [&] { return finishing_ || !pending_.empty(); });
       if (pending_.empty()) return;  // finishing, nothing left
-      request = std::move(pending_.front());
+      id = pending_.front().first;
+      request = std::move(pending_.front().second);
       pending_.pop_front();
     }
     std::uint64_t bars = 0;
     std::string error;
     try {
-      bars = repair(request);
-    } catch (const SoiError& e) {
+      bars = repair(request, error);
+    } catch (const std::exception& e) {  // e.g. the ingest's storage: the gap log still says so
       error = e.what();
-      s_.errors.record(e);
+      s_.errors.record(ErrorCategory::storage, std::string("gap repair: ") + e.what(),
+                       ErrorContext{std::string(feed_name(request.feed)), "", format_date(s_.date), ""});
     }
     try {
+      // The bars are in the write-ahead log now (ingest.submit): a crash no longer owes this repair.
+      if (s_.journal && id) s_.journal->done(id);
       append_line_durably(s_.gap_log_path, gap_log_line(request, bars, error));
     } catch (const SoiError& e) {
       s_.errors.record(e);
@@ -88,6 +99,13 @@ void GapRepairer::run() {
 }
 
 std::uint64_t GapRepairer::repair(const GapRequest& request) {
+  std::string error;
+  const std::uint64_t bars = repair(request, error);
+  if (!error.empty()) throw SoiError(ErrorCategory::network, error);
+  return bars;
+}
+
+std::uint64_t GapRepairer::repair(const GapRequest& request, std::string& error) {
   const bool index = request.feed == StreamFeed::vix;
   RestClient& client = index ? s_.index_client : s_.stocks_client;
   AggsParser parser(index ? AggsShape::index : AggsShape::equity);
@@ -104,14 +122,20 @@ std::uint64_t GapRepairer::repair(const GapRequest& request) {
     fetch.adjusted = !index;
     fetch.shape = index ? AggsShape::index : AggsShape::equity;
     ErrorContext context{std::string(feed_name(request.feed)), ticker, date_text, ""};
-    AggregatesPageStream stream(client, parser, fetch, context, s_.config.retry.max_attempts);
-    while (stream.next(page)) {
-      const std::int64_t received = now_utc_ms();
-      for (const Bar& bar : page.bars) batch.add(feed_id, ticker, bar, received);
-      for (const auto& reject : page.rejects)
-        s_.quarantine.add(feed_name(request.feed), s_.date, ticker, reject.reason, reject.raw_json, "gap repair");
-      recovered += page.bars.size();
-      page.clear();
+    // One ticker failing (after the retry policy) does not abandon the others.
+    try {
+      AggregatesPageStream stream(client, parser, fetch, context, s_.config.retry.max_attempts);
+      while (stream.next(page)) {
+        const std::int64_t received = now_utc_ms();
+        for (const Bar& bar : page.bars) batch.add(feed_id, ticker, bar, received);
+        for (const auto& reject : page.rejects)
+          s_.quarantine.add(feed_name(request.feed), s_.date, ticker, reject.reason, reject.raw_json, "gap repair");
+        recovered += page.bars.size();
+        page.clear();
+      }
+    } catch (const SoiError& e) {
+      s_.errors.record(e);
+      error += (error.empty() ? "" : "; ") + std::string(e.what());
     }
     s_.ingest.submit(batch);
   }

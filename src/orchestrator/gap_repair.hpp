@@ -22,18 +22,12 @@
 #include "monitoring/error_summary.hpp"
 #include "orchestrator/stream_ingest.hpp"
 #include "processing/quarantine.hpp"
+#include "orchestrator/gap_journal.hpp"
+#include "orchestrator/gap_repair_request.hpp"
 #include "processing/stream_day_book.hpp"
 
 namespace soi {
 
-struct GapRequest {
-  StreamFeed feed = StreamFeed::spy;
-  std::string market;                // "stocks", "options", "indices" (for the log)
-  std::vector<std::string> tickers;
-  std::int64_t start_ms = 0;         // inclusive: the last second seen is fetched again
-  std::int64_t end_ms = 0;           // exclusive: the first second received after the reconnect
-  std::string reason;                // "reconnect", "start", "restart"
-};
 
 struct GapRepairServices {
   const Config& config;
@@ -44,6 +38,7 @@ struct GapRepairServices {
   ErrorSummary& errors;
   Date date;
   std::string gap_log_path;   // <log_dir>/gaps.jsonl
+  GapJournal* journal = nullptr;  // owed repairs, durably (nullptr: none kept)
 };
 
 class GapRepairer {
@@ -61,8 +56,11 @@ class GapRepairer {
   std::uint64_t gaps() const;
   std::uint64_t bars_recovered() const;
 
-  // One repair on the calling thread: returns the bars recovered. Throws SoiError.
+  // One repair on the calling thread: returns the bars recovered. Throws SoiError
+  // (network) naming the tickers that failed; the others are repaired anyway.
   std::uint64_t repair(const GapRequest& request);
+  // The same; failures of single tickers are recorded and joined into `error`.
+  std::uint64_t repair(const GapRequest& request, std::string& error);
 
  private:
   void run();
@@ -70,7 +68,7 @@ class GapRepairer {
   GapRepairServices s_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<GapRequest> pending_;
+  std::deque<std::pair<std::uint64_t, GapRequest>> pending_;  // journal id (0: none), request
   bool finishing_ = false;
   bool busy_ = false;
   std::uint64_t gaps_ = 0;

@@ -1,5 +1,10 @@
 #include "orchestrator/stream_ingest.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "monitoring/logging.hpp"
 #include "utils/error.hpp"
 
@@ -13,11 +18,9 @@ void StreamIngest::submit(RecordBatch& batch) {
   std::lock_guard lock(mutex_);
   try {
     wal_.append(batch);
-    const auto now = std::chrono::steady_clock::now();
-    if (options_.sync_interval.count() == 0 || now - last_sync_ >= options_.sync_interval) {
-      wal_.sync();
-      last_sync_ = now;
-    }
+    // sync_interval 0 asks for a sync per batch; otherwise the writer thread
+    // syncs (sync_now) so that readers never wait for the disk.
+    if (options_.sync_interval.count() == 0) wal_.sync();
     wal_failing_ = false;
   } catch (const SoiError& e) {
     // Recorded once per failure streak: the records still reach the sinks from
@@ -25,12 +28,35 @@ void StreamIngest::submit(RecordBatch& batch) {
     if (!wal_failing_) errors_.record(e);
     wal_failing_ = true;
   }
-  queue_.push(batch);
+  try {
+    queue_.push(batch);
+  } catch (const SoiError& e) {
+    // The spill file cannot be written: the batch is in the log but will not
+    // reach this run's sinks, so the log must keep everything from now on (a
+    // restart replays it) and the reader must not mistake this for a drop.
+    if (!queue_failing_) errors_.record(e);
+    queue_failing_ = true;
+    batch.clear();
+  }
+}
+
+void StreamIngest::sync_now() {
+  int fd;
+  {
+    std::lock_guard lock(mutex_);
+    fd = wal_.dup_active_descriptor();
+  }
+  if (fd < 0) return;
+  const bool ok = ::fdatasync(fd) == 0;
+  const int err = errno;
+  ::close(fd);
+  if (!ok) errors_.record(ErrorCategory::storage, std::string("cannot fdatasync the write-ahead log: ") + std::strerror(err),
+                          ErrorContext{"stream", "", "", ""});
 }
 
 std::optional<WalPosition> StreamIngest::drained_position() {
   std::lock_guard lock(mutex_);
-  if (queue_.stats().depth != 0 || wal_failing_) return std::nullopt;
+  if (queue_.stats().depth != 0 || wal_failing_ || queue_failing_) return std::nullopt;
   return wal_.end();
 }
 

@@ -19,7 +19,7 @@ namespace soi {
 struct StreamIngestOptions {
   WalOptions wal;
   SpillQueueOptions queue;
-  std::chrono::milliseconds sync_interval{1000};  // fdatasync at most this often (0: every batch)
+  std::chrono::milliseconds sync_interval{1000};  // fdatasync this often by the writer (0: every batch, by the reader)
 };
 
 class StreamIngest {
@@ -29,8 +29,14 @@ class StreamIngest {
 
   // Any thread. Logs then queues the batch (left empty for reuse). A log write
   // failure is recorded as an error and the batch still goes to the queue: the
-  // records are kept in memory rather than dropped.
+  // records are kept in memory rather than dropped. A queue (spill) failure is
+  // recorded and the log then keeps everything for the next run's replay.
   void submit(RecordBatch& batch);
+
+  // Writer thread, every sync_interval: fdatasync of the log outside the lock,
+  // so readers never wait on the disk. Failures are recorded as storage errors.
+  void sync_now();
+  std::chrono::milliseconds sync_interval() const { return options_.sync_interval; }
 
   // Writer thread: the next batch, waiting up to `timeout`.
   bool pop(RecordBatch& out, std::chrono::milliseconds timeout) { return queue_.pop(out, timeout); }
@@ -55,8 +61,8 @@ class StreamIngest {
   mutable std::mutex mutex_;
   WriteAheadLog wal_;
   SpillQueue queue_;
-  std::chrono::steady_clock::time_point last_sync_{};
   bool wal_failing_ = false;
+  bool queue_failing_ = false;  // a batch could not be queued: never checkpoint again in this run
 };
 
 }  // namespace soi

@@ -69,7 +69,8 @@ struct StreamSession::Impl {
   StreamDayBook& other_day(Date d);  // a day other than the session's, seeded on first use
   void recover();
   // ---- the writer's record path ----
-  void process(const WalRecord& record);
+  void route(const WalRecord& record, Date current, bool live);
+  void process(const WalRecord& record) { route(record, session.date, true); }
   void quarantine(const WalRecord& record, std::string_view reason);
   bool feed_enabled(StreamFeed feed) const;
   // ---- connections ----
@@ -103,6 +104,7 @@ struct StreamSession::Impl {
   WsMarketUrls urls;
 
   std::unique_ptr<StreamIngest> ingest;
+  std::unique_ptr<GapJournal> gap_journal;
   std::unique_ptr<GapRepairer> gaps;
   std::array<StreamCounters, 3> counters;
   std::vector<std::unique_ptr<HeartbeatWriter>> heartbeats;
@@ -116,9 +118,10 @@ struct StreamSession::Impl {
   Clock::time_point next_discovery{};
   std::string fatal;
   std::string fatal_category;  // "auth", "network", ... when fatal is set
+  bool keep_log = false;       // a recovered day failed to commit: the log keeps everything
 
   std::uint64_t quarantine_at_start = 0;
-  std::uint64_t quarantined = 0, late_rejects = 0, replayed = 0, commits = 0, news_articles = 0;
+  std::uint64_t late_rejects = 0, replayed = 0, commits = 0, news_articles = 0;
   std::uint64_t committed_added = ~0ull;  // book.bars_added() at the last commit
 };
 
@@ -143,15 +146,7 @@ void StreamSession::Impl::seed_from_committed(StreamDayBook& target, Date d) {
 // checkpoint: exactly the state the previous run had, whatever killed it.
 void StreamSession::Impl::recover() {
   seed_from_committed(book, session.date);
-  replayed = ingest->replay([&](const WalRecord& r) {
-    const Date d = ny_date_of_utc_ms(r.bar.ts_ms);
-    if (d == session.date) return process(r);
-    const auto feed = stream_feed_from_id(r.feed);
-    if (!feed) return quarantine(r, "write-ahead log record of an unknown feed id");
-    // A day the previous run never finished: it received these on time, so they
-    // go back into their own day (merged with what that day already holds).
-    other_day(d).add(*feed, r.symbol, r.bar);
-  });
+  replayed = ingest->replay([&](const WalRecord& r) { route(r, ny_date_of_utc_ms(r.receive_ms), false); });
   if (replayed)
     exec_log().info("stream {}: replayed {} record(s) from the write-ahead log", format_date(session.date), replayed);
 }
@@ -163,27 +158,38 @@ void StreamSession::Impl::quarantine(const WalRecord& r, std::string_view reason
       r.bar.open, r.bar.high, r.bar.low, r.bar.close, r.bar.volume, r.bar.vwap);
   s.backfill.quarantine.add(feed ? feed_name(*feed) : "stream", ny_date_of_utc_ms(r.bar.ts_ms), r.symbol, reason, raw,
                             "websocket");
-  ++quarantined;
 }
 
-void StreamSession::Impl::process(const WalRecord& r) {
+// Where a record belongs, decided the same way live and on replay: `current` is
+// the day it was received on (the session's day live, the receive day in a
+// replay). Live rejects go to the quarantine; replayed ones were quarantined
+// when they were received, so they are only skipped.
+void StreamSession::Impl::route(const WalRecord& r, Date current, bool live) {
   const auto feed = stream_feed_from_id(r.feed);
-  if (!feed) return quarantine(r, "record of an unknown feed id");
-  if (r.bar.ts_ms >= session.open_ms && r.bar.ts_ms < session.close_ms) return book.add(*feed, r.symbol, r.bar);
-  if (r.bar.ts_ms >= session.close_ms && ny_date_of_utc_ms(r.bar.ts_ms) != session.date)
-    return quarantine(r, fmt::format("future_session: bar at {} belongs to a later day than the session of {}",
-                                     format_utc_iso_ms(r.bar.ts_ms), format_date(session.date)));
-  const auto verdict = late.check(r.bar.ts_ms, session.date);
-  if (!verdict) {
-    ++late_rejects;
-    return quarantine(r, verdict.reason);
+  if (!feed) {
+    if (live) quarantine(r, "record of an unknown feed id");
+    return;
   }
+  if (r.bar.ts_ms >= session.open_ms && r.bar.ts_ms < session.close_ms) return book.add(*feed, r.symbol, r.bar);
   const Date d = ny_date_of_utc_ms(r.bar.ts_ms);
-  const BarWindow window = job.session_window(d);
-  if (d == session.date || r.bar.ts_ms < window.from_ms || r.bar.ts_ms >= window.to_ms)
-    return quarantine(r, fmt::format("outside_session: bar at {} is outside the regular session of {}",
-                                     format_utc_iso_ms(r.bar.ts_ms), format_date(d)));
-  // Accepted late record of an earlier day (late_data policy accept / max_lateness_days).
+  std::string reason;
+  if (to_sys(d) > to_sys(current)) {
+    reason = fmt::format("future_session: bar at {} belongs to a later day than {}", format_utc_iso_ms(r.bar.ts_ms),
+                         format_date(current));
+  } else if (const auto verdict = late.check(r.bar.ts_ms, current); !verdict) {
+    if (live) ++late_rejects;
+    reason = verdict.reason;
+  } else if (const BarWindow w = job.session_window(d);
+             !s.backfill.calendar.is_trading_day(d) || r.bar.ts_ms < w.from_ms || r.bar.ts_ms >= w.to_ms) {
+    reason = fmt::format("outside_session: bar at {} is outside the regular session of {}",
+                         format_utc_iso_ms(r.bar.ts_ms), format_date(d));
+  }
+  if (!reason.empty()) {
+    if (live) quarantine(r, reason);
+    return;
+  }
+  // Another day's session: accepted late (late_data policy) or recovered from the log.
+  if (d == session.date) return book.add(*feed, r.symbol, r.bar);
   other_day(d).add(*feed, r.symbol, r.bar);
 }
 
@@ -212,7 +218,14 @@ WsReaderConfig StreamSession::Impl::reader_config(WsMarket market, StreamFeed fe
   c.client.connect_timeout = seconds(cfg.retry.connect_timeout_seconds);
   c.reconnect = ReconnectPolicy::from_retry(cfg.retry);
   c.underlying = cfg.sources.spy.ticker;
-  const auto last = book.last_ts(feed);
+  // The last second this connection's own tickers reached (a restart), not the
+  // feed's: another shard may have kept receiving while this one was down.
+  std::optional<std::int64_t> last;
+  for (const auto& topic : c.topics) {
+    const auto dot = topic.find('.');
+    const auto t = book.last_ts(feed, std::string_view(topic).substr(dot == std::string::npos ? 0 : dot + 1));
+    if (t && (!last || *t > *last)) last = t;
+  }
   c.first_gap_start_ms = last ? std::max(*last, session.open_ms) : session.open_ms;
   c.first_gap_reason = last ? "restart" : "start";
   c.session_close_ms = session.close_ms;
@@ -354,6 +367,11 @@ void StreamSession::Impl::recenter() {
     exec_log().info("stream {}: universe re-centred on {:.2f}: {} new contract(s), {} tracked",
                     format_date(session.date), fresh.open, added.size(), universe->contracts.size());
     track_contracts(added);
+    // The added contracts traded before the re-centre too: their day so far comes over REST.
+    GapRequest morning{StreamFeed::options, "options", {}, session.open_ms,
+                       std::min(market_now(), session.close_ms), "recenter"};
+    for (const auto& c : added) morning.tickers.push_back(c.ticker);
+    gaps->submit(std::move(morning));
   } catch (const SoiError& e) {
     s.backfill.errors.record(e);
   }
@@ -374,7 +392,7 @@ bool StreamSession::Impl::commit_day(StreamDayBook& day, const BarWindow& window
   }
   ++commits;
   // Everything logged before `position` is in this snapshot: the log may forget it.
-  if (ok && position && &day == &book && other_days.empty()) ingest->checkpoint(*position);
+  if (ok && position && &day == &book && other_days.empty() && !keep_log) ingest->checkpoint(*position);
   return ok;
 }
 
@@ -413,9 +431,14 @@ void StreamSession::Impl::check_staleness(std::int64_t now_ms) {
 // Market time: the configured clock, or the data when it is ahead (a simulator
 // at full speed, or a host clock that lags).
 std::int64_t StreamSession::Impl::market_now() {
-  std::int64_t now = s.clock.now_ms();
-  for (const auto& r : readers) now = std::max(now, r->last_event_end_ms());
-  return now;
+  // The data's time counts when every SPY/VIX connection agrees (the slowest of
+  // them): one bogus future-dated event cannot end the session early.
+  std::int64_t data_time = INT64_MAX;
+  for (const auto& r : readers)
+    if (r->config().feed != StreamFeed::options && r->last_event_end_ms() > 0)
+      data_time = std::min(data_time, r->last_event_end_ms());
+  const std::int64_t now = s.clock.now_ms();
+  return data_time == INT64_MAX ? now : std::max(now, data_time);
 }
 
 bool StreamSession::Impl::fatal_is_auth() const {
@@ -456,6 +479,8 @@ StreamSessionSummary StreamSession::Impl::run() {
     recover();
     for (auto& [key, day] : other_days) {
       const bool ok = commit_day(day, job.session_window(day.date()), false);
+      // The log is the only copy of what the failed day misses: never checkpoint past it.
+      if (!ok) keep_log = true;
       exec_log().info("stream: recovered {} record(s) of unfinished day {} from the write-ahead log{}",
                       day.bars_added(), format_date(day.date()), ok ? "" : " (commit failed; run soi backfill)");
     }
@@ -468,9 +493,17 @@ StreamSessionSummary StreamSession::Impl::run() {
     return summary;
   }
 
+  gap_journal = std::make_unique<GapJournal>(state / "stream" / "open_gaps.jsonl");
   gaps = std::make_unique<GapRepairer>(GapRepairServices{cfg, s.worker_client(), s.index_client, *ingest,
                                                           s.backfill.quarantine, s.backfill.errors, session.date,
-                                                          (std::filesystem::path(s.log_dir) / "gaps.jsonl").string()});
+                                                          (std::filesystem::path(s.log_dir) / "gaps.jsonl").string(),
+                                                          gap_journal.get()});
+  // Repairs a killed run still owed (their windows are not in the log).
+  try {
+    for (auto& owed : gap_journal->take_open(session.date)) gaps->submit(std::move(owed));
+  } catch (const SoiError& e) {
+    s.backfill.errors.record(e);
+  }
   if (cfg.sources.options.enabled) options_job = std::make_unique<OptionsBackfillJob>(s.backfill, s.worker_client);
   exec_log().info("stream {}: session {} -> {} (clock {})", format_date(session.date),
                   format_ny_rfc3339(session.open_ms), format_ny_rfc3339(session.close_ms), s.clock.describe());
@@ -497,6 +530,7 @@ void StreamSession::Impl::stream_until_close(StreamSessionSummary& summary) {
   auto next_commit = Clock::now() + commit_interval;
   auto next_news = Clock::now();
   auto next_check = Clock::now() + seconds(1);
+  auto next_sync = Clock::now();
   std::optional<Clock::time_point> close_deadline;
   const BarWindow window{session.open_ms, session.close_ms, 1000};
   RecordBatch batch;
@@ -541,6 +575,10 @@ void StreamSession::Impl::stream_until_close(StreamSessionSummary& summary) {
       }
       next_commit = Clock::now() + commit_interval;
     }
+    if (ingest->sync_interval().count() > 0 && Clock::now() >= next_sync) {
+      ingest->sync_now();
+      next_sync = Clock::now() + ingest->sync_interval();
+    }
     if (Clock::now() >= next_check) {
       check_staleness(now_utc_ms());
       next_check = Clock::now() + seconds(1);
@@ -554,6 +592,7 @@ void StreamSession::Impl::finish(StreamSessionSummary& summary) {
   // At the close, a connection that went quiet before it (a stall, a drop just
   // before 16:00) is repaired from its last second to the close.
   const bool at_close = market_now() >= session.close_ms;
+  summary.reached_close = at_close && !summary.stopped;
   for (auto& r : readers) r->request_stop(at_close);
   for (auto& r : readers) r->join();
   gaps->finish();
@@ -561,7 +600,8 @@ void StreamSession::Impl::finish(StreamSessionSummary& summary) {
   RecordBatch batch;
   while (ingest->pop(batch, milliseconds(0)))
     for (std::size_t k = 0; k < batch.size(); ++k) process(batch[k]);
-  if (fatal.empty() && cfg.settings.stream.news_poll_seconds > 0) poll_news();
+  // A stop must be quick (soi stop waits): the day's last news poll is for the close.
+  if (fatal.empty() && at_close && cfg.settings.stream.news_poll_seconds > 0) poll_news();
   const BarWindow window{session.open_ms, session.close_ms, 1000};
   // Nothing received (e.g. refused at login): leave the day's partitions alone.
   summary.ok = book.bars_added() == 0 || commit_day(book, window, true);
@@ -570,6 +610,12 @@ void StreamSession::Impl::finish(StreamSessionSummary& summary) {
   for (auto& h : heartbeats)
     if (h) h->stop();
 
+  if (fatal.empty() && !readers.empty() &&
+      std::none_of(readers.begin(), readers.end(), [](const auto& r) { return r->connects() > 0; })) {
+    fatal = "no WebSocket connection was accepted during the session (see the errors log: e.g. the account's "
+            "connection limit, max_connections)";
+    fatal_category = "rate_limit";
+  }
   summary.error = fatal;
   if (!fatal.empty()) {
     summary.ok = false;

@@ -56,6 +56,7 @@ struct StreamSessionSummary {
   Date date;
   bool ok = false;             // the day was committed (at the close or at a manual stop)
   bool stopped = false;        // a stop request ended the session before the close
+  bool reached_close = false;  // the session ran to its close (the day is over: soi run backfills it)
   std::string error;           // fatal error (auth, ...), "" when none
   std::string error_category;  // "auth", "network", ...
   std::uint64_t events = 0;           // aggregate events received over WebSocket

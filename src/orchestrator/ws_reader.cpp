@@ -117,16 +117,30 @@ void WsReader::read_connection(WsConnection& connection, std::optional<std::int6
           status.status == WsStatus::connected)
         continue;
       exec_log().warn("{} stream ({}): server status {} '{}'", source, url, status.status_text, status.message);
+      // Another client with this key took the slot: back off like a refused connect, and say so once.
+      if (status.status == WsStatus::max_connections && !limited_.exchange(true))
+        s_.errors.record(ErrorCategory::rate_limit,
+                         fmt::format("the server closed the connection: max_connections ({}); another client uses "
+                                     "this API key's connection for {}",
+                                     status.message, to_string(config_.market)),
+                         ErrorContext{source, "", format_date(s_.date), url});
     }
     for (const auto& reject : frame.rejects)
       s_.quarantine.add(source, s_.date, "", reject.reason, reject.raw_json, url);
     for (const auto& drift : frame.drift) s_.drift.observe(source, s_.date, drift.field, drift.kind, drift.example);
 
-    std::int64_t min_ts = INT64_MAX, max_ts = INT64_MIN, max_end = 0;
+    std::int64_t min_ts = INT64_MAX, max_ts = INT64_MIN, max_end = 0, resume_ts = INT64_MAX;
     for (const WsAggEvent& agg : frame.aggs) {
       if (agg.kind != WsAggKind::second) continue;
+      if (agg.symbol.empty() || agg.symbol.size() > RecordBatch::kMaxSymbolBytes) {
+        s_.quarantine.add(source, s_.date, "", "invalid_symbol: empty or longer than 255 bytes",
+                          std::string(agg.symbol.substr(0, 300)), url);
+        continue;
+      }
       batch.add(feed_id, agg.symbol, agg.bar, received);
       min_ts = std::min(min_ts, agg.bar.ts_ms);
+      // The first second after the outage: older (late, re-sent) bars do not end the gap.
+      if (gap_start && agg.bar.ts_ms > *gap_start) resume_ts = std::min(resume_ts, agg.bar.ts_ms);
       max_ts = std::max(max_ts, agg.bar.ts_ms);
       max_end = std::max(max_end, (agg.extra & kWsAggHasEnd) ? agg.end_ms : agg.bar.ts_ms + 1000);
       if (config_.feed == StreamFeed::spy && agg.symbol == config_.underlying) {
@@ -136,8 +150,8 @@ void WsReader::read_connection(WsConnection& connection, std::optional<std::int6
       }
     }
     if (!batch.empty()) {
-      if (gap_start) {
-        submit_gap(*gap_start, min_ts, gap_reason);
+      if (gap_start && resume_ts != INT64_MAX) {
+        submit_gap(*gap_start, resume_ts, gap_reason);
         gap_start.reset();
       }
       const std::size_t n = batch.size();
@@ -215,7 +229,12 @@ void WsReader::run() {
         limit_reported = true;
       }
       if (!stop_.load()) exec_log().warn("{} stream shard {}: {}", source, config_.shard, e.what());
+    } catch (const std::exception& e) {
+      // Not ours (a library's): recorded, then reconnect rather than take the process down.
+      s_.errors.record(ErrorCategory::parse, std::string("stream reader: ") + e.what(), context);
     }
+    // The server said max_connections before closing: wait like a refused connect.
+    if (limited_.exchange(false)) rate_limited = true;
     if (stop_.load()) break;
     // The next connection repairs from the last second this one had (that
     // second may have been cut mid-frame), unless an earlier gap is still open.

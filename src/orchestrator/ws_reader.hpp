@@ -106,6 +106,7 @@ class WsReader {
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> repair_to_close_{false};
+  std::atomic<bool> limited_{false};  // a max_connections status arrived on the current connection
   mutable std::mutex mutex_;          // connection_, pending_topics_, fatal_, topics
   WsConnection* connection_ = nullptr;
   std::vector<std::string> pending_topics_;

@@ -324,6 +324,10 @@ WalPosition WriteAheadLog::append(const RecordBatch& batch) {
   return end();
 }
 
+int WriteAheadLog::dup_active_descriptor() const noexcept {
+  return active_fd_ >= 0 ? ::fcntl(active_fd_, F_DUPFD_CLOEXEC, 0) : -1;
+}
+
 void WriteAheadLog::sync() {
   if (active_fd_ < 0) return;
   if (::fdatasync(active_fd_) != 0) fail("cannot fdatasync", segment_path(active_seq_), errno);

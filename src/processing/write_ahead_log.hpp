@@ -140,6 +140,10 @@ class WriteAheadLog {
 
   // fdatasync() of the current segment: records appended so far survive an OS crash.
   void sync();
+  // A duplicate descriptor of the current segment (-1 before the first append),
+  // for a caller that fdatasyncs it without holding the log's owner lock; the
+  // caller closes it. Sealed segments are synced when the log rolls over.
+  int dup_active_descriptor() const noexcept;
 
   // Calls fn(record, position after record) for every valid record after the
   // checkpoint, in append order, across all segments (including records appended

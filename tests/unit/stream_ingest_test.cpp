@@ -7,6 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
+#include "orchestrator/gap_journal.hpp"
 #include "orchestrator/gap_repair.hpp"
 
 namespace soi {
@@ -91,6 +94,34 @@ TEST(GapLog, OneJsonLineWithTheWindowTickersAndCount) {
   EXPECT_NE(line.find(R"("tickers":["O:SPY250117C00600000","O:SPY250117P00600000"])"), std::string::npos) << line;
   EXPECT_NE(line.find(R"("bars_recovered":42,"error":null)"), std::string::npos) << line;
   EXPECT_NE(gap_log_line(r, 0, "server said \"no\"").find(R"("error":"server said \"no\"")"), std::string::npos);
+}
+
+TEST(GapJournal, RepairsAKilledRunOwedAreTakenOnceForTheirDay) {
+  Dir dir;
+  const auto path = dir.path / "state" / "open_gaps.jsonl";
+  const Date day = *parse_date("2025-01-17");
+  GapRequest owed{StreamFeed::options, "options", {"O:SPY250117C00600000", "O:SPY250117P00600000"},
+                  1737124200000, 1737124500000, "reconnect"};
+  GapRequest repaired{StreamFeed::spy, "stocks", {"SPY"}, 1737124200000, 1737124260000, "start"};
+  GapRequest other_day{StreamFeed::vix, "indices", {"I:VIX"}, 1737037800000, 1737037860000, "reconnect"};
+  {
+    GapJournal journal(path);
+    journal.opened(owed);
+    journal.done(journal.opened(repaired));
+    journal.opened(other_day);
+  }
+  { std::ofstream(path, std::ios::app) << R"({"open":7,"date":"2025-01-17","fe)"; }  // torn by a kill
+
+  GapJournal next(path);
+  const auto open = next.take_open(day);
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].feed, StreamFeed::options);
+  EXPECT_EQ(open[0].market, "options");
+  EXPECT_EQ(open[0].tickers, owed.tickers);
+  EXPECT_EQ(open[0].start_ms, owed.start_ms);
+  EXPECT_EQ(open[0].end_ms, owed.end_ms);
+  EXPECT_EQ(open[0].reason, "unfinished");
+  EXPECT_TRUE(next.take_open(day).empty()) << "taken once: resubmitting records them anew";
 }
 
 }  // namespace
