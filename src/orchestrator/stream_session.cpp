@@ -320,6 +320,14 @@ void StreamSession::Impl::maybe_discover_universe() {
   try {
     DayOutcome out;
     OptionsUniverse u = options_job->discover_universe(session.date, centre, out);
+    // A restart keeps what an earlier run of the day tracked (its re-centred contracts).
+    std::set<std::string> known;
+    for (const auto& c : u.contracts) known.insert(c.ticker);
+    for (auto& c : read_contracts_partition(partition_file(s.data_dir, "options_contracts", session.date),
+                                            session.date))
+      if (known.insert(c.ticker).second) u.contracts.push_back(std::move(c));
+    std::sort(u.contracts.begin(), u.contracts.end(),
+              [](const OptionContract& a, const OptionContract& b) { return a.ticker < b.ticker; });
     DayOutcome commit_out;
     job.commit(ContractsPartition{session.date, u}, "options_contracts", context, commit_out);
     exec_log().info("stream {}: options universe centred on {:.2f} ({}): {} contracts in [{:.2f}, {:.2f}]",

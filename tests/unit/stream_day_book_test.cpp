@@ -130,5 +130,37 @@ TEST(BarPartitionReader, ReadsBackWhatTheParquetSinkWrote) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(BarPartitionReader, ReadsBackTheContractsOfADay) {
+  const auto dir = std::filesystem::temp_directory_path() / ("soi_contracts_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  ParquetSink sink(dir.string(), ParquetSinkConfig{});
+  OptionsUniverse u;
+  u.date = kDay;
+  u.underlying = "SPY";
+  u.open = 600;
+  for (const char* t : {"O:SPY250117P00599000", "O:SPY250117C00601000"}) {
+    OptionContract c;
+    c.ticker = t;
+    c.underlying = "SPY";
+    c.type = t[11] == 'P' ? ContractType::put : ContractType::call;
+    c.strike = t[11] == 'P' ? 599 : 601;
+    c.expiration = kDay;
+    c.exercise_style = "american";
+    u.contracts.push_back(c);
+  }
+  sink.write(ContractsPartition{kDay, u}, RunInfo{"test", 0});
+  const auto back = read_contracts_partition(sink.partition_file("options_contracts", kDay), kDay);
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[0].ticker, "O:SPY250117C00601000");  // by ticker
+  EXPECT_EQ(back[0].type, ContractType::call);
+  EXPECT_DOUBLE_EQ(back[1].strike, 599);
+  EXPECT_EQ(back[1].type, ContractType::put);
+  EXPECT_EQ(back[1].exercise_style, "american");
+  EXPECT_EQ(back[1].shares_per_contract, 100);
+  EXPECT_EQ(format_date(back[1].expiration), "2025-01-17");
+  EXPECT_TRUE(read_contracts_partition(dir / "none.parquet", kDay).empty());
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace soi

@@ -68,4 +68,32 @@ std::vector<BarDay> read_bar_partition(const std::filesystem::path& file, std::s
   return days;
 }
 
+std::vector<OptionContract> read_contracts_partition(const std::filesystem::path& file, Date date) {
+  std::vector<OptionContract> contracts;
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return contracts;
+  try {
+    DuckDbSession session("", 1);
+    const auto rows = session.query(
+        "SELECT ticker, underlying, contract_type, strike, strftime(expiration, '%Y-%m-%d'), exercise_style, "
+        "shares_per_contract FROM read_parquet(" + DuckDbSession::quote(file.string()) + ") ORDER BY ticker");
+    for (const auto& row : rows) {
+      if (!row[0] || !row[3] || !row[4]) continue;
+      OptionContract c;
+      c.ticker = *row[0];
+      c.underlying = row[1].value_or("");
+      c.type = row[2].value_or("call") == "put" ? ContractType::put : ContractType::call;
+      c.strike = std::stod(*row[3]);
+      if (auto e = parse_date(*row[4])) c.expiration = *e;
+      c.exercise_style = row[5].value_or("");
+      c.shares_per_contract = static_cast<int>(to_int(row[6]));
+      contracts.push_back(std::move(c));
+    }
+  } catch (const SoiError& e) {
+    throw SoiError(ErrorCategory::storage, "cannot read back " + file.string() + ": " + e.message(),
+                   ErrorContext{"options_contracts", "", format_date(date), ""});
+  }
+  return contracts;
+}
+
 }  // namespace soi

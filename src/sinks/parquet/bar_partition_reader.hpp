@@ -17,4 +17,9 @@ namespace soi {
 // Throws SoiError(storage) naming the file when it cannot be read.
 std::vector<BarDay> read_bar_partition(const std::filesystem::path& file, std::string_view feed, Date date);
 
+// The contracts of a committed options_contracts partition (a restarted stream
+// keeps tracking what an earlier run re-centred onto). Missing file: empty.
+// Throws SoiError(storage) naming the file when it cannot be read.
+std::vector<OptionContract> read_contracts_partition(const std::filesystem::path& file, Date date);
+
 }  // namespace soi
