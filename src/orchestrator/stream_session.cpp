@@ -113,6 +113,7 @@ struct StreamSession::Impl {
   std::size_t options_connections = 0;
 
   std::optional<OptionsUniverse> universe;
+  std::optional<OptionsUniverse> committed_universe;  // an earlier run's of the day (a restart)
   std::unique_ptr<OptionsBackfillJob> options_job;
   Clock::time_point open_seen_at{};  // when market time first reached the open
   Clock::time_point next_discovery{};
@@ -311,6 +312,14 @@ void StreamSession::Impl::track_contracts(const std::vector<OptionContract>& con
 void StreamSession::Impl::maybe_discover_universe() {
   if (universe || !cfg.sources.options.enabled || Clock::now() < next_discovery) return;
   if (market_now() < session.open_ms) return;
+  if (committed_universe) {
+    // A restart the same day keeps the day's universe (re-centred contracts
+    // included): no new centre, nothing to wait for.
+    universe = std::move(committed_universe);
+    committed_universe.reset();
+    track_contracts(universe->contracts);
+    return;
+  }
   if (open_seen_at == Clock::time_point{}) open_seen_at = Clock::now();
   std::optional<OptionsBackfillJob::Centre> centre;
   const WsReader* stocks = stocks_reader();
@@ -320,14 +329,6 @@ void StreamSession::Impl::maybe_discover_universe() {
   try {
     DayOutcome out;
     OptionsUniverse u = options_job->discover_universe(session.date, centre, out);
-    // A restart keeps what an earlier run of the day tracked (its re-centred contracts).
-    std::set<std::string> known;
-    for (const auto& c : u.contracts) known.insert(c.ticker);
-    for (auto& c : read_contracts_partition(partition_file(s.data_dir, "options_contracts", session.date),
-                                            session.date))
-      if (known.insert(c.ticker).second) u.contracts.push_back(std::move(c));
-    std::sort(u.contracts.begin(), u.contracts.end(),
-              [](const OptionContract& a, const OptionContract& b) { return a.ticker < b.ticker; });
     DayOutcome commit_out;
     job.commit(ContractsPartition{session.date, u}, "options_contracts", context, commit_out);
     exec_log().info("stream {}: options universe centred on {:.2f} ({}): {} contracts in [{:.2f}, {:.2f}]",
@@ -485,6 +486,9 @@ StreamSessionSummary StreamSession::Impl::run() {
     options.sync_interval = milliseconds(st.wal_sync_ms);
     ingest = std::make_unique<StreamIngest>(options, s.backfill.errors);
     recover();
+    if (cfg.sources.options.enabled)
+      committed_universe =
+          read_universe_partition(partition_file(s.data_dir, "options_contracts", session.date), session.date);
     for (auto& [key, day] : other_days) {
       const bool ok = commit_day(day, job.session_window(day.date()), false);
       // The log is the only copy of what the failed day misses: never checkpoint past it.

@@ -22,13 +22,15 @@ TEST(StreamRecenterTest, RecenterKeepsTrackedContractsAndRecordsTheNewCentre) {
   TempDir work;
   const fs::path data = work.path() / "data";
   const fs::path contracts = partition(data, "options_contracts", kStreamDay);
-  SimulatorProcess sim(sim_args(kBeforeOpen, "2000"));
+  // Started at 13:00: the band is centred on the day's open (`op`, 569.63 in the
+  // synthetic market), while SPY trades about $4 lower by then.
+  SimulatorProcess sim(sim_args("2025-01-17T12:59:50-05:00", "1000"));
   auto stream = start_stream(sim, data);
   ASSERT_TRUE(wait_until([&] { return fs::exists(contracts); }, 30)) << stream->err_so_far();
   const std::string scan = "read_parquet('" + contracts.string() + "')";
   const std::int64_t first = std::stoll(duckdb_scalar("SELECT count(*) FROM " + scan));
   EXPECT_EQ(duckdb_scalar("SELECT any_value(open_source) FROM " + scan), "ws_op");
-  std::this_thread::sleep_for(std::chrono::milliseconds(6000));  // ~3 simulated hours: SPY has moved
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));  // a last SPY price to centre on
 
   auto recenter = run_soi({"--config", config_dir(), "recenter", "--data-dir", data.string()}, {}, work.path(), 30);
   ASSERT_EQ(recenter.exit_code, 0) << recenter.err << recenter.out;
@@ -52,7 +54,7 @@ TEST(StreamRecenterTest, RecenterKeepsTrackedContractsAndRecordsTheNewCentre) {
   std::printf("universe: %lld contracts at the open, %lld after the re-centre\n", static_cast<long long>(first),
               static_cast<long long>(after));
   EXPECT_EQ(json_int(r.out, "contracts"), after);
-  ASSERT_GT(after, first) << "SPY moved over three simulated hours: the new band adds strikes";
+  ASSERT_GT(after, first) << "SPY is well below the open: the new band adds lower strikes";
   // The added contracts were subscribed: their bars since the re-centre are stored.
   EXPECT_GT(std::stoll(duckdb_scalar("SELECT count(DISTINCT ticker) FROM " + feed_scan(data, "options"))), first);
   // The new centre is SPY's last price at the time, inside the band it defines.

@@ -159,6 +159,12 @@ TEST(BarPartitionReader, ReadsBackTheContractsOfADay) {
   EXPECT_EQ(back[1].shares_per_contract, 100);
   EXPECT_EQ(format_date(back[1].expiration), "2025-01-17");
   EXPECT_TRUE(read_contracts_partition(dir / "none.parquet", kDay).empty());
+  const auto universe = read_universe_partition(sink.partition_file("options_contracts", kDay), kDay);
+  ASSERT_TRUE(universe);
+  EXPECT_DOUBLE_EQ(universe->open, 600);
+  EXPECT_EQ(universe->underlying, "SPY");
+  EXPECT_EQ(universe->contracts.size(), 2u);
+  EXPECT_FALSE(read_universe_partition(dir / "none.parquet", kDay));
   std::filesystem::remove_all(dir);
 }
 

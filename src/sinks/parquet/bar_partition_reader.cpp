@@ -96,4 +96,33 @@ std::vector<OptionContract> read_contracts_partition(const std::filesystem::path
   return contracts;
 }
 
+std::optional<OptionsUniverse> read_universe_partition(const std::filesystem::path& file, Date date) {
+  OptionsUniverse u;
+  u.contracts = read_contracts_partition(file, date);
+  if (u.contracts.empty()) return std::nullopt;
+  u.date = date;
+  u.underlying = u.contracts.front().underlying;
+  try {
+    DuckDbSession session("", 1);
+    const auto rows = session.query(
+        "SELECT any_value(underlying_open), any_value(open_source), any_value(band_pct), any_value(strike_low), "
+        "any_value(strike_high) FROM read_parquet(" + DuckDbSession::quote(file.string()) + ")");
+    if (!rows.empty() && rows[0][0]) {
+      u.open = std::stod(*rows[0][0]);
+      const std::string source = rows[0][1].value_or("");
+      u.open_source = source == "first_bar" ? OpenSource::first_bar
+                      : source == "ws_op"   ? OpenSource::ws_op
+                      : source == "recenter" ? OpenSource::recenter
+                                             : OpenSource::open_close;
+      u.band_pct = rows[0][2] ? std::stod(*rows[0][2]) : 0;
+      u.strike_low = rows[0][3] ? std::stod(*rows[0][3]) : 0;
+      u.strike_high = rows[0][4] ? std::stod(*rows[0][4]) : 0;
+    }
+  } catch (const SoiError& e) {
+    throw SoiError(ErrorCategory::storage, "cannot read back " + file.string() + ": " + e.message(),
+                   ErrorContext{"options_contracts", "", format_date(date), ""});
+  }
+  return u;
+}
+
 }  // namespace soi

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -21,5 +22,8 @@ std::vector<BarDay> read_bar_partition(const std::filesystem::path& file, std::s
 // keeps tracking what an earlier run re-centred onto). Missing file: empty.
 // Throws SoiError(storage) naming the file when it cannot be read.
 std::vector<OptionContract> read_contracts_partition(const std::filesystem::path& file, Date date);
+// The whole universe of that partition (open, its source, band), nullopt when
+// there is no file or it holds no contract.
+std::optional<OptionsUniverse> read_universe_partition(const std::filesystem::path& file, Date date);
 
 }  // namespace soi
