@@ -86,6 +86,20 @@ const char* ws_topic_problem(std::string_view topic) noexcept {
   return nullptr;
 }
 
+std::string_view ws_topic_symbol(std::string_view topic) noexcept {
+  const auto dot = topic.find('.');
+  return dot == std::string_view::npos ? topic : topic.substr(dot + 1);
+}
+
+WsMarketUrls WsMarketUrls::under(std::string_view base) {
+  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+  WsMarketUrls urls;
+  urls.stocks = std::string(base) + "/stocks";
+  urls.options = std::string(base) + "/options";
+  urls.indices = std::string(base) + "/indices";
+  return urls;
+}
+
 std::vector<WsConnectionPlan> plan_ws_connections(const WsPlanRequest& request) {
   if (request.max_per_connection == 0)
     throw SoiError(ErrorCategory::config, "WebSocket plan: max topics per connection must be at least 1");

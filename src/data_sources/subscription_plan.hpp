@@ -28,6 +28,8 @@ std::string ws_url(WsProvider provider, WsFeed feed, WsMarket market);
 
 // "A.SPY", "AM.I:VIX", "A.O:SPY250117C00590000".
 std::string ws_topic(std::string_view event, std::string_view symbol);
+// The inverse: "A.SPY" -> "SPY" (the whole text when there is no '.').
+std::string_view ws_topic_symbol(std::string_view topic) noexcept;
 
 // The URL each market connects to (defaults: Massive real-time hosts).
 struct WsMarketUrls {
@@ -36,6 +38,8 @@ struct WsMarketUrls {
   std::string indices = ws_url(WsProvider::massive, WsFeed::realtime, WsMarket::indices);
 
   static WsMarketUrls for_feed(WsProvider provider, WsFeed feed);
+  // <base>/stocks, <base>/options, <base>/indices (e.g. ws://127.0.0.1:PORT, the simulator).
+  static WsMarketUrls under(std::string_view base);
   const std::string& of(WsMarket market) const;
 };
 

@@ -40,13 +40,7 @@ WsMarketUrls market_urls(const WebSocketConfig& ws) {
   if (ws.base_url.empty())
     return WsMarketUrls::for_feed(ws.provider == "polygon" ? WsProvider::polygon : WsProvider::massive,
                                   ws.feed == "delayed" ? WsFeed::delayed : WsFeed::realtime);
-  std::string base = ws.base_url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  WsMarketUrls urls;
-  urls.stocks = base + "/stocks";
-  urls.options = base + "/options";
-  urls.indices = base + "/indices";
-  return urls;
+  return WsMarketUrls::under(ws.base_url);
 }
 
 }  // namespace
@@ -223,8 +217,7 @@ WsReaderConfig StreamSession::Impl::reader_config(WsMarket market, StreamFeed fe
   // feed's: another shard may have kept receiving while this one was down.
   std::optional<std::int64_t> last;
   for (const auto& topic : c.topics) {
-    const auto dot = topic.find('.');
-    const auto t = book.last_ts(feed, std::string_view(topic).substr(dot == std::string::npos ? 0 : dot + 1));
+    const auto t = book.last_ts(feed, ws_topic_symbol(topic));
     if (t && (!last || *t > *last)) last = t;
   }
   c.first_gap_start_ms = last ? std::max(*last, session.open_ms) : session.open_ms;
@@ -593,7 +586,8 @@ void StreamSession::Impl::stream_until_close(StreamSessionSummary& summary) {
     }
     if (Clock::now() >= next_check) {
       check_staleness(now_utc_ms());
-      next_check = Clock::now() + seconds(1);
+      // The heartbeat files change once per interval: reading them more often is wasted I/O.
+      next_check = Clock::now() + seconds(std::clamp(st.heartbeat_interval_seconds, 1, 10));
     }
   }
 }
@@ -654,7 +648,7 @@ void StreamSession::Impl::finish(StreamSessionSummary& summary) {
     if (!feed_enabled(feed)) continue;
     StreamFeedCounts counts;
     counts.feed = std::string(feed_name(feed));
-    for (const BarDay& d : book.snapshot(feed)) counts.rows += d.bars.size();
+    counts.rows = book.rows(feed);
     counts.tickers = book.tickers(feed);
     summary.feeds.push_back(std::move(counts));
   }

@@ -9,16 +9,6 @@
 #include "utils/time_util.hpp"
 
 namespace soi {
-namespace {
-
-// "A.SPY" -> "SPY".
-std::string_view topic_symbol(std::string_view topic) {
-  const auto dot = topic.find('.');
-  return dot == std::string_view::npos ? topic : topic.substr(dot + 1);
-}
-
-}  // namespace
-
 WsReader::WsReader(WsReaderConfig config, WsReaderServices services)
     : config_(std::move(config)), s_(services) {}
 
@@ -74,7 +64,7 @@ void WsReader::submit_gap(std::int64_t start, std::int64_t end, const char* reas
   request.market = std::string(to_string(config_.market));
   {
     std::lock_guard lock(mutex_);
-    for (const auto& t : config_.topics) request.tickers.emplace_back(topic_symbol(t));
+    for (const auto& t : config_.topics) request.tickers.emplace_back(ws_topic_symbol(t));
   }
   // Never past the session's close: a reconnect after it may see the next session.
   request.start_ms = start;

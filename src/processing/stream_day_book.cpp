@@ -73,6 +73,12 @@ std::vector<BarDay> StreamDayBook::snapshot(StreamFeed feed) {
   return out;
 }
 
+std::uint64_t StreamDayBook::rows(StreamFeed feed) const {
+  std::uint64_t n = 0;
+  for (const auto& [name, s] : feeds_[static_cast<std::size_t>(feed)]) n += s.bars.size();
+  return n;
+}
+
 std::optional<std::int64_t> StreamDayBook::last_ts(StreamFeed feed, std::string_view ticker) const {
   const auto& map = feeds_[static_cast<std::size_t>(feed)];
   auto it = map.find(ticker);

@@ -50,6 +50,9 @@ class StreamDayBook {
   // Latest bar start over every ticker of `feed` (nullopt: none yet).
   std::optional<std::int64_t> last_ts(StreamFeed feed) const;
 
+  // Bars held for `feed`: distinct (ticker, ts) rows right after a snapshot, which
+  // compacts them (what a summary counts without copying the day again).
+  std::uint64_t rows(StreamFeed feed) const;
   std::uint64_t bars_added() const noexcept { return added_; }   // including duplicates
   std::uint64_t duplicates() const noexcept { return duplicates_; }  // removed by snapshots so far
   std::size_t tickers(StreamFeed feed) const { return feeds_[static_cast<std::size_t>(feed)].size(); }

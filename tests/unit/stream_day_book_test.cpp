@@ -53,6 +53,7 @@ TEST(StreamDayBook, LaterArrivalWinsAndSnapshotIsSorted) {
   EXPECT_EQ(days[0].bars[0].ts_ms, kOpen);
   EXPECT_DOUBLE_EQ(days[0].bars[1].close, 601.1);
   EXPECT_EQ(book.duplicates(), 1u);
+  EXPECT_EQ(book.rows(StreamFeed::spy), 3u) << "compacted by the snapshot";
 
   // Bars after a snapshot still win over the compacted ones.
   book.add(StreamFeed::spy, "SPY", bar(0, 599.0));

@@ -118,5 +118,16 @@ TEST(SubscriptionPlanTest, MessagesRespectTopicAndByteLimits) {
   EXPECT_EQ(commas, many.size());  // topics - 1 per message, plus the one after "action"
 }
 
+TEST(SubscriptionPlan, TopicSymbolAndUrlsUnderABase) {
+  EXPECT_EQ(ws_topic_symbol("A.SPY"), "SPY");
+  EXPECT_EQ(ws_topic_symbol("A.O:SPY250117C00590000"), "O:SPY250117C00590000");
+  EXPECT_EQ(ws_topic_symbol(ws_topic("AM", "I:VIX")), "I:VIX");
+  EXPECT_EQ(ws_topic_symbol("SPY"), "SPY");
+  const WsMarketUrls urls = WsMarketUrls::under("ws://127.0.0.1:8080/");
+  EXPECT_EQ(urls.stocks, "ws://127.0.0.1:8080/stocks");
+  EXPECT_EQ(urls.of(WsMarket::options), "ws://127.0.0.1:8080/options");
+  EXPECT_EQ(urls.indices, "ws://127.0.0.1:8080/indices");
+}
+
 }  // namespace
 }  // namespace soi
