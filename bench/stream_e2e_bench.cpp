@@ -223,7 +223,7 @@ struct Pipeline {
   RestClient rest;
   GapRepairer gaps;  // never used: no reconnect, no start gap
   ParquetSink sink;  // opened before streaming, as in a session
-  StreamDayBook book{kDay};
+  StreamDayBook book{kDay, static_cast<std::size_t>((close_ms() - open_ms()) / 1000)};  // as the session's
   std::deque<StreamCounters> counters;  // per connection (the session has one per market)
   std::vector<std::uint64_t> expected;  // per connection: events of the whole session
   std::vector<std::unique_ptr<WsReader>> readers;
@@ -311,7 +311,7 @@ void commit(Pipeline& p, RunResult& r) {
   const RunInfo run{"stream-e2e-bench", now_utc_ms()};
   for (StreamFeed feed : {StreamFeed::vix, StreamFeed::spy, StreamFeed::options}) {
     auto t = Clock::now();
-    const std::vector<BarDay> days = p.book.snapshot(feed);
+    const std::vector<BarDay> days = p.book.take(feed);  // the close's last commit moves the day out
     r.snapshot_s += since(t);
     t = Clock::now();
     const PartitionWriteResult w = p.sink.write(BarPartition{feed_name(feed), kDay, days, open_ms(), close_ms()}, run);

@@ -18,6 +18,7 @@
 #include "processing/late_data.hpp"
 #include "processing/stream_day_book.hpp"
 #include "sinks/parquet/bar_partition_reader.hpp"
+#include "sinks/parquet/parquet_sink.hpp"
 #include "utils/error.hpp"
 #include "utils/time_util.hpp"
 
@@ -31,10 +32,6 @@ using std::chrono::seconds;
 // Heartbeat sources, one per market connection group.
 constexpr std::array<WsMarket, 3> kMarkets = {WsMarket::stocks, WsMarket::indices, WsMarket::options};
 constexpr std::size_t market_index(WsMarket m) { return static_cast<std::size_t>(m); }
-
-std::filesystem::path partition_file(const std::string& data_dir, std::string_view feed, Date d) {
-  return std::filesystem::path(data_dir) / "raw" / std::string(feed) / ("date=" + format_date(d)) / "data.parquet";
-}
 
 WsMarketUrls market_urls(const WebSocketConfig& ws) {
   if (ws.base_url.empty())
@@ -51,7 +48,7 @@ struct StreamSession::Impl {
         cfg(services.backfill.config),
         session(std::move(window)),
         control(ctl),
-        book(session.date),
+        book(session.date, static_cast<std::size_t>(std::max<std::int64_t>(0, session.close_ms - session.open_ms) / 1000)),
         late(cfg.settings.late_data, IngestMode::streaming, &services.backfill.calendar),
         job(services.backfill),
         urls(market_urls(cfg.sources.websocket)) {}
@@ -78,7 +75,8 @@ struct StreamSession::Impl {
   void track_contracts(const std::vector<OptionContract>& contracts);
   void recenter();
   // ---- periodic work ----
-  bool commit_day(StreamDayBook& day, const BarWindow& window, bool all_feeds);
+  // last: the day's final commit, which moves the bars out of `day` (no copy).
+  bool commit_day(StreamDayBook& day, const BarWindow& window, bool all_feeds, bool last = false);
   void poll_news();
   void check_staleness(std::int64_t now_ms);
   std::int64_t market_now();
@@ -132,7 +130,7 @@ bool StreamSession::Impl::feed_enabled(StreamFeed feed) const {
 void StreamSession::Impl::seed_from_committed(StreamDayBook& target, Date d) {
   for (StreamFeed feed : {StreamFeed::spy, StreamFeed::vix, StreamFeed::options}) {
     if (!feed_enabled(feed)) continue;
-    for (const BarDay& day : read_bar_partition(partition_file(s.data_dir, feed_name(feed), d), feed_name(feed), d))
+    for (const BarDay& day : read_bar_partition(parquet_partition_file(s.data_dir, feed_name(feed), d), feed_name(feed), d))
       target.add_day(feed, day);
   }
 }
@@ -381,12 +379,12 @@ void StreamSession::Impl::recenter() {
 
 // ---- periodic work ----
 
-bool StreamSession::Impl::commit_day(StreamDayBook& day, const BarWindow& window, bool all_feeds) {
+bool StreamSession::Impl::commit_day(StreamDayBook& day, const BarWindow& window, bool all_feeds, bool last) {
   const auto position = ingest->drained_position();
   bool ok = true;
   for (StreamFeed feed : {StreamFeed::vix, StreamFeed::spy, StreamFeed::options}) {
     if (!feed_enabled(feed) || (!all_feeds && day.tickers(feed) == 0)) continue;
-    const std::vector<BarDay> days = day.snapshot(feed);
+    const std::vector<BarDay> days = last ? day.take(feed) : day.snapshot(feed);
     DayOutcome out;
     const ErrorContext context{std::string(feed_name(feed)), "", format_date(day.date()), ""};
     ok &= job.commit(BarPartition{feed_name(feed), day.date(), days, window.from_ms, window.to_ms}, feed_name(feed),
@@ -481,7 +479,7 @@ StreamSessionSummary StreamSession::Impl::run() {
     recover();
     if (cfg.sources.options.enabled)
       committed_universe =
-          read_universe_partition(partition_file(s.data_dir, "options_contracts", session.date), session.date);
+          read_universe_partition(parquet_partition_file(s.data_dir, "options_contracts", session.date), session.date);
     for (auto& [key, day] : other_days) {
       const bool ok = commit_day(day, job.session_window(day.date()), false);
       // The log is the only copy of what the failed day misses: never checkpoint past it.
@@ -610,8 +608,8 @@ void StreamSession::Impl::finish(StreamSessionSummary& summary) {
   if (fatal.empty() && at_close && cfg.settings.stream.news_poll_seconds > 0) poll_news();
   const BarWindow window{session.open_ms, session.close_ms, 1000};
   // Nothing received (e.g. refused at login): leave the day's partitions alone.
-  summary.ok = book.bars_added() == 0 || commit_day(book, window, true);
-  for (auto& [key, day] : other_days) summary.ok &= commit_day(day, job.session_window(day.date()), false);
+  summary.ok = book.bars_added() == 0 || commit_day(book, window, true, true);
+  for (auto& [key, day] : other_days) summary.ok &= commit_day(day, job.session_window(day.date()), false, true);
   for (auto& c : counters) c.set_connection(ConnectionStatus::closed);
   for (auto& h : heartbeats)
     if (h) h->stop();

@@ -23,7 +23,10 @@ std::optional<StreamFeed> stream_feed_from_id(std::uint8_t id) noexcept {
 StreamDayBook::Series& StreamDayBook::series(StreamFeed feed, std::string_view ticker) {
   auto& map = feeds_[static_cast<std::size_t>(feed)];
   auto it = map.find(ticker);
-  if (it == map.end()) it = map.emplace(std::string(ticker), Series{}).first;
+  if (it == map.end()) {
+    it = map.emplace(std::string(ticker), Series{}).first;
+    it->second.bars.reserve(series_capacity_);
+  }
   return it->second;
 }
 
@@ -48,7 +51,11 @@ void StreamDayBook::set_contract(const OptionContract& contract) {
 
 bool StreamDayBook::has_contract(std::string_view ticker) const { return contracts_.find(ticker) != contracts_.end(); }
 
-std::vector<BarDay> StreamDayBook::snapshot(StreamFeed feed) {
+std::vector<BarDay> StreamDayBook::snapshot(StreamFeed feed) { return collect(feed, false); }
+
+std::vector<BarDay> StreamDayBook::take(StreamFeed feed) { return collect(feed, true); }
+
+std::vector<BarDay> StreamDayBook::collect(StreamFeed feed, bool move_bars) {
   auto& map = feeds_[static_cast<std::size_t>(feed)];
   std::vector<const std::string*> names;
   names.reserve(map.size());
@@ -65,7 +72,13 @@ std::vector<BarDay> StreamDayBook::snapshot(StreamFeed feed) {
     day.ticker = *name;
     day.date = date_;
     day.origin = Origin::ws;
-    day.bars = s.bars;
+    if (move_bars) {
+      s.taken += s.bars.size();
+      day.bars = std::move(s.bars);
+      s.bars = {};
+    } else {
+      day.bars = s.bars;
+    }
     if (feed == StreamFeed::options)
       if (auto c = contracts_.find(*name); c != contracts_.end()) day.contract = c->second;
     out.push_back(std::move(day));
@@ -75,21 +88,21 @@ std::vector<BarDay> StreamDayBook::snapshot(StreamFeed feed) {
 
 std::uint64_t StreamDayBook::rows(StreamFeed feed) const {
   std::uint64_t n = 0;
-  for (const auto& [name, s] : feeds_[static_cast<std::size_t>(feed)]) n += s.bars.size();
+  for (const auto& [name, s] : feeds_[static_cast<std::size_t>(feed)]) n += s.bars.size() + s.taken;
   return n;
 }
 
 std::optional<std::int64_t> StreamDayBook::last_ts(StreamFeed feed, std::string_view ticker) const {
   const auto& map = feeds_[static_cast<std::size_t>(feed)];
   auto it = map.find(ticker);
-  if (it == map.end() || it->second.bars.empty()) return std::nullopt;
+  if (it == map.end() || it->second.last_ts == INT64_MIN) return std::nullopt;
   return it->second.last_ts;
 }
 
 std::optional<std::int64_t> StreamDayBook::last_ts(StreamFeed feed) const {
   std::optional<std::int64_t> best;
   for (const auto& [name, s] : feeds_[static_cast<std::size_t>(feed)])
-    if (!s.bars.empty() && (!best || s.last_ts > *best)) best = s.last_ts;
+    if (s.last_ts != INT64_MIN && (!best || s.last_ts > *best)) best = s.last_ts;
   return best;
 }
 

@@ -62,6 +62,32 @@ TEST(StreamDayBook, LaterArrivalWinsAndSnapshotIsSorted) {
   EXPECT_DOUBLE_EQ(days[0].bars[0].close, 599.0);
 }
 
+TEST(StreamDayBook, TakeMovesTheDayOutAndKeepsTheCounts) {
+  StreamDayBook book(kDay, /*series_capacity=*/23400);
+  book.add(StreamFeed::spy, "SPY", bar(1, 600.1));
+  book.add(StreamFeed::spy, "SPY", bar(0, 600.0));
+  book.add(StreamFeed::spy, "SPY", bar(1, 601.1));
+  book.add(StreamFeed::vix, "I:VIX", bar(0, 16.0, false));
+
+  const auto days = book.take(StreamFeed::spy);
+  ASSERT_EQ(days.size(), 1u);
+  ASSERT_EQ(days[0].bars.size(), 2u) << "sorted and de-duplicated like a snapshot";
+  EXPECT_DOUBLE_EQ(days[0].bars[1].close, 601.1);
+  EXPECT_EQ(book.rows(StreamFeed::spy), 2u) << "the summary still counts the taken day";
+  EXPECT_EQ(book.tickers(StreamFeed::spy), 1u);
+  EXPECT_EQ(*book.last_ts(StreamFeed::spy, "SPY"), kOpen + 1000);
+  EXPECT_EQ(*book.last_ts(StreamFeed::spy), kOpen + 1000);
+  EXPECT_TRUE(book.snapshot(StreamFeed::spy).empty()) << "the bars moved out";
+  EXPECT_EQ(book.snapshot(StreamFeed::vix).size(), 1u) << "other feeds untouched";
+
+  // A bar after the take is held (and counted) on its own.
+  book.add(StreamFeed::spy, "SPY", bar(5, 602.0));
+  const auto rest = book.snapshot(StreamFeed::spy);
+  ASSERT_EQ(rest.size(), 1u);
+  ASSERT_EQ(rest[0].bars.size(), 1u);
+  EXPECT_EQ(book.rows(StreamFeed::spy), 3u);
+}
+
 TEST(StreamDayBook, OptionsCarryTheirContractAndTickersSort) {
   StreamDayBook book(kDay);
   OptionContract c;
