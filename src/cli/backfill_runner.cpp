@@ -6,6 +6,8 @@
 #include "orchestrator/backfill_job.hpp"
 #include "orchestrator/news_backfill.hpp"
 #include "orchestrator/options_backfill.hpp"
+#include "sinks/parquet/bar_partition_reader.hpp"
+#include "sinks/parquet/parquet_sink.hpp"
 
 namespace soi::cli {
 namespace {
@@ -29,8 +31,11 @@ std::vector<std::pair<BarFeedSpec, std::string>> selected_bar_feeds(const std::s
 
 }  // namespace
 
-BackfillReport run_backfill_feeds(RunContext& run, SinkSet& sinks, const std::string& source,
-                                  const std::vector<Date>& days, const std::vector<Date>& news_range, bool quiet) {
+BackfillReport run_backfill_feeds(RunContext& run, SinkSet& sinks, const BackfillFeedsRequest& request) {
+  const std::string& source = request.source;
+  const std::vector<Date>& days = request.days;
+  const std::vector<Date>& news_range = request.news_range;
+  const bool quiet = request.quiet;
   BackfillReport report;
   report.trading_days = days.size();
   const Config& config = run.config;
@@ -55,6 +60,13 @@ BackfillReport run_backfill_feeds(RunContext& run, SinkSet& sinks, const std::st
     const std::string base_url = config.sources.rest_base_url;
     OptionsBackfillJob job(services(client_for(run, base_url)),
                            [&run, base_url]() -> RestClient& { return new_worker_client(run, base_url); });
+    if (request.keep_tracked_contracts) {
+      const std::string data_dir = config.settings.data_dir;
+      job.keep_tracked_contracts([data_dir](Date d) {
+        auto universe = read_universe_partition(parquet_partition_file(data_dir, "options_contracts", d), d);
+        return universe ? std::move(universe->contracts) : std::vector<OptionContract>{};
+      });
+    }
     ProgressReporter reporter = progress("options", days.size());
     report.feeds.push_back(job.run(days, &reporter));
   }

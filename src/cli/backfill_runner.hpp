@@ -12,12 +12,19 @@
 
 namespace soi::cli {
 
-// Backfills `days` for the feeds `source` selects (spy, vix, options, news, or
-// all: every feed enabled in sources.yaml), one feed after another; an auth
-// failure stops before the next feed. News covers the calendar range
-// [news_range.front(), news_range.back()] (empty: no news). quiet: no progress
-// display. Fills report.feeds and report.trading_days (not seconds/manifest).
-BackfillReport run_backfill_feeds(RunContext& run, SinkSet& sinks, const std::string& source,
-                                  const std::vector<Date>& days, const std::vector<Date>& news_range, bool quiet);
+struct BackfillFeedsRequest {
+  std::string source;             // spy, vix, options, news, or all: every feed enabled in sources.yaml
+  std::vector<Date> days;         // trading days of the bar feeds
+  std::vector<Date> news_range;   // news: the calendar range [front, back] (empty: no news)
+  bool quiet = false;             // no progress display
+  // Options: keep the contracts each day's committed universe already tracks
+  // (a stream's re-centred ones) beside the band around the open.
+  bool keep_tracked_contracts = false;
+};
+
+// Backfills the request's feeds one after another; an auth failure stops
+// before the next feed. Fills report.feeds and report.trading_days (not
+// seconds/manifest).
+BackfillReport run_backfill_feeds(RunContext& run, SinkSet& sinks, const BackfillFeedsRequest& request);
 
 }  // namespace soi::cli

@@ -20,6 +20,7 @@ struct BackfillOptions {
   std::string base_url;
   std::string data_dir;
   bool json = false;
+  bool keep_tracked = false;
 };
 
 // Checked before anything is set up or contacted: a usage error costs nothing.
@@ -63,6 +64,9 @@ void add_backfill_command(CLI::App& app, const GlobalOptions& global, Runner& ru
                                                    "rest_base_url and vix.base_url), e.g. http://127.0.0.1:8080 "
                                                    "for the simulator");
   cmd->add_option("--data-dir", options->data_dir, "data directory (default: settings.yaml data_dir)");
+  cmd->add_flag("--keep-tracked-contracts", options->keep_tracked,
+               "options: keep the contracts a day's stored universe already tracks (e.g. added by a stream's "
+               "re-centre) beside the band around the open, instead of rebuilding the universe from the open");
   cmd->add_flag("--json", options->json, "print the run summary as JSON on stdout");
   auto run_backfill = [options, &global]() -> int {
     const auto start = std::chrono::steady_clock::now();
@@ -83,7 +87,8 @@ void add_backfill_command(CLI::App& app, const GlobalOptions& global, Runner& ru
         news_range = {*lo, *hi};
       }
     }
-    BackfillReport report = run_backfill_feeds(run, *sinks, options->source, days, news_range, options->json);
+    BackfillReport report = run_backfill_feeds(
+        run, *sinks, BackfillFeedsRequest{options->source, days, news_range, options->json, options->keep_tracked});
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const bool ok = report.ok();
     report.manifest = finish_run(run, ok ? "ok" : (report.rows() ? "partial" : "failed"));

@@ -149,8 +149,9 @@ int run_daemon(const GlobalOptions& global, const StreamOptions& o) {
     bool ok = summary.ok && summary.error.empty();
     if (day_over && !control.stop.load() && run.config.settings.stream.backfill_after_close) {
       const auto start = std::chrono::steady_clock::now();
-      BackfillReport report = run_backfill_feeds(run, *sinks, "all", {session.date}, {session.date, session.date},
-                                                 o.json);
+      // Contracts the stream re-centred onto keep their day: corrected, not dropped.
+      BackfillReport report = run_backfill_feeds(
+          run, *sinks, BackfillFeedsRequest{"all", {session.date}, {session.date, session.date}, o.json, true});
       report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       ok = ok && report.ok();
       if (stopped_on_auth(report)) {

@@ -249,6 +249,30 @@ std::vector<BarDay> OptionsBackfillJob::fetch_bars(const OptionsUniverse& univer
   return traded;  // universe.contracts is sorted by ticker, so is this
 }
 
+void OptionsBackfillJob::add_tracked(OptionsUniverse& universe, const ErrorContext& context) {
+  std::vector<OptionContract> tracked;
+  try {
+    tracked = tracked_(universe.date);
+  } catch (const SoiError& e) {
+    // The band around the open is still right: backfill it, and say why the rest is missing.
+    s_.errors.record(e.category(), std::string("cannot read the day's tracked contracts, backfilling the band "
+                                               "around the open only: ") + e.message(), context);
+    return;
+  }
+  std::set<std::string_view> known;
+  for (const auto& c : universe.contracts) known.insert(c.ticker);
+  std::vector<OptionContract> added;
+  for (auto& c : tracked)
+    if (c.underlying == universe.underlying && !known.count(c.ticker)) added.push_back(std::move(c));
+  if (added.empty()) return;
+  exec_log().info("options {}: {} contract(s) the day already tracks kept beside the band around the open",
+                  format_date(universe.date), added.size());
+  universe.contracts.insert(universe.contracts.end(), std::make_move_iterator(added.begin()),
+                            std::make_move_iterator(added.end()));
+  std::sort(universe.contracts.begin(), universe.contracts.end(),
+            [](const OptionContract& a, const OptionContract& b) { return a.ticker < b.ticker; });
+}
+
 DayOutcome OptionsBackfillJob::backfill_day(Date d) {
   const auto& o = s_.config.sources.options;
   DayOutcome out;
@@ -262,6 +286,7 @@ DayOutcome OptionsBackfillJob::backfill_day(Date d) {
   const StrikeBand band = strike_band(open.price, o.strike_range_pct);
   const std::vector<OptionContract> listed = list_contracts(d, band, out);
   universes_.push_back(select_universe(listed, o, d, open.price, open.source));
+  if (tracked_) add_tracked(universes_.back(), context);
   const OptionsUniverse& universe = universes_.back();
   std::set<date::sys_days> expirations;
   for (const auto& c : universe.contracts) expirations.insert(to_sys(c.expiration));

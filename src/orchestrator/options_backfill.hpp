@@ -44,6 +44,14 @@ class OptionsBackfillJob {
   };
   OptionsUniverse discover_universe(Date d, std::optional<Centre> centre, DayOutcome& out);
 
+  // Contracts the day already tracks (`tracked(d)`, e.g. the universe a stream
+  // re-centred and committed): kept in the backfilled universe beside the ones
+  // around the open, so that their streamed day is corrected from REST rather
+  // than dropped when the day's partitions are replaced. Unset: the universe
+  // is the band around the open alone.
+  using TrackedContracts = std::function<std::vector<OptionContract>(Date)>;
+  void keep_tracked_contracts(TrackedContracts tracked) { tracked_ = std::move(tracked); }
+
   // The last run's universes (for reports and tests).
   const std::vector<OptionsUniverse>& universes() const { return universes_; }
 
@@ -58,12 +66,15 @@ class OptionsBackfillJob {
   // Fetches every contract's bars with the worker pool; returns the non-empty BarDays, by ticker.
   std::vector<BarDay> fetch_bars(const OptionsUniverse& universe, const BarWindow& session, DayOutcome& out);
   RestClient& worker(std::size_t i);
+  // Adds the day's tracked contracts missing from `universe` (kept sorted by ticker).
+  void add_tracked(OptionsUniverse& universe, const ErrorContext& context);
 
   BackfillServices s_;
   BackfillJob job_;  // session windows and the shared partition commit
   std::function<RestClient&()> worker_client_;
   std::vector<RestClient*> workers_;
   std::vector<OptionsUniverse> universes_;
+  TrackedContracts tracked_;
   ContractsParser contracts_parser_;
   AggsParser first_bar_parser_{AggsShape::equity};
 };

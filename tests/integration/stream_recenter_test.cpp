@@ -60,6 +60,29 @@ TEST(StreamRecenterTest, RecenterKeepsTrackedContractsAndRecordsTheNewCentre) {
   // The new centre is SPY's last price at the time, inside the band it defines.
   EXPECT_EQ(duckdb_scalar("SELECT bool_and(underlying_open BETWEEN strike_low AND strike_high) FROM " + scan), "true");
   EXPECT_EQ(duplicate_keys(data, "options"), 0);
+
+  // The after-close backfill of `soi run` (--keep-tracked-contracts): the day is
+  // replaced from REST, and the re-centred contracts keep their (corrected) bars.
+  const auto streamed_tickers =
+      std::stoll(duckdb_scalar("SELECT count(DISTINCT ticker) FROM " + feed_scan(data, "options")));
+  auto backfill = [&](bool keep) {
+    std::vector<std::string> args = {"--config", config_dir(), "backfill", "--source", "options", "--from",
+                                     kStreamDay, "--base-url", sim.base_url(), "--data-dir", data.string(), "--json"};
+    if (keep) args.push_back("--keep-tracked-contracts");
+    return run_soi(args, {{"MASSIVE_API_KEY", kStreamKey}}, work.path(), 120);
+  };
+  auto kept = backfill(true);
+  ASSERT_EQ(kept.exit_code, 0) << kept.err << kept.out;
+  EXPECT_EQ(std::stoll(duckdb_scalar("SELECT count(*) FROM " + scan)), after) << "the tracked universe is kept";
+  EXPECT_EQ(duckdb_scalar("SELECT any_value(open_source) FROM " + scan), "open_close") << "re-centred on the open";
+  EXPECT_GE(std::stoll(duckdb_scalar("SELECT count(DISTINCT ticker) FROM " + feed_scan(data, "options"))),
+            streamed_tickers)
+      << "every streamed contract is still in the day";
+  EXPECT_EQ(duplicate_keys(data, "options"), 0);
+  // Without the flag a backfill rebuilds the universe from the open alone.
+  auto rebuilt = backfill(false);
+  ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.err << rebuilt.out;
+  EXPECT_EQ(std::stoll(duckdb_scalar("SELECT count(*) FROM " + scan)), first);
 }
 
 }  // namespace

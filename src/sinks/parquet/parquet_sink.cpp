@@ -103,12 +103,20 @@ ParquetSink::ParquetSink(std::string data_dir, ParquetSinkConfig config, int duc
 
 ParquetSink::~ParquetSink() = default;
 
+fs::path parquet_partition_dir(const fs::path& data_dir, std::string_view feed, Date date) {
+  return data_dir / "raw" / std::string(feed) / ("date=" + format_date(date));
+}
+
+fs::path parquet_partition_file(const fs::path& data_dir, std::string_view feed, Date date) {
+  return parquet_partition_dir(data_dir, feed, date) / std::string(ParquetSink::kFileName);
+}
+
 fs::path ParquetSink::partition_dir(std::string_view feed, Date date) const {
-  return data_dir_ / "raw" / std::string(feed) / ("date=" + format_date(date));
+  return parquet_partition_dir(data_dir_, feed, date);
 }
 
 fs::path ParquetSink::partition_file(std::string_view feed, Date date) const {
-  return partition_dir(feed, date) / std::string(kFileName);
+  return parquet_partition_file(data_dir_, feed, date);
 }
 
 std::string ParquetSink::copy_options() const {

@@ -27,6 +27,12 @@ namespace soi {
 class BarScan;
 class DuckDbSession;
 
+// <data_dir>/raw/<feed>/date=YYYY-MM-DD: where a feed's day lives (for readers
+// that have no sink, e.g. a restarted stream reading back what it committed).
+std::filesystem::path parquet_partition_dir(const std::filesystem::path& data_dir, std::string_view feed, Date date);
+// <parquet_partition_dir>/data.parquet
+std::filesystem::path parquet_partition_file(const std::filesystem::path& data_dir, std::string_view feed, Date date);
+
 class ParquetSink : public Sink {
  public:
   // Temp files start with '.' (hidden from pyarrow/Spark) and do not end in
