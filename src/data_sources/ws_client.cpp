@@ -141,6 +141,10 @@ struct WsConnection::Impl {
   bool open = false;
   bool write_idle = true;  // no ping in flight (the only write that outlives a call)
   std::atomic<bool> stop{false};
+  std::atomic<bool> wake_requested{false};
+  bool read_pending = false;  // an async_read is in flight (start_read)
+  bool read_done = false;
+  error_code read_ec;
   Clock::time_point last_activity{}, last_ping{};
   std::uint64_t pings = 0, pongs = 0;
   WsCloseInfo close_info;
@@ -293,19 +297,32 @@ struct WsConnection::Impl {
     last_activity = last_ping = Clock::now();
   }
 
-  // One message with a fixed deadline (handshake phases). False on a close frame.
-  bool read_message(std::string& out, Clock::time_point deadline, std::string_view phase) {
-    bool done = false;
-    error_code rec;
+  // The one read in flight, whoever waits for it: read() may return (woken)
+  // while it is pending, and the next read() or subscribe() goes on waiting
+  // for the same frame (a Beast read cannot be cancelled and resumed).
+  void start_read() {
+    if (read_pending) return;
+    read_pending = true;
+    read_done = false;
     with_ws([&](auto& ws) {
-      ws.async_read(buffer, [&](error_code ec, std::size_t) {
-        rec = ec;
-        done = true;
+      ws.async_read(buffer, [this](error_code ec, std::size_t) {
+        read_ec = ec;
+        read_done = true;
       });
     });
-    if (!run_until(done, deadline))
+  }
+  // After read_done: the frame it brought (false on a close frame).
+  bool take_read(std::string& out, std::string_view phase) {
+    read_pending = false;
+    return finish_read(read_ec, out, phase);
+  }
+
+  // One message with a fixed deadline (handshake phases). False on a close frame.
+  bool read_message(std::string& out, Clock::time_point deadline, std::string_view phase) {
+    start_read();
+    if (!run_until(read_done, deadline))
       fail(ErrorCategory::network, "no answer from " + where() + " while " + std::string(phase));
-    return finish_read(rec, out, phase);
+    return take_read(out, phase);
   }
 
   bool finish_read(error_code ec, std::string& out, std::string_view phase) {
@@ -465,21 +482,14 @@ WsSubscribeResult WsConnection::subscribe(std::span<const std::string> topics) {
   std::string message;
   while (!remaining.empty() && result.confirmed.size() + result.errors.size() < wanted) {
     if (Clock::now() >= deadline) break;
-    bool done = false;
-    error_code rec;
-    d.with_ws([&](auto& ws) {
-      ws.async_read(d.buffer, [&](error_code ec, std::size_t) {
-        rec = ec;
-        done = true;
-      });
-    });
-    if (!d.run_until(done, deadline)) {
+    d.start_read();  // or the read a woken read() left in flight
+    if (!d.run_until(d.read_done, deadline)) {
       // Timed out: the read was cancelled, which leaves the stream unusable in
       // Beast; fail rather than hand back a broken connection.
       d.fail(ErrorCategory::network, "no subscription status from " + d.where() + " within " +
                                          seconds_text(d.opt.subscribe_timeout));
     }
-    if (!d.finish_read(rec, message, "subscribing"))
+    if (!d.take_read(message, "subscribing"))
       d.fail(ErrorCategory::network, d.url.host + " closed the connection while subscribing (code " +
                                          std::to_string(d.close_info.code) + ", \"" + d.close_info.reason + "\")");
     d.frame.clear();
@@ -521,35 +531,30 @@ void WsConnection::unsubscribe(std::span<const std::string> topics) {
     d.write_text(m, "an unsubscribe message");
 }
 
-bool WsConnection::read_frame(std::string& out) {
+WsReadResult WsConnection::read(std::string& out) {
   Impl& d = *impl_;
   if (!d.pending.empty()) {
     out.swap(d.pending.front());
     d.pending.pop_front();
     out.reserve(out.size() + simdjson::SIMDJSON_PADDING);
-    return true;
+    return WsReadResult::frame;
   }
   if (d.stop.load() || !d.open) {
     if (!d.open && !d.stop.load() && d.close_info.code == 0)
       throw SoiError(ErrorCategory::network, "read on a connection that is not open", d.context);
-    return false;
+    return WsReadResult::closed;
   }
-  bool done = false;
-  error_code rec;
-  d.with_ws([&](auto& ws) {
-    ws.async_read(d.buffer, [&](error_code ec, std::size_t) {
-      rec = ec;
-      done = true;
-    });
-  });
-  while (!done) {
+  d.start_read();
+  while (!d.read_done) {
+    if (d.wake_requested.exchange(false)) return WsReadResult::woken;  // the read stays in flight
     const auto now = Clock::now();
     if (now - d.last_activity >= d.opt.idle_timeout) {
       d.cancel_io();
-      while (!done) {
+      while (!d.read_done) {
         d.ioc.restart();
         if (d.ioc.run_one() == 0) break;
       }
+      d.read_pending = false;
       d.fail(ErrorCategory::network, "no data or pong from " + d.where() + " within " +
                                          seconds_text(d.opt.idle_timeout) + " (keepalive timeout)");
     }
@@ -559,7 +564,20 @@ bool WsConnection::read_frame(std::string& out) {
     d.ioc.restart();
     d.ioc.run_one_until(std::max(wake, now + std::chrono::milliseconds(1)));
   }
-  return d.finish_read(rec, out, "streaming");
+  return d.take_read(out, "streaming") ? WsReadResult::frame : WsReadResult::closed;
+}
+
+bool WsConnection::read_frame(std::string& out) {
+  for (;;) {
+    const WsReadResult r = read(out);
+    if (r != WsReadResult::woken) return r == WsReadResult::frame;
+  }
+}
+
+void WsConnection::wake() {
+  Impl& d = *impl_;
+  d.wake_requested.store(true);
+  net::post(d.ioc, [] {});  // ends the io_context wait of a blocked read()
 }
 
 void WsConnection::close() noexcept {

@@ -59,6 +59,12 @@ struct WsSubscribeResult {
   bool ok() const { return unconfirmed.empty() && errors.empty(); }
 };
 
+enum class WsReadResult {
+  frame,   // `out` holds the next frame
+  closed,  // the server closed the connection (see close_info()), or request_stop()
+  woken,   // wake() was called: no frame yet, the read stays pending for the next call
+};
+
 struct WsCloseInfo {
   int code = 0;  // WebSocket close code; 0 when no close frame was received
   std::string reason;
@@ -82,6 +88,7 @@ class WsConnection {
   // Sends the topics (at most max_topics_per_message per message, each under
   // 1 MB) and collects the per-topic statuses until all are confirmed or
   // subscribe_timeout. Data frames arriving meanwhile are kept for read_frame().
+  // Also between two reads of a stream (e.g. after read() returned woken).
   // Throws like connect() for auth_required / max_connections / disconnects.
   WsSubscribeResult subscribe(std::span<const std::string> topics);
   // Sends the unsubscribe messages; confirmations arrive as ordinary frames.
@@ -93,6 +100,12 @@ class WsConnection {
   // (see close_info()) or after request_stop(). Throws SoiError(network) when
   // the connection breaks or the keepalive deadline passes.
   bool read_frame(std::string& out);
+  // read_frame() that also returns, with WsReadResult::woken, when wake() is
+  // called: how a reader blocked on a quiet connection gets to subscribe more
+  // topics now rather than at the next frame.
+  WsReadResult read(std::string& out);
+  // Thread-safe: makes a blocked (or the next) read() return woken.
+  void wake();
 
   // Sends a close frame (bounded wait) and closes the socket. Never throws.
   void close() noexcept;

@@ -9,9 +9,19 @@
 #include "utils/error.hpp"
 
 namespace soi {
+namespace {
+
+// A sealed segment is synced by the writer thread (sync_now), not by the
+// reader whose append rolled the log over.
+WalOptions with_deferred_sealed_sync(WalOptions options) {
+  options.sync_sealed = false;
+  return options;
+}
+
+}  // namespace
 
 StreamIngest::StreamIngest(StreamIngestOptions options, ErrorSummary& errors)
-    : options_(options), errors_(errors), wal_(options.wal), queue_(options.queue) {}
+    : options_(options), errors_(errors), wal_(with_deferred_sealed_sync(options.wal)), queue_(options.queue) {}
 
 void StreamIngest::submit(RecordBatch& batch) {
   if (batch.empty()) return;
@@ -41,17 +51,21 @@ void StreamIngest::submit(RecordBatch& batch) {
 }
 
 void StreamIngest::sync_now() {
-  int fd;
+  std::vector<int> fds;
   {
     std::lock_guard lock(mutex_);
-    fd = wal_.dup_active_descriptor();
+    fds = wal_.take_sealed_descriptors();
+    if (const int fd = wal_.dup_active_descriptor(); fd >= 0) fds.push_back(fd);
   }
-  if (fd < 0) return;
-  const bool ok = ::fdatasync(fd) == 0;
-  const int err = errno;
-  ::close(fd);
-  if (!ok) errors_.record(ErrorCategory::storage, std::string("cannot fdatasync the write-ahead log: ") + std::strerror(err),
-                          ErrorContext{"stream", "", "", ""});
+  int failed_errno = 0;
+  for (const int fd : fds) {
+    if (::fdatasync(fd) != 0 && failed_errno == 0) failed_errno = errno;
+    ::close(fd);
+  }
+  if (failed_errno != 0)
+    errors_.record(ErrorCategory::storage,
+                   std::string("cannot fdatasync the write-ahead log: ") + std::strerror(failed_errno),
+                   ErrorContext{"stream", "", "", ""});
 }
 
 std::optional<WalPosition> StreamIngest::drained_position() {
@@ -61,9 +75,15 @@ std::optional<WalPosition> StreamIngest::drained_position() {
 }
 
 void StreamIngest::checkpoint(const WalPosition& position) {
-  std::lock_guard lock(mutex_);
-  wal_.sync();
-  wal_.checkpoint(position);
+  // No sync first: what precedes `position` is committed (the sinks synced it),
+  // and what follows stays in segments the checkpoint keeps.
+  std::optional<WriteAheadLog::PendingCheckpoint> pending;
+  {
+    std::lock_guard lock(mutex_);
+    pending = wal_.prepare_checkpoint(position);
+  }
+  // The file's fsync and the deletions run without the lock: readers keep appending.
+  if (pending) WriteAheadLog::write_checkpoint(*pending);
 }
 
 std::uint64_t StreamIngest::replay(const std::function<void(const WalRecord&)>& fn) {

@@ -33,8 +33,9 @@ class StreamIngest {
   // recorded and the log then keeps everything for the next run's replay.
   void submit(RecordBatch& batch);
 
-  // Writer thread, every sync_interval: fdatasync of the log outside the lock,
-  // so readers never wait on the disk. Failures are recorded as storage errors.
+  // Writer thread, every sync_interval: fdatasync of the log (the current
+  // segment and the ones sealed since) outside the lock, so readers never wait
+  // on the disk. Failures are recorded as storage errors.
   void sync_now();
   std::chrono::milliseconds sync_interval() const { return options_.sync_interval; }
 
@@ -46,6 +47,7 @@ class StreamIngest {
   // every logged record is in the snapshot); nullopt otherwise.
   std::optional<WalPosition> drained_position();
   // After the snapshot holding everything before `position` was committed.
+  // The checkpoint file's fsync and the segment deletions run outside the lock.
   void checkpoint(const WalPosition& position);
 
   // Start-up: every record logged and not yet checkpointed (the previous run's).

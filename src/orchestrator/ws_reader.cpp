@@ -40,6 +40,8 @@ void WsReader::add_topics(std::vector<std::string> topics) {
   std::lock_guard lock(mutex_);
   pending_topics_.insert(pending_topics_.end(), std::make_move_iterator(topics.begin()),
                          std::make_move_iterator(topics.end()));
+  // A quiet connection (no frame for a while) subscribes them now, not at its next frame.
+  if (connection_) connection_->wake();
 }
 
 std::size_t WsReader::topic_count() const {
@@ -98,7 +100,13 @@ void WsReader::read_connection(WsConnection& connection, std::optional<std::int6
   WsFrame frame;
   RecordBatch batch;
   std::string buffer;
-  while (!stop_.load(std::memory_order_relaxed) && connection.read_frame(buffer)) {
+  while (!stop_.load(std::memory_order_relaxed)) {
+    const WsReadResult read = connection.read(buffer);
+    if (read == WsReadResult::closed) break;
+    if (read == WsReadResult::woken) {
+      apply_pending_topics(connection);
+      continue;
+    }
     const std::int64_t received = now_utc_ms();
     frame.clear();
     parser.parse(simdjson::padded_string_view(buffer), frame);

@@ -78,7 +78,7 @@ class WsReader {
   void join();
 
   // Thread-safe: subscribe to more topics (a re-centred universe); applied by the
-  // reader between frames and kept for every resubscription.
+  // reader right away (a blocked read is woken) and kept for every resubscription.
   void add_topics(std::vector<std::string> topics);
   std::size_t topic_count() const;
 

@@ -253,6 +253,7 @@ WriteAheadLog::WriteAheadLog(WalOptions options) : options_(std::move(options)) 
 
 WriteAheadLog::~WriteAheadLog() {
   close_active();
+  for (int fd : sealed_fds_) ::close(fd);
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
@@ -284,10 +285,14 @@ void WriteAheadLog::close_active() noexcept {
 
 void WriteAheadLog::open_new_segment() {
   if (active_fd_ >= 0) {
-    // The segment is sealed: make it durable once here so only the newest
-    // segment can ever hold unsynced records.
-    if (!active_broken_ && ::fdatasync(active_fd_) != 0) fail("cannot fdatasync", segment_path(active_seq_), errno);
-    close_active();
+    // The segment is sealed: make it durable once, here or by the owner.
+    if (!options_.sync_sealed && !active_broken_) {
+      sealed_fds_.push_back(active_fd_);
+      active_fd_ = -1;
+    } else {
+      if (!active_broken_ && ::fdatasync(active_fd_) != 0) fail("cannot fdatasync", segment_path(active_seq_), errno);
+      close_active();
+    }
     ++active_seq_;
   }
   active_broken_ = false;
@@ -328,7 +333,21 @@ int WriteAheadLog::dup_active_descriptor() const noexcept {
   return active_fd_ >= 0 ? ::fcntl(active_fd_, F_DUPFD_CLOEXEC, 0) : -1;
 }
 
+std::vector<int> WriteAheadLog::take_sealed_descriptors() noexcept {
+  std::vector<int> out;
+  out.swap(sealed_fds_);
+  return out;
+}
+
 void WriteAheadLog::sync() {
+  while (!sealed_fds_.empty()) {
+    const int fd = sealed_fds_.front();
+    const bool ok = ::fdatasync(fd) == 0;
+    const int err = errno;
+    if (!ok) fail("cannot fdatasync a sealed segment of", options_.dir, err);
+    ::close(fd);
+    sealed_fds_.erase(sealed_fds_.begin());
+  }
   if (active_fd_ < 0) return;
   if (::fdatasync(active_fd_) != 0) fail("cannot fdatasync", segment_path(active_seq_), errno);
   ++stats_.syncs;
@@ -396,17 +415,30 @@ std::uint64_t WriteAheadLog::replay(const std::function<void(const WalRecord&, c
 }
 
 void WriteAheadLog::checkpoint(const WalPosition& position) {
-  if (position <= checkpoint_) return;
+  if (auto pending = prepare_checkpoint(position)) write_checkpoint(*pending);
+}
+
+std::optional<WriteAheadLog::PendingCheckpoint> WriteAheadLog::prepare_checkpoint(const WalPosition& position) {
+  if (position <= checkpoint_) return std::nullopt;
   if (end() < position) throw std::invalid_argument("WAL checkpoint past the end of the log");
-  write_file_atomically((options_.dir / "checkpoint").string(), checkpoint_text(position));
-  checkpoint_ = position;
-  // Only after the checkpoint is durable: a crash in between leaves segments
-  // that replay skips (they are before the checkpoint) and the next checkpoint deletes.
+  PendingCheckpoint pending{options_.dir / "checkpoint", checkpoint_text(position), {}};
   for (const std::uint64_t seq : segments()) {
     if (seq >= position.segment) break;
+    pending.obsolete.push_back(segment_path(seq));
+  }
+  checkpoint_ = position;
+  stats_.deleted_segments += pending.obsolete.size();
+  return pending;
+}
+
+void WriteAheadLog::write_checkpoint(const PendingCheckpoint& pending) {
+  write_file_atomically(pending.file.string(), pending.text);
+  // Only after the checkpoint is durable: a crash in between leaves segments
+  // that replay skips (they are before the checkpoint) and the next checkpoint deletes.
+  for (const auto& path : pending.obsolete) {
     std::error_code ec;
-    if (std::filesystem::remove(segment_path(seq), ec)) ++stats_.deleted_segments;
-    if (ec) throw SoiError(ErrorCategory::storage, "cannot delete " + segment_path(seq).string() + ": " + ec.message());
+    std::filesystem::remove(path, ec);
+    if (ec) throw SoiError(ErrorCategory::storage, "cannot delete " + path.string() + ": " + ec.message());
   }
 }
 

@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -107,6 +108,10 @@ struct WalPosition {
 struct WalOptions {
   std::filesystem::path dir;                       // one directory per stream
   std::uint64_t segment_bytes = 64ull << 20;       // roll over to a new segment past this size
+  // true: a segment is fdatasync'ed when the log rolls over (inside append()).
+  // false: it waits for the owner, who syncs it off the appending thread
+  // (take_sealed_descriptors(), or sync()).
+  bool sync_sealed = true;
 };
 
 struct WalStats {
@@ -138,12 +143,16 @@ class WriteAheadLog {
   // segment is truncated back, or abandoned for a new one).
   WalPosition append(const RecordBatch& batch);
 
-  // fdatasync() of the current segment: records appended so far survive an OS crash.
+  // fdatasync() of the sealed segments not synced yet and of the current one:
+  // records appended so far survive an OS crash.
   void sync();
   // A duplicate descriptor of the current segment (-1 before the first append),
   // for a caller that fdatasyncs it without holding the log's owner lock; the
-  // caller closes it. Sealed segments are synced when the log rolls over.
+  // caller closes it.
   int dup_active_descriptor() const noexcept;
+  // With sync_sealed = false: the descriptors of the segments sealed since the
+  // last call, for the caller to fdatasync and close (without the owner lock).
+  std::vector<int> take_sealed_descriptors() noexcept;
 
   // Calls fn(record, position after record) for every valid record after the
   // checkpoint, in append order, across all segments (including records appended
@@ -154,6 +163,19 @@ class WriteAheadLog {
   // committed, then deletes the segments entirely before it. A position not after
   // the current checkpoint is a no-op; one past end() throws std::invalid_argument.
   void checkpoint(const WalPosition& position);
+
+  // checkpoint() in two steps, for a log shared between threads: prepare under
+  // the owner's lock (validates; checkpointed() advances), then write without it.
+  // Writing touches nothing an append uses: the checkpoint file, and segments
+  // entirely before the position (appends go to the current segment, at or
+  // after it). nullopt: the position is not after the current checkpoint.
+  struct PendingCheckpoint {
+    std::filesystem::path file;
+    std::string text;
+    std::vector<std::filesystem::path> obsolete;  // deleted once the checkpoint is durable
+  };
+  std::optional<PendingCheckpoint> prepare_checkpoint(const WalPosition& position);
+  static void write_checkpoint(const PendingCheckpoint& pending);
 
   WalPosition checkpointed() const noexcept { return checkpoint_; }
   // The position after the last appended record.
@@ -171,6 +193,7 @@ class WriteAheadLog {
   WalOptions options_;
   int lock_fd_ = -1;
   int active_fd_ = -1;             // -1 until the first append of this instance
+  std::vector<int> sealed_fds_;    // sealed, not synced yet (sync_sealed = false)
   bool active_broken_ = false;     // a failed append: roll over before the next one
   std::uint64_t active_seq_ = 1;
   std::uint64_t active_size_ = kSegmentHeaderBytes;

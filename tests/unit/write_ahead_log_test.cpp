@@ -273,6 +273,40 @@ TEST_F(WalTest, SegmentsRollOverAndCommittedOnesAreDeleted) {
   EXPECT_TRUE(replay_ids(wal).empty());
 }
 
+TEST_F(WalTest, SealedSegmentsWaitForTheOwnerAndCheckpointsRunInTwoSteps) {
+  WalOptions o = options(4096);
+  o.sync_sealed = false;
+  WriteAheadLog wal(o);
+  std::vector<WalPosition> after;
+  for (int b = 0; b < 20; ++b) {
+    fill(batch_, b * 10, 10);
+    after.push_back(wal.append(batch_));
+  }
+  const auto sealed = wal.take_sealed_descriptors();
+  EXPECT_EQ(sealed.size(), wal.segments().size() - 1) << "every segment but the current one";
+  for (int fd : sealed) {
+    EXPECT_EQ(::fdatasync(fd), 0);  // still open: the owner syncs and closes them
+    ::close(fd);
+  }
+  EXPECT_TRUE(wal.take_sealed_descriptors().empty());
+  fill(batch_, 200, 40);  // rolls over again: sync() covers the new sealed one too
+  wal.append(batch_);
+  wal.sync();
+  EXPECT_TRUE(wal.take_sealed_descriptors().empty());
+
+  auto pending = wal.prepare_checkpoint(after[11]);
+  ASSERT_TRUE(pending);
+  EXPECT_EQ(wal.checkpointed(), after[11]);
+  EXPECT_FALSE(pending->obsolete.empty());
+  for (const auto& p : pending->obsolete) EXPECT_TRUE(fs::exists(p)) << "nothing is deleted before the write";
+  fill(batch_, 240, 10);  // appends between the two steps are kept
+  wal.append(batch_);
+  WriteAheadLog::write_checkpoint(*pending);
+  for (const auto& p : pending->obsolete) EXPECT_FALSE(fs::exists(p));
+  EXPECT_FALSE(wal.prepare_checkpoint(after[11])) << "not after the current checkpoint";
+  EXPECT_EQ(replay_ids(wal), range(120, 250));
+}
+
 TEST_F(WalTest, MalformedCheckpointIsAStorageError) {
   fs::create_directories(dir_);
   std::ofstream(dir_ / "checkpoint") << "garbage\n";

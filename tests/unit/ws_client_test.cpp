@@ -401,6 +401,45 @@ TEST(WsClientTest, RequestStopEndsABlockedRead) {
   EXPECT_FALSE(c.is_open());
 }
 
+// A re-centre onto a quiet connection: wake() ends the blocked read without
+// breaking it, the new topic is subscribed at once (its status arrives through
+// the read left in flight), and the stream goes on with the new topic's data.
+TEST(WsClientTest, WakeLetsAQuietConnectionSubscribeMoreTopics) {
+  TestServer server([&](ServerWs& ws, net::io_context&, int) {
+    handshake(ws, server);
+    server.record(recv(ws));  // the first subscribe; then silence until the next one
+    send(ws, subscribed("A.SPY"));
+    server.record(recv(ws));
+    send(ws, subscribed("A.QQQ"));
+    send(ws, kBar);
+    try {
+      recv(ws);  // until the client goes away
+    } catch (...) {
+    }
+  });
+  WsConnection c(parse_ws_url(server.url()), fast_options());
+  c.connect(kKey);
+  ASSERT_TRUE(c.subscribe(std::vector<std::string>{"A.SPY"}).ok());
+  std::thread waker([&] {
+    std::this_thread::sleep_for(200ms);
+    c.wake();
+  });
+  std::string frame;
+  const auto t0 = Clock::now();
+  EXPECT_EQ(c.read(frame), WsReadResult::woken);
+  EXPECT_LT(Clock::now() - t0, 2s) << "woken, not timed out";
+  waker.join();
+  const WsSubscribeResult more = c.subscribe(std::vector<std::string>{"A.QQQ"});
+  EXPECT_TRUE(more.ok());
+  EXPECT_EQ(more.confirmed, std::vector<std::string>{"A.QQQ"});
+  ASSERT_EQ(c.read(frame), WsReadResult::frame);
+  EXPECT_EQ(frame, kBar);
+  const auto messages = server.received();
+  ASSERT_EQ(messages.size(), 3u);
+  EXPECT_NE(messages[2].find("A.QQQ"), std::string::npos);
+  c.close();
+}
+
 TEST(WsClientTest, HandshakeTimeoutsRefusalsAndTlsMismatchAreNetworkErrors) {
   net::io_context ioc;
   // Listening but never accepting: TCP connects, the WebSocket handshake never answers.
