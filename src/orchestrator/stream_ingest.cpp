@@ -21,7 +21,28 @@ WalOptions with_deferred_sealed_sync(WalOptions options) {
 }  // namespace
 
 StreamIngest::StreamIngest(StreamIngestOptions options, ErrorSummary& errors)
-    : options_(options), errors_(errors), wal_(with_deferred_sealed_sync(options.wal)), queue_(options.queue) {}
+    : options_(options), errors_(errors), wal_(with_deferred_sealed_sync(options.wal)), queue_(options.queue) {
+  if (options_.sync_interval.count() > 0)
+    sync_thread_ = std::thread([this] {
+      std::unique_lock lock(sync_mutex_);
+      while (!sync_cv_.wait_for(lock, options_.sync_interval, [this] { return sync_stop_; })) {
+        lock.unlock();
+        sync_now();
+        lock.lock();
+      }
+    });
+}
+
+StreamIngest::~StreamIngest() {
+  if (!sync_thread_.joinable()) return;
+  {
+    std::lock_guard lock(sync_mutex_);
+    sync_stop_ = true;
+  }
+  sync_cv_.notify_all();
+  sync_thread_.join();
+  sync_now();  // what the last interval appended
+}
 
 void StreamIngest::submit(RecordBatch& batch) {
   if (batch.empty()) return;

@@ -6,9 +6,11 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 #include "monitoring/error_summary.hpp"
 #include "processing/spill_queue.hpp"
@@ -19,13 +21,18 @@ namespace soi {
 struct StreamIngestOptions {
   WalOptions wal;
   SpillQueueOptions queue;
-  std::chrono::milliseconds sync_interval{1000};  // fdatasync this often by the writer (0: every batch, by the reader)
+  // fdatasync this often, on the ingest's own thread (0: every batch, by the reader).
+  std::chrono::milliseconds sync_interval{1000};
 };
 
 class StreamIngest {
  public:
-  // Throws SoiError(storage) when the log cannot be opened (e.g. held by another process).
+  // Throws SoiError(storage) when the log cannot be opened (e.g. held by another
+  // process). With a sync_interval, starts the thread that syncs the log.
   StreamIngest(StreamIngestOptions options, ErrorSummary& errors);
+  ~StreamIngest();  // stops the sync thread after a last sync
+  StreamIngest(const StreamIngest&) = delete;
+  StreamIngest& operator=(const StreamIngest&) = delete;
 
   // Any thread. Logs then queues the batch (left empty for reuse). A log write
   // failure is recorded as an error and the batch still goes to the queue: the
@@ -33,9 +40,10 @@ class StreamIngest {
   // recorded and the log then keeps everything for the next run's replay.
   void submit(RecordBatch& batch);
 
-  // Writer thread, every sync_interval: fdatasync of the log (the current
-  // segment and the ones sealed since) outside the lock, so readers never wait
-  // on the disk. Failures are recorded as storage errors.
+  // fdatasync of the log (the current segment and the ones sealed since)
+  // outside the lock, so readers never wait on the disk; the sync thread runs
+  // it every sync_interval (nor does the writer wait). Failures are recorded
+  // as storage errors.
   void sync_now();
   std::chrono::milliseconds sync_interval() const { return options_.sync_interval; }
 
@@ -65,6 +73,11 @@ class StreamIngest {
   SpillQueue queue_;
   bool wal_failing_ = false;
   bool queue_failing_ = false;  // a batch could not be queued: never checkpoint again in this run
+
+  std::mutex sync_mutex_;  // sync_stop_, for the sync thread's wait
+  std::condition_variable sync_cv_;
+  bool sync_stop_ = false;
+  std::thread sync_thread_;  // last: started once everything above exists
 };
 
 }  // namespace soi

@@ -533,7 +533,6 @@ void StreamSession::Impl::stream_until_close(StreamSessionSummary& summary) {
   auto next_commit = Clock::now() + commit_interval;
   auto next_news = Clock::now();
   auto next_check = Clock::now() + seconds(1);
-  auto next_sync = Clock::now();
   std::optional<Clock::time_point> close_deadline;
   const BarWindow window{session.open_ms, session.close_ms, 1000};
   RecordBatch batch;
@@ -577,10 +576,6 @@ void StreamSession::Impl::stream_until_close(StreamSessionSummary& summary) {
         commit_day(book, window, true);
       }
       next_commit = Clock::now() + commit_interval;
-    }
-    if (ingest->sync_interval().count() > 0 && Clock::now() >= next_sync) {
-      ingest->sync_now();
-      next_sync = Clock::now() + ingest->sync_interval();
     }
     if (Clock::now() >= next_check) {
       check_staleness(now_utc_ms());
