@@ -23,7 +23,7 @@ done
 
 # Plain main(), not Google Benchmark: one simulated session (~2.9 M events) per run.
 echo "== stream_e2e_bench (simulator -> loopback WebSocket -> WAL + queue -> committed Parquet)"
-"$BUILD"/bench/stream_e2e_bench || echo "stream_e2e_bench reported a failure (exit $?)"
+"$BUILD"/bench/stream_e2e_bench --repeat 5 || echo "stream_e2e_bench reported a failure (exit $?)"
 echo
 
 work=$(mktemp -d)
