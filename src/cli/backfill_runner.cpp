@@ -6,6 +6,7 @@
 #include "orchestrator/backfill_job.hpp"
 #include "orchestrator/news_backfill.hpp"
 #include "orchestrator/options_backfill.hpp"
+#include "orchestrator/superseded_days.hpp"
 #include "sinks/parquet/bar_partition_reader.hpp"
 #include "sinks/parquet/parquet_sink.hpp"
 
@@ -27,6 +28,19 @@ std::vector<std::pair<BarFeedSpec, std::string>> selected_bar_feeds(const std::s
     feeds.push_back({BarFeedSpec{"vix", c.sources.vix.ticker, AggsShape::index, c.sources.vix.page_limit, false},
                      c.sources.vix.base_url});
   return feeds;
+}
+
+// Every day a bar feed's backfill replaced: a stream's log may still hold
+// older records of it, which its next replay must not put back over REST's.
+void mark_superseded(RunContext& run, const BackfillSummary& summary) {
+  if (summary.feed != "spy" && summary.feed != "vix" && summary.feed != "options") return;
+  try {
+    SupersededDays marks(superseded_days_file(run.config.settings.data_dir));
+    for (const DayOutcome& day : summary.days)
+      if (day.ok) marks.mark(summary.feed, day.date, run.run.started_at_ms);
+  } catch (const SoiError& e) {
+    run.errors.record(e);  // the data is committed; only a later stream replay could override it
+  }
 }
 
 }  // namespace
@@ -55,6 +69,7 @@ BackfillReport run_backfill_feeds(RunContext& run, SinkSet& sinks, const Backfil
     BackfillJob job(services(client_for(run, base_url)));
     ProgressReporter reporter = progress(feed.feed, days.size());
     report.feeds.push_back(job.run(feed, days, &reporter));
+    mark_superseded(run, report.feeds.back());
   }
   if (!fatal() && selected(source, "options", config.sources.options.enabled)) {
     const std::string base_url = config.sources.rest_base_url;
@@ -69,6 +84,7 @@ BackfillReport run_backfill_feeds(RunContext& run, SinkSet& sinks, const Backfil
     }
     ProgressReporter reporter = progress("options", days.size());
     report.feeds.push_back(job.run(days, &reporter));
+    mark_superseded(run, report.feeds.back());
   }
   if (!fatal() && selected(source, "news", config.sources.news.enabled) && !news_range.empty()) {
     NewsBackfillJob job(services(client_for(run, config.sources.rest_base_url)));

@@ -14,6 +14,7 @@
 #include "orchestrator/news_backfill.hpp"
 #include "orchestrator/options_backfill.hpp"
 #include "orchestrator/stream_ingest.hpp"
+#include "orchestrator/superseded_days.hpp"
 #include "orchestrator/ws_reader.hpp"
 #include "processing/late_data.hpp"
 #include "processing/stream_day_book.hpp"
@@ -139,9 +140,22 @@ void StreamSession::Impl::seed_from_committed(StreamDayBook& target, Date d) {
 // checkpoint: exactly the state the previous run had, whatever killed it.
 void StreamSession::Impl::recover() {
   seed_from_committed(book, session.date);
-  replayed = ingest->replay([&](const WalRecord& r) { route(r, ny_date_of_utc_ms(r.receive_ms), false); });
-  if (replayed)
-    exec_log().info("stream {}: replayed {} record(s) from the write-ahead log", format_date(session.date), replayed);
+  // A backfill that replaced a day after these records were received has the
+  // day as REST has it: those records stay out (see SupersededDays).
+  const SupersededDays backfilled(superseded_days_file(s.data_dir));
+  std::uint64_t superseded = 0;
+  replayed = ingest->replay([&](const WalRecord& r) {
+    const auto feed = stream_feed_from_id(r.feed);
+    if (feed && backfilled.superseded(feed_name(*feed), ny_date_of_utc_ms(r.bar.ts_ms), r.receive_ms)) {
+      ++superseded;
+      return;
+    }
+    route(r, ny_date_of_utc_ms(r.receive_ms), false);
+  });
+  replayed -= superseded;
+  if (replayed || superseded)
+    exec_log().info("stream {}: replayed {} record(s) from the write-ahead log; {} older than a backfill of their "
+                    "day skipped", format_date(session.date), replayed, superseded);
 }
 
 void StreamSession::Impl::quarantine(const WalRecord& r, std::string_view reason) {

@@ -281,5 +281,51 @@ TEST_F(StreamFaultsTest, BarsOfALaterDayAreNotWrittenIntoTheirDay) {
   expect_equals_ground_truth(data(), ground_truth(kStreamDay), "reconnect after the close");
 }
 
+// (h) Killed with what it received only in the write-ahead log, then the day is
+// backfilled over REST (what `soi run` does after the close when the stream's
+// last commit failed): the next run's replay must not put those older streamed
+// bars back over the backfill's, which carry transactions the stream lacks.
+TEST_F(StreamFaultsTest, AReplayDoesNotOverwriteALaterBackfillOfTheDay) {
+  const Env env{{"SOI_SETTINGS_STREAM_HEARTBEAT_INTERVAL_SECONDS", "1"},
+                {"SOI_SETTINGS_STREAM_STALE_HEARTBEAT_SECONDS", "60"},
+                {"SOI_SETTINGS_STREAM_COMMIT_INTERVAL_SECONDS", "3600"}};
+  const fs::path heartbeat = data() / "logs/heartbeat/stocks_status.json";
+  auto messages = [&] {
+    try {
+      return fs::exists(heartbeat) ? read_heartbeat_file(heartbeat.string()).messages_total : 0u;
+    } catch (const std::exception&) {
+      return std::uint64_t{0};
+    }
+  };
+  {
+    SimulatorProcess sim(sim_args(kBeforeOpen, "1000"));
+    auto stream = start_stream(sim, data(), env);
+    ASSERT_TRUE(wait_until([&] { return messages() > 1000; }, 30)) << stream->err_so_far();
+    stream->signal(SIGKILL);
+    EXPECT_EQ(stream->wait().exit_code, 128 + SIGKILL);
+  }
+  const std::string spy = feed_scan(data(), "spy");
+  {
+    SimulatorProcess sim(sim_args("2025-01-17T16:05:00-05:00", "0"));  // REST has the whole day
+    auto b = run_soi({"--config", config_dir(), "backfill", "--source", "spy", "--from", kStreamDay, "--base-url",
+                      sim.base_url(), "--data-dir", data().string(), "--json"},
+                     {{"MASSIVE_API_KEY", kStreamKey}}, work_.path(), 120);
+    ASSERT_EQ(b.exit_code, 0) << b.err << b.out;
+    ASSERT_EQ(duckdb_scalar("SELECT count(*) FROM " + spy + " WHERE transactions IS NULL"), "0");
+  }
+  // The stream again for the day's last minute: it replays the log first.
+  SimulatorProcess sim(sim_args("2025-01-17T15:59:00-05:00", "0"));
+  auto r = run_stream(sim, data());
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_EQ(json_field(r.out, "status"), "ok") << r.out;
+  EXPECT_GT(json_int(r.out, "replayed"), 0) << "the other feeds' records still replay: " << r.out;
+  EXPECT_EQ(duckdb_scalar("SELECT count(*) FROM " + spy +
+                          " WHERE transactions IS NULL AND ts < TIMESTAMPTZ '2025-01-17 15:59:00-05'"),
+            "0")
+      << "streamed bars received before the backfill replaced the backfill's";
+  expect_equals_ground_truth(data(), ground_truth(kStreamDay), "replay after a backfill");
+  expect_no_key(r);
+}
+
 }  // namespace
 }  // namespace soi::it

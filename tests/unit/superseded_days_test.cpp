@@ -1,0 +1,77 @@
+// The record of backfilled days that a stream's replay consults: a record of a
+// (feed, day) received before the day's backfill started is superseded; the
+// file survives a reload, keeps the latest start per day and forgets old days.
+#include "orchestrator/superseded_days.hpp"
+
+#include <unistd.h>
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "utils/error.hpp"
+
+namespace soi {
+namespace {
+
+namespace fs = std::filesystem;
+
+class SupersededDaysTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("soi-superseded-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path file() const { return superseded_days_file(dir_); }
+  fs::path dir_;
+};
+
+const Date kDay = *parse_date("2025-01-17");
+
+TEST_F(SupersededDaysTest, RecordsBeforeTheBackfillAreSupersededPerFeedAndDay) {
+  EXPECT_EQ(file(), dir_ / "state" / "stream" / "superseded.txt");
+  {
+    SupersededDays none(file());  // no file yet: nothing superseded
+    EXPECT_FALSE(none.superseded("spy", kDay, 0));
+    none.mark("spy", kDay, 5000);
+    none.mark("spy", kDay, 4000);  // an older backfill does not move the mark back
+  }
+  const SupersededDays marks(file());
+  EXPECT_EQ(marks.size(), 1u);
+  EXPECT_TRUE(marks.superseded("spy", kDay, 4999));
+  EXPECT_FALSE(marks.superseded("spy", kDay, 5000)) << "received after the backfill started: replayed";
+  EXPECT_FALSE(marks.superseded("vix", kDay, 1)) << "another feed";
+  EXPECT_FALSE(marks.superseded("spy", add_days(kDay, -1), 1)) << "another day";
+}
+
+TEST_F(SupersededDaysTest, OldDaysAreForgottenAndMalformedLinesIgnored) {
+  {
+    SupersededDays marks(file());
+    marks.mark("options", add_days(kDay, -40), 100);
+    marks.mark("options", kDay, 200);  // 40 days later: the old one is dropped
+    EXPECT_EQ(marks.size(), 1u);
+  }
+  {
+    std::ofstream out(file(), std::ios::app);
+    out << "garbage\nspy 2025-13-01 5\nspy 2025-01-16 notanumber\nvix 2025-01-16 300\n";
+  }
+  const SupersededDays marks(file());
+  EXPECT_EQ(marks.size(), 2u);
+  EXPECT_TRUE(marks.superseded("vix", add_days(kDay, -1), 299));
+  EXPECT_FALSE(marks.superseded("options", add_days(kDay, -40), 1));
+}
+
+TEST_F(SupersededDaysTest, AnUnwritableFileIsAStorageError) {
+  fs::create_directories(file());  // a directory where the file should be
+  SupersededDays marks(file());
+  try {
+    marks.mark("spy", kDay, 1);
+    FAIL() << "no error";
+  } catch (const SoiError& e) {
+    EXPECT_EQ(e.category(), ErrorCategory::storage);
+  }
+}
+
+}  // namespace
+}  // namespace soi
