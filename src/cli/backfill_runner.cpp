@@ -32,12 +32,14 @@ std::vector<std::pair<BarFeedSpec, std::string>> selected_bar_feeds(const std::s
 
 // Every day a bar feed's backfill replaced: a stream's log may still hold
 // older records of it, which its next replay must not put back over REST's.
-void mark_superseded(RunContext& run, const BackfillSummary& summary) {
+// started_ms: when the feed's backfill began (not the run's start: `soi run`
+// prepares its run before the session it streams).
+void mark_superseded(RunContext& run, const BackfillSummary& summary, std::int64_t started_ms) {
   if (summary.feed != "spy" && summary.feed != "vix" && summary.feed != "options") return;
   try {
     SupersededDays marks(superseded_days_file(run.config.settings.data_dir));
     for (const DayOutcome& day : summary.days)
-      if (day.ok) marks.mark(summary.feed, day.date, run.run.started_at_ms);
+      if (day.ok) marks.mark(summary.feed, day.date, started_ms);
   } catch (const SoiError& e) {
     run.errors.record(e);  // the data is committed; only a later stream replay could override it
   }
@@ -68,8 +70,9 @@ BackfillReport run_backfill_feeds(RunContext& run, SinkSet& sinks, const Backfil
     if (fatal()) break;
     BackfillJob job(services(client_for(run, base_url)));
     ProgressReporter reporter = progress(feed.feed, days.size());
+    const std::int64_t started = now_utc_ms();
     report.feeds.push_back(job.run(feed, days, &reporter));
-    mark_superseded(run, report.feeds.back());
+    mark_superseded(run, report.feeds.back(), started);
   }
   if (!fatal() && selected(source, "options", config.sources.options.enabled)) {
     const std::string base_url = config.sources.rest_base_url;
@@ -83,8 +86,9 @@ BackfillReport run_backfill_feeds(RunContext& run, SinkSet& sinks, const Backfil
       });
     }
     ProgressReporter reporter = progress("options", days.size());
+    const std::int64_t started = now_utc_ms();
     report.feeds.push_back(job.run(days, &reporter));
-    mark_superseded(run, report.feeds.back());
+    mark_superseded(run, report.feeds.back(), started);
   }
   if (!fatal() && selected(source, "news", config.sources.news.enabled) && !news_range.empty()) {
     NewsBackfillJob job(services(client_for(run, config.sources.rest_base_url)));

@@ -254,10 +254,9 @@ void OptionsBackfillJob::add_tracked(OptionsUniverse& universe, const ErrorConte
   try {
     tracked = tracked_(universe.date);
   } catch (const SoiError& e) {
-    // The band around the open is still right: backfill it, and say why the rest is missing.
-    s_.errors.record(e.category(), std::string("cannot read the day's tracked contracts, backfilling the band "
-                                               "around the open only: ") + e.message(), context);
-    return;
+    // Replacing the day without them would drop their bars: the day fails, its partitions stay.
+    throw SoiError(e.category(), "cannot read the day's tracked contracts (kept by --keep-tracked-contracts): " +
+                                     e.message(), context);
   }
   std::set<std::string_view> known;
   for (const auto& c : universe.contracts) known.insert(c.ticker);

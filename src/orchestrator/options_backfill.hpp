@@ -66,7 +66,8 @@ class OptionsBackfillJob {
   // Fetches every contract's bars with the worker pool; returns the non-empty BarDays, by ticker.
   std::vector<BarDay> fetch_bars(const OptionsUniverse& universe, const BarWindow& session, DayOutcome& out);
   RestClient& worker(std::size_t i);
-  // Adds the day's tracked contracts missing from `universe` (kept sorted by ticker).
+  // Adds the day's tracked contracts missing from `universe` (kept sorted by
+  // ticker). Throws SoiError when they cannot be read: the day then fails.
   void add_tracked(OptionsUniverse& universe, const ErrorContext& context);
 
   BackfillServices s_;

@@ -9,19 +9,9 @@
 #include "utils/error.hpp"
 
 namespace soi {
-namespace {
-
-// A sealed segment is synced by the writer thread (sync_now), not by the
-// reader whose append rolled the log over.
-WalOptions with_deferred_sealed_sync(WalOptions options) {
-  options.sync_sealed = false;
-  return options;
-}
-
-}  // namespace
 
 StreamIngest::StreamIngest(StreamIngestOptions options, ErrorSummary& errors)
-    : options_(options), errors_(errors), wal_(with_deferred_sealed_sync(options.wal)), queue_(options.queue) {
+    : options_(options), errors_(errors), wal_(options.wal), queue_(options.queue) {
   if (options_.sync_interval.count() > 0)
     sync_thread_ = std::thread([this] {
       std::unique_lock lock(sync_mutex_);
@@ -72,21 +62,18 @@ void StreamIngest::submit(RecordBatch& batch) {
 }
 
 void StreamIngest::sync_now() {
-  std::vector<int> fds;
+  int fd;
   {
     std::lock_guard lock(mutex_);
-    fds = wal_.take_sealed_descriptors();
-    if (const int fd = wal_.dup_active_descriptor(); fd >= 0) fds.push_back(fd);
+    fd = wal_.dup_active_descriptor();
   }
-  int failed_errno = 0;
-  for (const int fd : fds) {
-    if (::fdatasync(fd) != 0 && failed_errno == 0) failed_errno = errno;
-    ::close(fd);
-  }
-  if (failed_errno != 0)
-    errors_.record(ErrorCategory::storage,
-                   std::string("cannot fdatasync the write-ahead log: ") + std::strerror(failed_errno),
-                   ErrorContext{"stream", "", "", ""});
+  if (fd < 0) return;
+  const bool ok = ::fdatasync(fd) == 0;
+  const int err = errno;
+  ::close(fd);
+  syncs_.fetch_add(1, std::memory_order_relaxed);
+  if (!ok) errors_.record(ErrorCategory::storage, std::string("cannot fdatasync the write-ahead log: ") + std::strerror(err),
+                          ErrorContext{"stream", "", "", ""});
 }
 
 std::optional<WalPosition> StreamIngest::drained_position() {

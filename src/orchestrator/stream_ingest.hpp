@@ -5,6 +5,7 @@
 // which log position its snapshot covers.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -40,10 +41,10 @@ class StreamIngest {
   // recorded and the log then keeps everything for the next run's replay.
   void submit(RecordBatch& batch);
 
-  // fdatasync of the log (the current segment and the ones sealed since)
-  // outside the lock, so readers never wait on the disk; the sync thread runs
-  // it every sync_interval (nor does the writer wait). Failures are recorded
-  // as storage errors.
+  // fdatasync of the log's current segment outside the lock, so readers do
+  // not wait on the disk (except when the log rolls over to a new segment,
+  // every 64 MiB: see WriteAheadLog); the sync thread runs it every
+  // sync_interval (nor does the writer wait). Failures are recorded as storage errors.
   void sync_now();
   std::chrono::milliseconds sync_interval() const { return options_.sync_interval; }
 
@@ -64,6 +65,7 @@ class StreamIngest {
   void close_queue() { queue_.close(); }
   SpillQueueStats queue_stats() const { return queue_.stats(); }
   std::uint64_t logged_records() const;
+  std::uint64_t syncs() const noexcept { return syncs_.load(std::memory_order_relaxed); }  // fdatasyncs done
 
  private:
   StreamIngestOptions options_;
@@ -74,6 +76,7 @@ class StreamIngest {
   bool wal_failing_ = false;
   bool queue_failing_ = false;  // a batch could not be queued: never checkpoint again in this run
 
+  std::atomic<std::uint64_t> syncs_{0};
   std::mutex sync_mutex_;  // sync_stop_, for the sync thread's wait
   std::condition_variable sync_cv_;
   bool sync_stop_ = false;

@@ -61,7 +61,10 @@ struct StreamSession::Impl {
   StreamDayBook& other_day(Date d);  // a day other than the session's, seeded on first use
   void recover();
   // ---- the writer's record path ----
-  void route(const WalRecord& record, Date current, bool live);
+  // fill_only (a replayed record older than a backfill of its day): the record
+  // only fills a (ticker, second) the committed day lacks.
+  void route(const WalRecord& record, Date current, bool live, bool fill_only = false);
+  void add_to(StreamDayBook& day, StreamFeed feed, const WalRecord& r, bool fill_only);
   void process(const WalRecord& record) { route(record, session.date, true); }
   void quarantine(const WalRecord& record, std::string_view reason);
   bool feed_enabled(StreamFeed feed) const;
@@ -116,6 +119,7 @@ struct StreamSession::Impl {
 
   std::uint64_t quarantine_at_start = 0;
   std::uint64_t late_rejects = 0, replayed = 0, commits = 0, news_articles = 0;
+  std::uint64_t superseded = 0;  // replayed records a later backfill of their day already had
   std::uint64_t committed_added = ~0ull;  // book.bars_added() at the last commit
 };
 
@@ -141,21 +145,17 @@ void StreamSession::Impl::seed_from_committed(StreamDayBook& target, Date d) {
 void StreamSession::Impl::recover() {
   seed_from_committed(book, session.date);
   // A backfill that replaced a day after these records were received has the
-  // day as REST has it: those records stay out (see SupersededDays).
+  // day as REST has it: those records only fill what it lacks (see SupersededDays).
   const SupersededDays backfilled(superseded_days_file(s.data_dir));
-  std::uint64_t superseded = 0;
   replayed = ingest->replay([&](const WalRecord& r) {
     const auto feed = stream_feed_from_id(r.feed);
-    if (feed && backfilled.superseded(feed_name(*feed), ny_date_of_utc_ms(r.bar.ts_ms), r.receive_ms)) {
-      ++superseded;
-      return;
-    }
-    route(r, ny_date_of_utc_ms(r.receive_ms), false);
+    const bool older = feed && backfilled.superseded(feed_name(*feed), ny_date_of_utc_ms(r.bar.ts_ms), r.receive_ms);
+    route(r, ny_date_of_utc_ms(r.receive_ms), false, older);
   });
   replayed -= superseded;
   if (replayed || superseded)
-    exec_log().info("stream {}: replayed {} record(s) from the write-ahead log; {} older than a backfill of their "
-                    "day skipped", format_date(session.date), replayed, superseded);
+    exec_log().info("stream {}: replayed {} record(s) from the write-ahead log; {} older than a backfill that has "
+                    "their second skipped", format_date(session.date), replayed, superseded);
 }
 
 void StreamSession::Impl::quarantine(const WalRecord& r, std::string_view reason) {
@@ -171,13 +171,21 @@ void StreamSession::Impl::quarantine(const WalRecord& r, std::string_view reason
 // the day it was received on (the session's day live, the receive day in a
 // replay). Live rejects go to the quarantine; replayed ones were quarantined
 // when they were received, so they are only skipped.
-void StreamSession::Impl::route(const WalRecord& r, Date current, bool live) {
+void StreamSession::Impl::add_to(StreamDayBook& day, StreamFeed feed, const WalRecord& r, bool fill_only) {
+  if (fill_only && day.holds(feed, r.symbol, r.bar.ts_ms)) {
+    ++superseded;
+    return;
+  }
+  day.add(feed, r.symbol, r.bar);
+}
+
+void StreamSession::Impl::route(const WalRecord& r, Date current, bool live, bool fill_only) {
   const auto feed = stream_feed_from_id(r.feed);
   if (!feed) {
     if (live) quarantine(r, "record of an unknown feed id");
     return;
   }
-  if (r.bar.ts_ms >= session.open_ms && r.bar.ts_ms < session.close_ms) return book.add(*feed, r.symbol, r.bar);
+  if (r.bar.ts_ms >= session.open_ms && r.bar.ts_ms < session.close_ms) return add_to(book, *feed, r, fill_only);
   const Date d = ny_date_of_utc_ms(r.bar.ts_ms);
   std::string reason;
   if (to_sys(d) > to_sys(current)) {
@@ -196,8 +204,8 @@ void StreamSession::Impl::route(const WalRecord& r, Date current, bool live) {
     return;
   }
   // Another day's session: accepted late (late_data policy) or recovered from the log.
-  if (d == session.date) return book.add(*feed, r.symbol, r.bar);
-  other_day(d).add(*feed, r.symbol, r.bar);
+  if (d == session.date) return add_to(book, *feed, r, fill_only);
+  add_to(other_day(d), *feed, r, fill_only);
 }
 
 StreamDayBook& StreamSession::Impl::other_day(Date d) {

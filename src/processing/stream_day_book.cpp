@@ -1,6 +1,7 @@
 #include "processing/stream_day_book.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "processing/dedup.hpp"
 
@@ -30,7 +31,13 @@ StreamDayBook::Series& StreamDayBook::series(StreamFeed feed, std::string_view t
   return it->second;
 }
 
+void StreamDayBook::check_open(StreamFeed feed) const {
+  if (taken_[static_cast<std::size_t>(feed)])
+    throw std::logic_error("StreamDayBook: the " + std::string(feed_name(feed)) + " day was already taken");
+}
+
 void StreamDayBook::add(StreamFeed feed, std::string_view ticker, const Bar& bar) {
+  check_open(feed);
   Series& s = series(feed, ticker);
   s.bars.push_back(bar);
   s.last_ts = std::max(s.last_ts, bar.ts_ms);
@@ -38,8 +45,14 @@ void StreamDayBook::add(StreamFeed feed, std::string_view ticker, const Bar& bar
 }
 
 void StreamDayBook::add_day(StreamFeed feed, const BarDay& day) {
+  check_open(feed);
   Series& s = series(feed, day.ticker);
+  const bool first = s.bars.empty();
   s.bars.insert(s.bars.end(), day.bars.begin(), day.bars.end());
+  if (first && std::adjacent_find(s.bars.begin(), s.bars.end(), [](const Bar& a, const Bar& b) {
+                 return a.ts_ms >= b.ts_ms;
+               }) == s.bars.end())
+    s.sorted = s.bars.size();
   for (const Bar& b : day.bars) s.last_ts = std::max(s.last_ts, b.ts_ms);
   added_ += day.bars.size();
   if (day.contract) set_contract(*day.contract);
@@ -53,9 +66,24 @@ bool StreamDayBook::has_contract(std::string_view ticker) const { return contrac
 
 std::vector<BarDay> StreamDayBook::snapshot(StreamFeed feed) { return collect(feed, false); }
 
-std::vector<BarDay> StreamDayBook::take(StreamFeed feed) { return collect(feed, true); }
+std::vector<BarDay> StreamDayBook::take(StreamFeed feed) {
+  auto days = collect(feed, true);
+  taken_[static_cast<std::size_t>(feed)] = true;
+  return days;
+}
+
+bool StreamDayBook::holds(StreamFeed feed, std::string_view ticker, std::int64_t ts_ms) const {
+  const auto& map = feeds_[static_cast<std::size_t>(feed)];
+  const auto it = map.find(ticker);
+  if (it == map.end()) return false;
+  const auto& bars = it->second.bars;
+  const auto end = bars.begin() + static_cast<std::ptrdiff_t>(it->second.sorted);
+  const auto at = std::lower_bound(bars.begin(), end, ts_ms, [](const Bar& b, std::int64_t t) { return b.ts_ms < t; });
+  return at != end && at->ts_ms == ts_ms;
+}
 
 std::vector<BarDay> StreamDayBook::collect(StreamFeed feed, bool move_bars) {
+  check_open(feed);
   auto& map = feeds_[static_cast<std::size_t>(feed)];
   std::vector<const std::string*> names;
   names.reserve(map.size());
@@ -66,6 +94,7 @@ std::vector<BarDay> StreamDayBook::collect(StreamFeed feed, bool move_bars) {
   for (const std::string* name : names) {
     Series& s = map.find(*name)->second;
     duplicates_ += dedup_keep_last(s.bars);
+    s.sorted = s.bars.size();
     if (s.bars.empty()) continue;
     BarDay day;
     day.feed = std::string(feed_name(feed));
@@ -76,6 +105,7 @@ std::vector<BarDay> StreamDayBook::collect(StreamFeed feed, bool move_bars) {
       s.taken += s.bars.size();
       day.bars = std::move(s.bars);
       s.bars = {};
+      s.sorted = 0;
     } else {
       day.bars = s.bars;
     }

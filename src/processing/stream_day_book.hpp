@@ -7,6 +7,7 @@
 // on (ticker, ts), exactly like the backfill's dedup.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -28,12 +29,14 @@ std::optional<StreamFeed> stream_feed_from_id(std::uint8_t id) noexcept;
 
 class StreamDayBook {
  public:
-  // series_capacity: bars to reserve for a ticker when it first appears,
-  // e.g. the session's seconds. Reserving address space, not memory (pages
-  // are touched only as bars arrive), spares the writer the vector's
-  // regrowth copies, which were most of its time at a million events/s.
+  // series_capacity: bars to reserve for a ticker when it first appears
+  // (e.g. the session's seconds), capped at kMaxSeriesReserve. Reserving
+  // spares the writer most of the vector's regrowth copies, which were a
+  // large part of its time at a million events/s; the cap bounds the address
+  // space a thousand contracts take (4,096 bars: 288 KiB each).
+  static constexpr std::size_t kMaxSeriesReserve = 4096;
   explicit StreamDayBook(Date date, std::size_t series_capacity = 0)
-      : date_(date), series_capacity_(series_capacity) {}
+      : date_(date), series_capacity_(std::min(series_capacity, kMaxSeriesReserve)) {}
 
   Date date() const noexcept { return date_; }
 
@@ -49,10 +52,17 @@ class StreamDayBook {
   // ts and de-duplicated (the stored bars are compacted too). Options carry
   // their contract when known.
   std::vector<BarDay> snapshot(StreamFeed feed);
-  // The day's last snapshot (at the close): the same days, with the bars moved
-  // out instead of copied. The book keeps the counts (rows(), tickers()) and
-  // the tickers' last_ts; a snapshot() after it holds only bars added since.
+  // The day's last snapshot of `feed` (at the close): the same days, with the
+  // bars moved out instead of copied. The book keeps the counts (rows(),
+  // tickers()) and last_ts; the feed is then closed: adding to it or taking
+  // another snapshot of it throws std::logic_error (a fragment of the day must
+  // never be committed as the day).
   std::vector<BarDay> take(StreamFeed feed);
+
+  // Whether the bars read back from the committed partition (add_day into an
+  // empty ticker, or a snapshot, which sorts) hold a bar of `ticker` at ts_ms.
+  // What a replay asks before filling a day that a backfill has replaced.
+  bool holds(StreamFeed feed, std::string_view ticker, std::int64_t ts_ms) const;
 
   // Latest bar start of `ticker` (nullopt: none yet).
   std::optional<std::int64_t> last_ts(StreamFeed feed, std::string_view ticker) const;
@@ -72,6 +82,7 @@ class StreamDayBook {
     std::vector<Bar> bars;
     std::int64_t last_ts = INT64_MIN;
     std::uint64_t taken = 0;  // bars moved out by take()
+    std::size_t sorted = 0;   // bars[0, sorted) are sorted by ts, without duplicates
   };
   struct TextHash {
     using is_transparent = void;
@@ -80,10 +91,12 @@ class StreamDayBook {
   using SeriesMap = std::unordered_map<std::string, Series, TextHash, std::equal_to<>>;
 
   Series& series(StreamFeed feed, std::string_view ticker);
+  void check_open(StreamFeed feed) const;
   std::vector<BarDay> collect(StreamFeed feed, bool move_bars);
 
   Date date_;
   std::size_t series_capacity_ = 0;
+  bool taken_[kStreamFeedCount] = {};
   SeriesMap feeds_[kStreamFeedCount];
   std::unordered_map<std::string, OptionContract, TextHash, std::equal_to<>> contracts_;
   std::uint64_t added_ = 0;

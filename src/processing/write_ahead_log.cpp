@@ -253,7 +253,6 @@ WriteAheadLog::WriteAheadLog(WalOptions options) : options_(std::move(options)) 
 
 WriteAheadLog::~WriteAheadLog() {
   close_active();
-  for (int fd : sealed_fds_) ::close(fd);
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
@@ -285,14 +284,10 @@ void WriteAheadLog::close_active() noexcept {
 
 void WriteAheadLog::open_new_segment() {
   if (active_fd_ >= 0) {
-    // The segment is sealed: make it durable once, here or by the owner.
-    if (!options_.sync_sealed && !active_broken_) {
-      sealed_fds_.push_back(active_fd_);
-      active_fd_ = -1;
-    } else {
-      if (!active_broken_ && ::fdatasync(active_fd_) != 0) fail("cannot fdatasync", segment_path(active_seq_), errno);
-      close_active();
-    }
+    // The segment is sealed: make it durable once here so only the newest
+    // segment can ever hold unsynced records.
+    if (!active_broken_ && ::fdatasync(active_fd_) != 0) fail("cannot fdatasync", segment_path(active_seq_), errno);
+    close_active();
     ++active_seq_;
   }
   active_broken_ = false;
@@ -333,21 +328,7 @@ int WriteAheadLog::dup_active_descriptor() const noexcept {
   return active_fd_ >= 0 ? ::fcntl(active_fd_, F_DUPFD_CLOEXEC, 0) : -1;
 }
 
-std::vector<int> WriteAheadLog::take_sealed_descriptors() noexcept {
-  std::vector<int> out;
-  out.swap(sealed_fds_);
-  return out;
-}
-
 void WriteAheadLog::sync() {
-  while (!sealed_fds_.empty()) {
-    const int fd = sealed_fds_.front();
-    const bool ok = ::fdatasync(fd) == 0;
-    const int err = errno;
-    if (!ok) fail("cannot fdatasync a sealed segment of", options_.dir, err);
-    ::close(fd);
-    sealed_fds_.erase(sealed_fds_.begin());
-  }
   if (active_fd_ < 0) return;
   if (::fdatasync(active_fd_) != 0) fail("cannot fdatasync", segment_path(active_seq_), errno);
   ++stats_.syncs;

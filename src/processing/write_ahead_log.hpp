@@ -108,10 +108,6 @@ struct WalPosition {
 struct WalOptions {
   std::filesystem::path dir;                       // one directory per stream
   std::uint64_t segment_bytes = 64ull << 20;       // roll over to a new segment past this size
-  // true: a segment is fdatasync'ed when the log rolls over (inside append()).
-  // false: it waits for the owner, who syncs it off the appending thread
-  // (take_sealed_descriptors(), or sync()).
-  bool sync_sealed = true;
 };
 
 struct WalStats {
@@ -143,16 +139,15 @@ class WriteAheadLog {
   // segment is truncated back, or abandoned for a new one).
   WalPosition append(const RecordBatch& batch);
 
-  // fdatasync() of the sealed segments not synced yet and of the current one:
-  // records appended so far survive an OS crash.
+  // fdatasync() of the current segment: records appended so far survive an OS crash.
   void sync();
   // A duplicate descriptor of the current segment (-1 before the first append),
   // for a caller that fdatasyncs it without holding the log's owner lock; the
-  // caller closes it.
+  // caller closes it. A sealed segment is synced when the log rolls over,
+  // inside append(), before its successor gets any record: what an OS crash
+  // leaves of the log is always a prefix of it (a hole in the middle would
+  // escape the restart's gap repair, which starts at the last second held).
   int dup_active_descriptor() const noexcept;
-  // With sync_sealed = false: the descriptors of the segments sealed since the
-  // last call, for the caller to fdatasync and close (without the owner lock).
-  std::vector<int> take_sealed_descriptors() noexcept;
 
   // Calls fn(record, position after record) for every valid record after the
   // checkpoint, in append order, across all segments (including records appended
@@ -193,7 +188,6 @@ class WriteAheadLog {
   WalOptions options_;
   int lock_fd_ = -1;
   int active_fd_ = -1;             // -1 until the first append of this instance
-  std::vector<int> sealed_fds_;    // sealed, not synced yet (sync_sealed = false)
   bool active_broken_ = false;     // a failed append: roll over before the next one
   std::uint64_t active_seq_ = 1;
   std::uint64_t active_size_ = kSegmentHeaderBytes;

@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -76,7 +79,8 @@ class OptionsBackfillTest : public ::testing::Test {
     client->set_sleeper([](int) {});
     return client;
   }
-  BackfillSummary run(const std::vector<std::string>& dates, SinkSet& sinks) {
+  BackfillSummary run(const std::vector<std::string>& dates, SinkSet& sinks,
+                      OptionsBackfillJob::TrackedContracts tracked = {}) {
     OptionsBackfillJob job(BackfillServices{config_, *client_, calendar_, sinks, *manifest_, *quarantine_, *drift_,
                                             errors_, RunInfo{"run-1", 0}},
                            [this]() -> RestClient& {
@@ -84,6 +88,7 @@ class OptionsBackfillTest : public ::testing::Test {
                              workers_.push_back(new_client());
                              return *workers_.back();
                            });
+    if (tracked) job.keep_tracked_contracts(std::move(tracked));
     std::vector<Date> days;
     for (const auto& d : dates) days.push_back(*parse_date(d));
     BackfillSummary summary = job.run(days, nullptr);
@@ -260,6 +265,39 @@ TEST_F(OptionsBackfillTest, FailedDayIsRecordedAndTheRunGoesOn) {
   EXPECT_EQ(s.failed_days(), 1u);
   EXPECT_EQ(errors_.count(ErrorCategory::server), 1u);
   EXPECT_EQ(universes_.size(), 1u);
+}
+
+// --keep-tracked-contracts: a contract the day already tracks (a stream's
+// re-centre) stays in the universe and gets its bars; when the tracked
+// contracts cannot be read, the day fails rather than dropping them.
+TEST_F(OptionsBackfillTest, TrackedContractsAreKeptAndAnUnreadableListFailsTheDay) {
+  start({});
+  const auto plain = run({"2025-01-17"});
+  ASSERT_TRUE(plain.days[0].ok) << plain.days[0].error;
+  const auto band = universes_.at(0).contracts;
+  // A listed contract of the chain outside the band: far below the open.
+  OptionContract far = band.front();
+  far.strike = band.front().strike - 20;
+  char ticker[32];
+  std::snprintf(ticker, sizeof ticker, "O:SPY%02d%02d%02d%c%08d", static_cast<int>(far.expiration.year()) % 100,
+                static_cast<unsigned>(far.expiration.month()), static_cast<unsigned>(far.expiration.day()),
+                far.type == ContractType::call ? 'C' : 'P', static_cast<int>(std::lround(far.strike * 1000)));
+  far.ticker = ticker;
+  const auto kept = run({"2025-01-17"}, sinks_, [&](Date) { return std::vector<OptionContract>{far, band.front()}; });
+  ASSERT_TRUE(kept.days[0].ok) << kept.days[0].error;
+  const auto& contracts = universes_.at(0).contracts;
+  EXPECT_EQ(contracts.size(), band.size() + 1) << "the tracked contract is added once, the band's not twice";
+  EXPECT_TRUE(std::is_sorted(contracts.begin(), contracts.end(),
+                             [](const OptionContract& a, const OptionContract& b) { return a.ticker < b.ticker; }));
+  EXPECT_TRUE(std::any_of(contracts.begin(), contracts.end(), [&](const auto& c) { return c.ticker == far.ticker; }));
+
+  const auto events = sink_.events.size();
+  const auto failed = run({"2025-01-17"}, sinks_, [](Date) -> std::vector<OptionContract> {
+    throw SoiError(ErrorCategory::storage, "unreadable options_contracts partition");
+  });
+  EXPECT_FALSE(failed.days[0].ok);
+  EXPECT_NE(failed.days[0].error.find("tracked contracts"), std::string::npos) << failed.days[0].error;
+  EXPECT_EQ(sink_.events.size(), events) << "nothing replaced";
 }
 
 TEST_F(OptionsBackfillTest, AuthFailureStopsTheRun) {

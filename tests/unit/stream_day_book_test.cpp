@@ -77,15 +77,28 @@ TEST(StreamDayBook, TakeMovesTheDayOutAndKeepsTheCounts) {
   EXPECT_EQ(book.tickers(StreamFeed::spy), 1u);
   EXPECT_EQ(*book.last_ts(StreamFeed::spy, "SPY"), kOpen + 1000);
   EXPECT_EQ(*book.last_ts(StreamFeed::spy), kOpen + 1000);
-  EXPECT_TRUE(book.snapshot(StreamFeed::spy).empty()) << "the bars moved out";
   EXPECT_EQ(book.snapshot(StreamFeed::vix).size(), 1u) << "other feeds untouched";
+  // The feed is closed: a fragment of the day can never be committed as the day.
+  EXPECT_THROW(book.snapshot(StreamFeed::spy), std::logic_error);
+  EXPECT_THROW(book.take(StreamFeed::spy), std::logic_error);
+  EXPECT_THROW(book.add(StreamFeed::spy, "SPY", bar(5, 602.0)), std::logic_error);
+  EXPECT_EQ(book.rows(StreamFeed::spy), 2u);
+}
 
-  // A bar after the take is held (and counted) on its own.
-  book.add(StreamFeed::spy, "SPY", bar(5, 602.0));
-  const auto rest = book.snapshot(StreamFeed::spy);
-  ASSERT_EQ(rest.size(), 1u);
-  ASSERT_EQ(rest[0].bars.size(), 1u);
-  EXPECT_EQ(book.rows(StreamFeed::spy), 3u);
+TEST(StreamDayBook, HoldsAnswersForTheCommittedBarsReadBack) {
+  StreamDayBook book(kDay);
+  BarDay committed;
+  committed.ticker = "SPY";
+  committed.bars = {bar(0, 600.0), bar(2, 600.2), bar(4, 600.4)};
+  book.add_day(StreamFeed::spy, committed);
+  EXPECT_TRUE(book.holds(StreamFeed::spy, "SPY", kOpen + 2000));
+  EXPECT_FALSE(book.holds(StreamFeed::spy, "SPY", kOpen + 3000));
+  EXPECT_FALSE(book.holds(StreamFeed::spy, "QQQ", kOpen));
+  EXPECT_FALSE(book.holds(StreamFeed::vix, "SPY", kOpen));
+  book.add(StreamFeed::spy, "SPY", bar(3, 600.3));  // appended: not part of what was read back...
+  EXPECT_FALSE(book.holds(StreamFeed::spy, "SPY", kOpen + 3000));
+  book.snapshot(StreamFeed::spy);  // ...until a snapshot sorts the whole series
+  EXPECT_TRUE(book.holds(StreamFeed::spy, "SPY", kOpen + 3000));
 }
 
 TEST(StreamDayBook, OptionsCarryTheirContractAndTickersSort) {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <thread>
 
 #include "orchestrator/gap_journal.hpp"
 #include "orchestrator/gap_repair.hpp"
@@ -39,6 +40,28 @@ void fill(RecordBatch& batch, int first, int count) {
     b.open = b.high = b.low = b.close = 600 + i;
     batch.add(0, "SPY", b, 1737124200000 + i * 1000 + 5);
   }
+}
+
+TEST(StreamIngest, TheSyncThreadSyncsOnItsIntervalAndStopsWithTheIngest) {
+  Dir dir;
+  ErrorSummary errors;
+  StreamIngestOptions o = options_for(dir.path);
+  o.sync_interval = std::chrono::milliseconds(10);
+  const auto started = std::chrono::steady_clock::now();
+  {
+    StreamIngest ingest(o, errors);
+    RecordBatch batch;
+    fill(batch, 0, 10);
+    ingest.submit(batch);
+    for (int i = 0; i < 200 && ingest.syncs() < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    EXPECT_GE(ingest.syncs(), 3u) << "synced every 10 ms by its own thread";
+  }  // the destructor stops the thread (after a last sync) without waiting out an interval
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  EXPECT_EQ(errors.total(), 0u);
+  StreamIngest again(options_for(dir.path), errors);  // what was logged is all there
+  std::uint64_t n = 0;
+  EXPECT_EQ(again.replay([&](const WalRecord&) { ++n; }), 10u);
+  EXPECT_EQ(n, 10u);
 }
 
 TEST(StreamIngest, CheckpointOnlyWhenDrainedAndReplayTheRest) {
