@@ -25,6 +25,8 @@ struct BackfillOptions {
 
 // Checked before anything is set up or contacted: a usage error costs nothing.
 std::pair<Date, Date> parse_range(const BackfillOptions& o) {
+  if (o.keep_tracked && o.source != "options" && o.source != "all")
+    throw SoiError(ErrorCategory::config, "--keep-tracked-contracts applies to --source options or all, not " + o.source);
   if (o.last > 0) {
     if (!o.from.empty() || !o.to.empty())
       throw SoiError(ErrorCategory::config, "--last cannot be combined with --from/--to");

@@ -298,6 +298,10 @@ TEST_F(BackfillTest, UsageErrorsExitWith2) {
   EXPECT_EQ(bad_date.exit_code, 2);
   EXPECT_NE(bad_date.err.find("expected a date YYYY-MM-DD"), std::string::npos) << bad_date.err;
   EXPECT_EQ(run_soi({"--config", cfg, "backfill", "--source", "bitcoin"}, env(), work_.path()).exit_code, 2);
+  auto keep = run_soi({"--config", cfg, "backfill", "--source", "spy", "--from", "2025-01-17",
+                       "--keep-tracked-contracts"}, env(), work_.path());
+  EXPECT_EQ(keep.exit_code, 2);
+  EXPECT_NE(keep.err.find("applies to --source options or all"), std::string::npos) << keep.err;
   EXPECT_EQ(run_soi({"no-such-command"}, env(), work_.path()).exit_code, 2);
 }
 
