@@ -80,10 +80,8 @@ BackfillReport run_backfill_feeds(RunContext& run, SinkSet& sinks, const Backfil
                            [&run, base_url]() -> RestClient& { return new_worker_client(run, base_url); });
     if (request.keep_tracked_contracts) {
       const std::string data_dir = config.settings.data_dir;
-      job.keep_tracked_contracts([data_dir](Date d) {
-        auto universe = read_universe_partition(parquet_partition_file(data_dir, "options_contracts", d), d);
-        return universe ? std::move(universe->contracts) : std::vector<OptionContract>{};
-      });
+      job.keep_tracked_contracts(
+          [data_dir](Date d) { return read_contracts_partition(parquet_partition_file(data_dir, "options_contracts", d), d); });
     }
     ProgressReporter reporter = progress("options", days.size());
     const std::int64_t started = now_utc_ms();

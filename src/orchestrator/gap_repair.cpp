@@ -98,13 +98,6 @@ void GapRepairer::run() {
   }
 }
 
-std::uint64_t GapRepairer::repair(const GapRequest& request) {
-  std::string error;
-  const std::uint64_t bars = repair(request, error);
-  if (!error.empty()) throw SoiError(ErrorCategory::network, error);
-  return bars;
-}
-
 std::uint64_t GapRepairer::repair(const GapRequest& request, std::string& error) {
   const bool index = request.feed == StreamFeed::vix;
   RestClient& client = index ? s_.index_client : s_.stocks_client;

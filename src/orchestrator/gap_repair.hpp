@@ -56,10 +56,9 @@ class GapRepairer {
   std::uint64_t gaps() const;
   std::uint64_t bars_recovered() const;
 
-  // One repair on the calling thread: returns the bars recovered. Throws SoiError
-  // (network) naming the tickers that failed; the others are repaired anyway.
-  std::uint64_t repair(const GapRequest& request);
-  // The same; failures of single tickers are recorded and joined into `error`.
+  // One repair on the calling thread: returns the bars recovered. A ticker that
+  // fails (after the retry policy) is recorded and its error joined into
+  // `error`; the others are repaired anyway.
   std::uint64_t repair(const GapRequest& request, std::string& error);
 
  private:

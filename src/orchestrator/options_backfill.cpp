@@ -258,18 +258,11 @@ void OptionsBackfillJob::add_tracked(OptionsUniverse& universe, const ErrorConte
     throw SoiError(e.category(), "cannot read the day's tracked contracts (kept by --keep-tracked-contracts): " +
                                      e.message(), context);
   }
-  std::set<std::string_view> known;
-  for (const auto& c : universe.contracts) known.insert(c.ticker);
-  std::vector<OptionContract> added;
-  for (auto& c : tracked)
-    if (c.underlying == universe.underlying && !known.count(c.ticker)) added.push_back(std::move(c));
-  if (added.empty()) return;
-  exec_log().info("options {}: {} contract(s) the day already tracks kept beside the band around the open",
-                  format_date(universe.date), added.size());
-  universe.contracts.insert(universe.contracts.end(), std::make_move_iterator(added.begin()),
-                            std::make_move_iterator(added.end()));
-  std::sort(universe.contracts.begin(), universe.contracts.end(),
-            [](const OptionContract& a, const OptionContract& b) { return a.ticker < b.ticker; });
+  std::erase_if(tracked, [&](const OptionContract& c) { return c.underlying != universe.underlying; });
+  const std::size_t added = add_contracts(universe, std::move(tracked)).size();
+  if (added)
+    exec_log().info("options {}: {} contract(s) the day already tracks kept beside the band around the open",
+                    format_date(universe.date), added);
 }
 
 DayOutcome OptionsBackfillJob::backfill_day(Date d) {

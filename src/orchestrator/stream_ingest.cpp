@@ -39,8 +39,8 @@ void StreamIngest::submit(RecordBatch& batch) {
   std::lock_guard lock(mutex_);
   try {
     wal_.append(batch);
-    // sync_interval 0 asks for a sync per batch; otherwise the writer thread
-    // syncs (sync_now) so that readers never wait for the disk.
+    // sync_interval 0 asks for a sync per batch; otherwise the sync thread
+    // does (sync_now), so that readers do not wait for the disk.
     if (options_.sync_interval.count() == 0) wal_.sync();
     wal_failing_ = false;
   } catch (const SoiError& e) {

@@ -95,18 +95,11 @@ void StreamSession::Impl::recenter() {
     DayOutcome out;
     OptionsUniverse fresh = options_job->discover_universe(
         session.date, OptionsBackfillJob::Centre{stocks->last_price(), OpenSource::recenter}, out);
-    std::set<std::string> known;
-    for (const auto& c : universe->contracts) known.insert(c.ticker);
-    std::vector<OptionContract> added;
-    for (const auto& c : fresh.contracts)
-      if (!known.count(c.ticker)) added.push_back(c);
     universe->open = fresh.open;
     universe->open_source = fresh.open_source;
     universe->strike_low = fresh.strike_low;
     universe->strike_high = fresh.strike_high;
-    universe->contracts.insert(universe->contracts.end(), added.begin(), added.end());
-    std::sort(universe->contracts.begin(), universe->contracts.end(),
-              [](const OptionContract& a, const OptionContract& b) { return a.ticker < b.ticker; });
+    const std::vector<OptionContract> added = add_contracts(*universe, std::move(fresh.contracts));
     DayOutcome commit_out;
     job.commit(ContractsPartition{session.date, *universe}, "options_contracts", context, commit_out);
     exec_log().info("stream {}: universe re-centred on {:.2f}: {} new contract(s), {} tracked",

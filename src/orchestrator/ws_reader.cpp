@@ -127,7 +127,7 @@ void WsReader::read_connection(WsConnection& connection, std::optional<std::int6
       s_.quarantine.add(source, s_.date, "", reject.reason, reject.raw_json, url);
     for (const auto& drift : frame.drift) s_.drift.observe(source, s_.date, drift.field, drift.kind, drift.example);
 
-    std::int64_t min_ts = INT64_MAX, max_ts = INT64_MIN, max_end = 0, resume_ts = INT64_MAX;
+    std::int64_t max_ts = INT64_MIN, max_end = 0, resume_ts = INT64_MAX;
     for (const WsAggEvent& agg : frame.aggs) {
       if (agg.kind != WsAggKind::second) continue;
       if (agg.symbol.empty() || agg.symbol.size() > RecordBatch::kMaxSymbolBytes) {
@@ -136,7 +136,6 @@ void WsReader::read_connection(WsConnection& connection, std::optional<std::int6
         continue;
       }
       batch.add(feed_id, agg.symbol, agg.bar, received);
-      min_ts = std::min(min_ts, agg.bar.ts_ms);
       // The first second after the outage: older (late, re-sent) bars do not end the gap.
       if (gap_start && agg.bar.ts_ms > *gap_start) resume_ts = std::min(resume_ts, agg.bar.ts_ms);
       max_ts = std::max(max_ts, agg.bar.ts_ms);

@@ -9,6 +9,14 @@
 #include "utils/error.hpp"
 
 namespace soi {
+namespace {
+
+void sort_by_ticker(std::vector<OptionContract>& contracts) {
+  std::sort(contracts.begin(), contracts.end(),
+            [](const OptionContract& a, const OptionContract& b) { return a.ticker < b.ticker; });
+}
+
+}  // namespace
 
 bool StrikeBand::contains(double strike) const {
   // open * 0.99 may come out as 494.99999999999994 for open = 500: a strike of
@@ -91,9 +99,19 @@ OptionsUniverse select_universe(const std::vector<OptionContract>& listed, const
     if (!seen.insert(c->ticker).second) continue;  // a contract listed twice (paging overlap) is kept once
     u.contracts.push_back(*c);
   }
-  std::sort(u.contracts.begin(), u.contracts.end(),
-            [](const OptionContract& a, const OptionContract& b) { return a.ticker < b.ticker; });
+  sort_by_ticker(u.contracts);
   return u;
+}
+
+std::vector<OptionContract> add_contracts(OptionsUniverse& universe, std::vector<OptionContract> more) {
+  std::set<std::string> known;
+  for (const auto& c : universe.contracts) known.insert(c.ticker);
+  std::vector<OptionContract> added;
+  for (auto& c : more)
+    if (known.insert(c.ticker).second) added.push_back(std::move(c));
+  universe.contracts.insert(universe.contracts.end(), added.begin(), added.end());
+  sort_by_ticker(universe.contracts);
+  return added;
 }
 
 }  // namespace soi

@@ -39,4 +39,9 @@ std::string contracts_path(const OptionsSourceConfig& config, Date day, const St
 OptionsUniverse select_universe(const std::vector<OptionContract>& listed, const OptionsSourceConfig& config,
                                 Date day, double open, OpenSource source);
 
+// Adds the contracts of `more` that `universe` does not track yet (by ticker),
+// keeping it sorted by ticker; returns the ones added, in `more`'s order. What
+// a re-centre and a backfill keeping a day's tracked contracts share.
+std::vector<OptionContract> add_contracts(OptionsUniverse& universe, std::vector<OptionContract> more);
+
 }  // namespace soi

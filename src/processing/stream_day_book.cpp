@@ -32,7 +32,7 @@ StreamDayBook::Series& StreamDayBook::series(StreamFeed feed, std::string_view t
 }
 
 void StreamDayBook::check_open(StreamFeed feed) const {
-  if (taken_[static_cast<std::size_t>(feed)])
+  if (taken_rows_[static_cast<std::size_t>(feed)])
     throw std::logic_error("StreamDayBook: the " + std::string(feed_name(feed)) + " day was already taken");
 }
 
@@ -68,7 +68,9 @@ std::vector<BarDay> StreamDayBook::snapshot(StreamFeed feed) { return collect(fe
 
 std::vector<BarDay> StreamDayBook::take(StreamFeed feed) {
   auto days = collect(feed, true);
-  taken_[static_cast<std::size_t>(feed)] = true;
+  std::uint64_t rows = 0;
+  for (const BarDay& d : days) rows += d.bars.size();
+  taken_rows_[static_cast<std::size_t>(feed)] = rows;
   return days;
 }
 
@@ -102,7 +104,6 @@ std::vector<BarDay> StreamDayBook::collect(StreamFeed feed, bool move_bars) {
     day.date = date_;
     day.origin = Origin::ws;
     if (move_bars) {
-      s.taken += s.bars.size();
       day.bars = std::move(s.bars);
       s.bars = {};
       s.sorted = 0;
@@ -117,8 +118,9 @@ std::vector<BarDay> StreamDayBook::collect(StreamFeed feed, bool move_bars) {
 }
 
 std::uint64_t StreamDayBook::rows(StreamFeed feed) const {
+  if (const auto& taken = taken_rows_[static_cast<std::size_t>(feed)]) return *taken;
   std::uint64_t n = 0;
-  for (const auto& [name, s] : feeds_[static_cast<std::size_t>(feed)]) n += s.bars.size() + s.taken;
+  for (const auto& [name, s] : feeds_[static_cast<std::size_t>(feed)]) n += s.bars.size();
   return n;
 }
 

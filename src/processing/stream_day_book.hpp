@@ -81,7 +81,6 @@ class StreamDayBook {
   struct Series {
     std::vector<Bar> bars;
     std::int64_t last_ts = INT64_MIN;
-    std::uint64_t taken = 0;  // bars moved out by take()
     std::size_t sorted = 0;   // bars[0, sorted) are sorted by ts, without duplicates
   };
   struct TextHash {
@@ -96,7 +95,7 @@ class StreamDayBook {
 
   Date date_;
   std::size_t series_capacity_ = 0;
-  bool taken_[kStreamFeedCount] = {};
+  std::optional<std::uint64_t> taken_rows_[kStreamFeedCount];  // set by take(): the feed is closed
   SeriesMap feeds_[kStreamFeedCount];
   std::unordered_map<std::string, OptionContract, TextHash, std::equal_to<>> contracts_;
   std::uint64_t added_ = 0;

@@ -40,6 +40,16 @@ class StreamFaultsTest : public ::testing::Test {
     EXPECT_TRUE(files_containing(work_.path(), kStreamKey).empty());
   }
 
+  // Messages the stocks connection received, from its heartbeat (0 before the first one).
+  std::uint64_t stocks_messages() const {
+    const fs::path hb = data() / "logs/heartbeat/stocks_status.json";
+    try {
+      return fs::exists(hb) ? read_heartbeat_file(hb.string()).messages_total : 0u;
+    } catch (const std::exception&) {
+      return 0;  // being rewritten
+    }
+  }
+
   TempDir work_;
 };
 
@@ -89,14 +99,6 @@ TEST_F(StreamFaultsTest, DroppedConnectionsReconnectAndRepairTheirGaps) {
 TEST_F(StreamFaultsTest, KilledTwiceAndRestartedEndsWithExactlyTheDay) {
   const Env fast_heartbeat{{"SOI_SETTINGS_STREAM_HEARTBEAT_INTERVAL_SECONDS", "1"},
                            {"SOI_SETTINGS_STREAM_STALE_HEARTBEAT_SECONDS", "60"}};
-  auto messages = [&] {
-    const fs::path hb = data() / "logs/heartbeat/stocks_status.json";
-    try {
-      return fs::exists(hb) ? read_heartbeat_file(hb.string()).messages_total : 0u;
-    } catch (const std::exception&) {
-      return std::uint64_t{0};
-    }
-  };
   {
     // Run 1 commits every 2 s: killed after its first commit, with more received since.
     SimulatorProcess sim(sim_args(kBeforeOpen, "1000"));
@@ -116,7 +118,7 @@ TEST_F(StreamFaultsTest, KilledTwiceAndRestartedEndsWithExactlyTheDay) {
     env["SOI_SETTINGS_STREAM_COMMIT_INTERVAL_SECONDS"] = "3600";
     fs::remove(data() / "logs/heartbeat/stocks_status.json");
     auto stream = start_stream(sim, data(), env);
-    ASSERT_TRUE(wait_until([&] { return messages() > 1000; }, 30)) << stream->err_so_far();
+    ASSERT_TRUE(wait_until([&] { return stocks_messages() > 1000; }, 30)) << stream->err_so_far();
     stream->signal(SIGKILL);
     EXPECT_EQ(stream->wait().exit_code, 128 + SIGKILL);
   }
@@ -289,18 +291,10 @@ TEST_F(StreamFaultsTest, AReplayDoesNotOverwriteALaterBackfillOfTheDay) {
   const Env env{{"SOI_SETTINGS_STREAM_HEARTBEAT_INTERVAL_SECONDS", "1"},
                 {"SOI_SETTINGS_STREAM_STALE_HEARTBEAT_SECONDS", "60"},
                 {"SOI_SETTINGS_STREAM_COMMIT_INTERVAL_SECONDS", "3600"}};
-  const fs::path heartbeat = data() / "logs/heartbeat/stocks_status.json";
-  auto messages = [&] {
-    try {
-      return fs::exists(heartbeat) ? read_heartbeat_file(heartbeat.string()).messages_total : 0u;
-    } catch (const std::exception&) {
-      return std::uint64_t{0};
-    }
-  };
   {
     SimulatorProcess sim(sim_args(kBeforeOpen, "1000"));
     auto stream = start_stream(sim, data(), env);
-    ASSERT_TRUE(wait_until([&] { return messages() > 1000; }, 30)) << stream->err_so_far();
+    ASSERT_TRUE(wait_until([&] { return stocks_messages() > 1000; }, 30)) << stream->err_so_far();
     stream->signal(SIGKILL);
     EXPECT_EQ(stream->wait().exit_code, 128 + SIGKILL);
   }

@@ -69,14 +69,23 @@ std::vector<BarDay> read_bar_partition(const std::filesystem::path& file, std::s
 }
 
 std::vector<OptionContract> read_contracts_partition(const std::filesystem::path& file, Date date) {
-  std::vector<OptionContract> contracts;
+  auto universe = read_universe_partition(file, date);
+  return universe ? std::move(universe->contracts) : std::vector<OptionContract>{};
+}
+
+std::optional<OptionsUniverse> read_universe_partition(const std::filesystem::path& file, Date date) {
   std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) return contracts;
+  if (!std::filesystem::exists(file, ec)) return std::nullopt;
+  OptionsUniverse u;
+  u.date = date;
+  bool have_open = false;
   try {
+    // The universe columns repeat on every row: one read gives both.
     DuckDbSession session("", 1);
     const auto rows = session.query(
         "SELECT ticker, underlying, contract_type, strike, strftime(expiration, '%Y-%m-%d'), exercise_style, "
-        "shares_per_contract FROM read_parquet(" + DuckDbSession::quote(file.string()) + ") ORDER BY ticker");
+        "shares_per_contract, underlying_open, open_source, band_pct, strike_low, strike_high FROM read_parquet(" +
+        DuckDbSession::quote(file.string()) + ") ORDER BY ticker");
     for (const auto& row : rows) {
       if (!row[0] || !row[3] || !row[4]) continue;
       OptionContract c;
@@ -87,41 +96,26 @@ std::vector<OptionContract> read_contracts_partition(const std::filesystem::path
       if (auto e = parse_date(*row[4])) c.expiration = *e;
       c.exercise_style = row[5].value_or("");
       c.shares_per_contract = static_cast<int>(to_int(row[6]));
-      contracts.push_back(std::move(c));
+      if (!have_open && row[7]) {
+        have_open = true;
+        u.open = std::stod(*row[7]);
+        const std::string source = row[8].value_or("");
+        u.open_source = source == "first_bar"  ? OpenSource::first_bar
+                        : source == "ws_op"    ? OpenSource::ws_op
+                        : source == "recenter" ? OpenSource::recenter
+                                               : OpenSource::open_close;
+        u.band_pct = to_double(row[9]);
+        u.strike_low = to_double(row[10]);
+        u.strike_high = to_double(row[11]);
+      }
+      u.contracts.push_back(std::move(c));
     }
   } catch (const SoiError& e) {
     throw SoiError(ErrorCategory::storage, "cannot read back " + file.string() + ": " + e.message(),
                    ErrorContext{"options_contracts", "", format_date(date), ""});
   }
-  return contracts;
-}
-
-std::optional<OptionsUniverse> read_universe_partition(const std::filesystem::path& file, Date date) {
-  OptionsUniverse u;
-  u.contracts = read_contracts_partition(file, date);
   if (u.contracts.empty()) return std::nullopt;
-  u.date = date;
   u.underlying = u.contracts.front().underlying;
-  try {
-    DuckDbSession session("", 1);
-    const auto rows = session.query(
-        "SELECT any_value(underlying_open), any_value(open_source), any_value(band_pct), any_value(strike_low), "
-        "any_value(strike_high) FROM read_parquet(" + DuckDbSession::quote(file.string()) + ")");
-    if (!rows.empty() && rows[0][0]) {
-      u.open = std::stod(*rows[0][0]);
-      const std::string source = rows[0][1].value_or("");
-      u.open_source = source == "first_bar" ? OpenSource::first_bar
-                      : source == "ws_op"   ? OpenSource::ws_op
-                      : source == "recenter" ? OpenSource::recenter
-                                             : OpenSource::open_close;
-      u.band_pct = rows[0][2] ? std::stod(*rows[0][2]) : 0;
-      u.strike_low = rows[0][3] ? std::stod(*rows[0][3]) : 0;
-      u.strike_high = rows[0][4] ? std::stod(*rows[0][4]) : 0;
-    }
-  } catch (const SoiError& e) {
-    throw SoiError(ErrorCategory::storage, "cannot read back " + file.string() + ": " + e.message(),
-                   ErrorContext{"options_contracts", "", format_date(date), ""});
-  }
   return u;
 }
 
