@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "processing/dataset.hpp"
 #include "processing/records.hpp"
 
 namespace soi {
@@ -59,19 +60,32 @@ struct NewsPartition {
   std::span<const std::string> sentiment_tickers;
 };
 
+// The typed partitions callers build; each converts to the generic Partition that
+// sinks receive (to_partition), naming its dataset and SQL table.
+Partition to_partition(const BarPartition& partition);
+Partition to_partition(const ContractsPartition& partition);
+Partition to_partition(const NewsPartition& partition);
+
 class Sink {
  public:
   virtual ~Sink() = default;
   virtual std::string_view name() const = 0;
-  // Each replaces the partition's day in this sink; an empty partition leaves
-  // the day present and empty. Throws SoiError(storage) naming the day on failure,
-  // leaving the previous content of the day intact.
-  virtual PartitionWriteResult write(const BarPartition& partition, const RunInfo& run) = 0;
-  virtual PartitionWriteResult write(const ContractsPartition& partition, const RunInfo& run) = 0;
-  virtual PartitionWriteResult write(const NewsPartition& partition, const RunInfo& run) = 0;
-};
+  // Replaces the partition's day in this sink; an empty partition leaves the day
+  // present and empty. Throws SoiError(storage) naming the day on failure, leaving
+  // the previous content of the day intact. Everything that varies per dataset
+  // comes from partition.dataset: a sink knows no feed names.
+  virtual PartitionWriteResult write(const Partition& partition, const RunInfo& run) = 0;
 
-// "sentiment_spy" for "SPY", "sentiment_brk_b" for "BRK.B".
-std::string sentiment_column(std::string_view ticker);
+  // Conveniences over write(Partition). Derived sinks add `using Sink::write;`.
+  PartitionWriteResult write(const BarPartition& partition, const RunInfo& run) {
+    return write(to_partition(partition), run);
+  }
+  PartitionWriteResult write(const ContractsPartition& partition, const RunInfo& run) {
+    return write(to_partition(partition), run);
+  }
+  PartitionWriteResult write(const NewsPartition& partition, const RunInfo& run) {
+    return write(to_partition(partition), run);
+  }
+};
 
 }  // namespace soi

@@ -2,8 +2,7 @@
 
 namespace soi {
 
-template <typename Partition>
-SinkSetResult SinkSet::write_all(const Partition& partition, const RunInfo& run) {
+SinkSetResult SinkSet::write(const Partition& partition, const RunInfo& run) {
   SinkSetResult result;
   for (auto& sink : sinks_) {
     try {
@@ -17,8 +16,8 @@ SinkSetResult SinkSet::write_all(const Partition& partition, const RunInfo& run)
   return result;
 }
 
-SinkSetResult SinkSet::write(const BarPartition& p, const RunInfo& run) { return write_all(p, run); }
-SinkSetResult SinkSet::write(const ContractsPartition& p, const RunInfo& run) { return write_all(p, run); }
-SinkSetResult SinkSet::write(const NewsPartition& p, const RunInfo& run) { return write_all(p, run); }
+SinkSetResult SinkSet::write(const BarPartition& p, const RunInfo& run) { return write(to_partition(p), run); }
+SinkSetResult SinkSet::write(const ContractsPartition& p, const RunInfo& run) { return write(to_partition(p), run); }
+SinkSetResult SinkSet::write(const NewsPartition& p, const RunInfo& run) { return write(to_partition(p), run); }
 
 }  // namespace soi

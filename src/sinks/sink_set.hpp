@@ -25,14 +25,12 @@ class SinkSet {
   std::size_t size() const { return sinks_.size(); }
   Sink& at(std::size_t i) { return *sinks_[i]; }
 
+  SinkSetResult write(const Partition& partition, const RunInfo& run);
   SinkSetResult write(const BarPartition& partition, const RunInfo& run);
   SinkSetResult write(const ContractsPartition& partition, const RunInfo& run);
   SinkSetResult write(const NewsPartition& partition, const RunInfo& run);
 
  private:
-  template <typename Partition>
-  SinkSetResult write_all(const Partition& partition, const RunInfo& run);
-
   std::vector<std::unique_ptr<Sink>> sinks_;
 };
 

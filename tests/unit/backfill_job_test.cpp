@@ -20,22 +20,19 @@ namespace fs = std::filesystem;
 class RecordingSink : public Sink {
  public:
   std::string_view name() const override { return "recording"; }
-  PartitionWriteResult write(const BarPartition& p, const RunInfo&) override {
+  using Sink::write;
+  PartitionWriteResult write(const Partition& p, const RunInfo&) override {
+    if (p.dataset != &bars_dataset() && p.dataset != &option_bars_dataset())
+      throw SoiError(ErrorCategory::storage, "unexpected " + std::string(p.dataset->name()) + " partition");
     const auto start = std::chrono::steady_clock::now();
     if (delay_ms) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-    PartitionWriteResult r{"recording", std::string(p.feed), format_date(p.date), "memory"};
-    for (const auto& t : p.tickers) {
+    PartitionWriteResult r{"recording", std::string(p.name), format_date(p.date), "memory"};
+    for (const auto& t : p.bars) {
       days.push_back(t);
       r.rows += t.bars.size();
     }
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return r;
-  }
-  PartitionWriteResult write(const ContractsPartition&, const RunInfo&) override {
-    throw SoiError(ErrorCategory::storage, "unexpected contracts partition");
-  }
-  PartitionWriteResult write(const NewsPartition&, const RunInfo&) override {
-    throw SoiError(ErrorCategory::storage, "unexpected news partition");
   }
   std::vector<BarDay> days;
   int delay_ms = 0;

@@ -28,26 +28,25 @@ namespace fs = std::filesystem;
 class RecordingSink : public Sink {
  public:
   std::string_view name() const override { return "recording"; }
-  PartitionWriteResult write(const BarPartition& p, const RunInfo&) override {
+  using Sink::write;
+  PartitionWriteResult write(const Partition& p, const RunInfo&) override {
     std::lock_guard lock(mutex);
+    if (p.dataset == &options_contracts_dataset()) {
+      events.push_back("contracts " + format_date(p.date));
+      universes.push_back(*p.universe);
+      return PartitionWriteResult{"recording", "options_contracts", format_date(p.date), "memory",
+                                  p.universe->contracts.size()};
+    }
+    if (p.dataset != &bars_dataset() && p.dataset != &option_bars_dataset())
+      throw SoiError(ErrorCategory::storage, "unexpected " + std::string(p.dataset->name()) + " partition");
     events.push_back("bars " + format_date(p.date));
-    feeds.insert(std::string(p.feed));
-    PartitionWriteResult r{"recording", std::string(p.feed), format_date(p.date), "memory"};
-    for (const auto& t : p.tickers) {
+    feeds.insert(std::string(p.name));
+    PartitionWriteResult r{"recording", std::string(p.name), format_date(p.date), "memory"};
+    for (const auto& t : p.bars) {
       days.push_back(t);
       r.rows += t.bars.size();
     }
     return r;
-  }
-  PartitionWriteResult write(const ContractsPartition& p, const RunInfo&) override {
-    std::lock_guard lock(mutex);
-    events.push_back("contracts " + format_date(p.date));
-    universes.push_back(p.universe);
-    return PartitionWriteResult{"recording", "options_contracts", format_date(p.date), "memory",
-                                p.universe.contracts.size()};
-  }
-  PartitionWriteResult write(const NewsPartition&, const RunInfo&) override {
-    throw SoiError(ErrorCategory::storage, "unexpected news partition");
   }
   std::mutex mutex;
   std::vector<std::string> events;

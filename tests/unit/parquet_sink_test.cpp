@@ -10,7 +10,6 @@
 #include <thread>
 
 #include "sinks/duckdb/duckdb_session.hpp"
-#include "sinks/parquet/bar_scan.hpp"
 
 namespace soi {
 namespace {
@@ -250,9 +249,12 @@ TEST_F(ParquetSinkTest, PresortedInputIsWrittenInTickerOrderAcrossChunks) {
   // contract), so the sink emits by ticker without a sort in DuckDB.
   std::vector<BarDay> input = {day("O:SPY250117P00580000", 3000, kBarFullFields, 1000), day("I:VIX", 1000, 0, 1000),
                                day("O:SPY250117C00590000", 3000, kBarFullFields, 1000)};
-  std::vector<std::uint32_t> order;
-  EXPECT_TRUE(BarScan::ticker_order(input, order));
-  EXPECT_EQ(order, (std::vector<std::uint32_t>{1, 2, 0}));
+  const auto emits_sorted = [](std::span<const BarDay> days) {
+    Partition p;
+    p.bars = days;
+    return bars_dataset().emits_sorted(p);
+  };
+  EXPECT_TRUE(emits_sorted(input));
   sink.write_partition("spy", kDay, input, run_);
   const fs::path file = sink.partition_file("spy", kDay);
   const auto rows = reader_.query("SELECT ticker, epoch_ms(ts) FROM " + read(file));
@@ -267,9 +269,9 @@ TEST_F(ParquetSinkTest, PresortedInputIsWrittenInTickerOrderAcrossChunks) {
   BarDay unsorted = day("SPY", 3, kBarFullFields);
   std::swap(unsorted.bars[0], unsorted.bars[1]);
   std::vector<BarDay> bad = {unsorted};
-  EXPECT_FALSE(BarScan::ticker_order(bad, order));
+  EXPECT_FALSE(emits_sorted(bad));
   std::vector<BarDay> overlapping = {day("SPY", 3, kBarFullFields), day("SPY", 3, kBarFullFields)};
-  EXPECT_FALSE(BarScan::ticker_order(overlapping, order));  // same ticker twice, interleaved ts: ORDER BY path
+  EXPECT_FALSE(emits_sorted(overlapping));  // same ticker twice, interleaved ts: ORDER BY path
   sink.write_partition("spy", kDay, overlapping, run_);
   const auto ts = reader_.query("SELECT epoch_ms(ts) FROM " + read(sink.partition_file("spy", kDay)));
   ASSERT_EQ(ts.size(), 6u);

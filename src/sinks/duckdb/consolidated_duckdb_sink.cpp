@@ -1,9 +1,12 @@
 #include "sinks/duckdb/consolidated_duckdb_sink.hpp"
 
 #include <chrono>
+#include <algorithm>
 #include <set>
+#include <span>
 
 #include "sinks/duckdb/duckdb_session.hpp"
+#include "sinks/list_gathering_writer.hpp"
 #include "sinks/sql/consolidated_schema.hpp"
 #include "utils/durable_file.hpp"
 #include "utils/error.hpp"
@@ -27,11 +30,31 @@ class DuckRunner : public sql::SqlRunner {
 
 std::int32_t days_since_epoch(Date d) { return static_cast<std::int32_t>(to_sys(d).time_since_epoch().count()); }
 
-std::vector<std::string> names(const std::vector<sql::Column>& columns) {
-  std::vector<std::string> out;
-  for (const sql::Column& c : columns) out.push_back(c.name);
-  return out;
-}
+// Rows into a DuckDB appender, in the appender's column order.
+class AppenderRowWriter : public ListGatheringWriter {
+ public:
+  AppenderRowWriter(DuckDbAppender& app, const std::vector<Column>& columns)
+      : ListGatheringWriter(columns), app_(app) {}
+  void int64(std::int64_t v) override { app_.append(v); }
+  void float64(double v) override { app_.append(v); }
+  void text(std::string_view v) override {
+    if (!gathered(v)) app_.append(v);
+  }
+  void timestamp_ms(std::int64_t utc_ms) override { app_.append_timestamp_ms(utc_ms); }
+  void date(Date d) override { app_.append_date_days(days_since_epoch(d)); }
+  void null() override { app_.append_null(); }
+  void end_row() override {
+    app_.end_row();
+    row_done();
+  }
+
+ private:
+  void write_list(const Column& column, const std::vector<std::string>& elements) override {
+    if (column.type == LogicalType::struct_list) app_.append(std::string_view(sql::struct_list_json(column, elements)));
+    else app_.append_text_list(elements);
+  }
+  DuckDbAppender& app_;
+};
 
 bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
 
@@ -51,16 +74,37 @@ void in_transaction(const DuckDbSession& session, const Body& body) {
   }
 }
 
-// Sentiment columns (ticker -> column), one per distinct column name.
-std::vector<std::pair<std::string, std::string>> sentiment_columns(std::span<const std::string> tickers) {
-  std::vector<std::pair<std::string, std::string>> out;
-  std::set<std::string> seen;
-  for (const std::string& t : tickers) {
-    std::string column = sentiment_column(t);
-    if (seen.insert(column).second) out.emplace_back(t, std::move(column));
+// The SQL literals of one column (by position) of every row, comma-separated: the
+// values of a one-column key.
+class KeyLiterals : public RowWriter {
+ public:
+  KeyLiterals(std::size_t position, std::string& out) : position_(position), out_(out) {}
+  void int64(std::int64_t v) override { take(std::to_string(v)); }
+  void float64(double) override { ++column_; }
+  void text(std::string_view v) override {
+    if (depth_ == 0) take(DuckDbSession::quote(v));
   }
-  return out;
-}
+  void timestamp_ms(std::int64_t) override { ++column_; }
+  void date(Date) override { ++column_; }
+  void null() override { ++column_; }
+  void begin_list(std::size_t) override { ++depth_; }
+  void end_list() override {
+    --depth_;
+    ++column_;
+  }
+  void end_row() override { column_ = 0; }
+
+ private:
+  void take(const std::string& literal) {
+    if (column_++ != position_) return;
+    if (!out_.empty()) out_ += ", ";
+    out_ += literal;
+  }
+  std::size_t position_;
+  std::string& out_;
+  std::size_t column_ = 0;
+  int depth_ = 0;
+};
 
 }  // namespace
 
@@ -69,9 +113,11 @@ fs::path ConsolidatedDuckDbSink::default_path(const std::string& data_dir) {
 }
 
 ConsolidatedDuckDbSink::ConsolidatedDuckDbSink(const std::string& data_dir, const DuckDbSinkConfig& config,
-                                               std::vector<std::string> news_tickers, int duckdb_threads)
+                                               std::vector<std::string> news_tickers, int duckdb_threads,
+                                               std::vector<sql::Table> tables)
     : path_(config.path.empty() ? default_path(data_dir) : fs::path(config.path)),
-      news_tickers_(std::move(news_tickers)) {
+      news_tickers_(std::move(news_tickers)),
+      tables_(std::move(tables)) {
   if (path_.has_parent_path()) create_directories_or_throw(path_.parent_path());
   try {
     session_ = std::make_unique<DuckDbSession>(path_.string(), duckdb_threads);
@@ -86,7 +132,7 @@ ConsolidatedDuckDbSink::ConsolidatedDuckDbSink(const std::string& data_dir, cons
   }
   try {
     DuckRunner runner(*session_);
-    in_transaction(*session_, [&] { sql::ensure_schema(runner, sql::Dialect::duckdb, news_tickers_); });
+    in_transaction(*session_, [&] { sql::ensure_schema(runner, sql::Dialect::duckdb, tables_, news_tickers_); });
   } catch (const SoiError& e) {
     throw SoiError(ErrorCategory::storage,
                    "cannot create or migrate the schema of DuckDB database " + path_.string() + ": " + e.message());
@@ -95,169 +141,72 @@ ConsolidatedDuckDbSink::ConsolidatedDuckDbSink(const std::string& data_dir, cons
 
 ConsolidatedDuckDbSink::~ConsolidatedDuckDbSink() = default;
 
-template <typename Load>
-PartitionWriteResult ConsolidatedDuckDbSink::transaction(std::string_view feed, std::string_view table, Date date,
-                                                         const Load& load) {
+PartitionWriteResult ConsolidatedDuckDbSink::write(const Partition& partition, const RunInfo& run) {
   const auto started = std::chrono::steady_clock::now();
-  const std::string day = format_date(date);
+  const std::string day = format_date(partition.date);
+  const std::string table(partition.table);
+  const ErrorContext context{std::string(partition.name), "", day, ""};
+  if (!partition.dataset || table.empty())
+    throw SoiError(ErrorCategory::storage, "duckdb sink: partition " + std::string(partition.name) + " of " + day +
+                                               " names no dataset or table", context);
+  const Dataset& dataset = *partition.dataset;
+  const std::vector<Column> columns = dataset.columns(partition);
   std::uint64_t rows = 0;
+  std::lock_guard lock(mutex_);
   try {
-    std::lock_guard lock(mutex_);
+    // A column added to the configuration since the table was created (a news
+    // ticker's sentiment): the migration commits on its own, before the day.
+    if (columns.size() != dataset.base_columns().size()) {
+      DuckRunner runner(*session_);
+      in_transaction(*session_, [&] { sql::ensure_columns(runner, sql::Dialect::duckdb, table, columns); });
+    }
     in_transaction(*session_, [&] {
       session_->execute(sql::delete_day_sql(table, day));
-      rows = load();
+      if (dataset.key_spans_days()) delete_keys_elsewhere(partition, table);
+      {
+        DuckDbAppender app(*session_, table, dataset.column_names(partition));
+        AppenderRowWriter writer(app, columns);
+        const auto cursor = dataset.rows(partition, WriteStamp{run.run_id, now_utc_ms()});
+        while (cursor->write_next(writer)) ++rows;
+        app.flush();
+      }
+      if (partition.session_open_ms != 0 && partition.session_close_ms != 0)
+        session_->execute(sql::upsert_session_sql(day, partition.session_open_ms, partition.session_close_ms));
     });
   } catch (const std::exception& e) {
     const auto* soi = dynamic_cast<const SoiError*>(&e);
     throw SoiError(ErrorCategory::storage,
-                   "cannot replace " + day + " in table " + std::string(table) + " of DuckDB database " +
-                       path_.string() + ": " + (soi ? soi->message() : e.what()),
-                   ErrorContext{std::string(feed), "", day, ""});
+                   "cannot replace " + day + " in table " + table + " of DuckDB database " + path_.string() + ": " +
+                       (soi ? soi->message() : e.what()),
+                   context);
   }
   PartitionWriteResult result;
   result.sink = std::string(name());
-  result.feed = std::string(feed);
+  result.feed = std::string(partition.name);
   result.date = day;
-  result.location = path_.string() + "#" + std::string(table);
+  result.location = path_.string() + "#" + table;
   result.rows = rows;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
 }
 
-PartitionWriteResult ConsolidatedDuckDbSink::write(const BarPartition& partition, const RunInfo& run) {
-  std::string table;
-  try {
-    table = sql::bar_table(partition.feed);
-  } catch (const SoiError& e) {
-    throw SoiError(ErrorCategory::storage, "duckdb sink: " + e.message(),
-                   ErrorContext{std::string(partition.feed), "", format_date(partition.date), ""});
+// The key is unique across days (news ids): a row of the partition's keys stored
+// under another day (its publication time was corrected) moves to this day, as
+// PostgreSQL's upsert does.
+void ConsolidatedDuckDbSink::delete_keys_elsewhere(const Partition& partition, const std::string& table) {
+  const std::vector<std::string> key = partition.dataset->key();
+  if (key.size() != 1) throw SoiError(ErrorCategory::schema, "a key spanning days must be one column: " + table);
+  const std::vector<std::string> names = partition.dataset->column_names(partition);
+  const auto at = std::find(names.begin(), names.end(), key.front());
+  if (at == names.end()) throw SoiError(ErrorCategory::schema, "key column " + key.front() + " missing in " + table);
+  std::string values;
+  KeyLiterals collector(static_cast<std::size_t>(at - names.begin()), values);
+  const auto cursor = partition.dataset->rows(partition, WriteStamp{});
+  while (cursor->write_next(collector)) {
   }
-  const bool options = partition.feed == "options";
-  return transaction(partition.feed, table, partition.date, [&]() -> std::uint64_t {
-    const std::int32_t date = days_since_epoch(partition.date);
-    const std::int64_t ingested_at = now_utc_ms();
-    std::uint64_t rows = 0;
-    {
-      DuckDbAppender app(*session_, table, names(sql::bar_columns(options)));
-      for (const BarDay& d : partition.tickers) {
-        const std::string_view origin = to_string(d.origin);
-        for (const Bar& b : d.bars) {
-          app.append_date_days(date);
-          app.append(std::string_view(d.ticker));
-          app.append_timestamp_ms(b.ts_ms);
-          app.append(b.open);
-          app.append(b.high);
-          app.append(b.low);
-          app.append(b.close);
-          if (b.fields & kBarHasVolume) app.append(b.volume); else app.append_null();
-          if (b.fields & kBarHasVwap) app.append(b.vwap); else app.append_null();
-          if (b.fields & kBarHasTransactions) app.append(b.transactions); else app.append_null();
-          app.append(origin);
-          app.append(std::string_view(run.run_id));
-          app.append_timestamp_ms(ingested_at);
-          if (options) {
-            if (d.contract) {
-              app.append(std::string_view(d.contract->underlying));
-              app.append(to_string(d.contract->type));
-              app.append(d.contract->strike);
-              app.append_date_days(days_since_epoch(d.contract->expiration));
-            } else {
-              for (int i = 0; i < 4; ++i) app.append_null();
-            }
-          }
-          app.end_row();
-          ++rows;
-        }
-      }
-      app.flush();
-    }
-    if (partition.session_open_ms != 0 && partition.session_close_ms != 0)
-      session_->execute(sql::upsert_session_sql(format_date(partition.date), partition.session_open_ms,
-                                                partition.session_close_ms));
-    return rows;
-  });
-}
-
-PartitionWriteResult ConsolidatedDuckDbSink::write(const ContractsPartition& partition, const RunInfo& run) {
-  const OptionsUniverse& u = partition.universe;
-  return transaction("options_contracts", "option_contracts", partition.date, [&]() -> std::uint64_t {
-    const std::int32_t date = days_since_epoch(partition.date);
-    const std::int64_t ingested_at = now_utc_ms();
-    DuckDbAppender app(*session_, "option_contracts", names(sql::contract_columns()));
-    for (const OptionContract& c : u.contracts) {
-      app.append_date_days(date);
-      app.append(std::string_view(c.ticker));
-      app.append(std::string_view(c.underlying.empty() ? u.underlying : c.underlying));
-      app.append(to_string(c.type));
-      app.append(c.strike);
-      app.append_date_days(days_since_epoch(c.expiration));
-      if (c.exercise_style.empty()) app.append_null(); else app.append(std::string_view(c.exercise_style));
-      app.append(static_cast<std::int64_t>(c.shares_per_contract));
-      app.append(u.open);
-      app.append(to_string(u.open_source));
-      app.append(u.band_pct);
-      app.append(u.strike_low);
-      app.append(u.strike_high);
-      app.append(std::string_view(run.run_id));
-      app.append_timestamp_ms(ingested_at);
-      app.end_row();
-    }
-    app.flush();
-    return u.contracts.size();
-  });
-}
-
-PartitionWriteResult ConsolidatedDuckDbSink::write(const NewsPartition& partition, const RunInfo& run) {
-  const auto sentiments = sentiment_columns(partition.sentiment_tickers);
-  // A ticker added to the configuration since the table was created: the
-  // migration runs in its own transaction, before the day's transaction.
-  try {
-    std::lock_guard lock(mutex_);
-    DuckRunner runner(*session_);
-    in_transaction(*session_, [&] {
-      sql::ensure_sentiment_columns(runner, sql::Dialect::duckdb, partition.sentiment_tickers);
-    });
-  } catch (const SoiError& e) {
-    throw SoiError(ErrorCategory::storage, "cannot add sentiment columns to DuckDB database " + path_.string() +
-                                               ": " + e.message(),
-                   ErrorContext{"news", "", format_date(partition.date), ""});
-  }
-  return transaction("news", "news", partition.date, [&]() -> std::uint64_t {
-    const std::int32_t date = days_since_epoch(partition.date);
-    const std::int64_t ingested_at = now_utc_ms();
-    std::vector<std::string> columns = names(sql::news_columns());
-    for (const auto& s : sentiments) columns.push_back(s.second);
-    // The key is the id across dates: an article stored under another date
-    // (its publication time was corrected) moves here, as PostgreSQL's upsert does.
-    if (!partition.articles.empty()) {
-      std::string ids;
-      for (const NewsArticle& a : partition.articles) ids += (ids.empty() ? "" : ", ") + DuckDbSession::quote(a.id);
-      session_->execute("DELETE FROM news WHERE id IN (" + ids + ")");
-    }
-    DuckDbAppender app(*session_, "news", columns);
-    for (const NewsArticle& a : partition.articles) {
-      app.append_date_days(date);
-      app.append(std::string_view(a.id));
-      app.append_timestamp_ms(a.published_ms);
-      app.append(std::string_view(a.title));
-      if (a.description.empty()) app.append_null(); else app.append(std::string_view(a.description));
-      if (a.author.empty()) app.append_null(); else app.append(std::string_view(a.author));
-      app.append(std::string_view(a.article_url));
-      if (a.publisher.empty()) app.append_null(); else app.append(std::string_view(a.publisher));
-      app.append_text_list(a.tickers);
-      app.append_text_list(a.keywords);
-      app.append(std::string_view(sql::insights_json(a)));
-      app.append(std::string_view(run.run_id));
-      app.append_timestamp_ms(ingested_at);
-      for (const auto& s : sentiments) {
-        const auto value = sql::sentiment_for(a, s.first);
-        if (value) app.append(*value); else app.append_null();
-      }
-      app.end_row();
-    }
-    app.flush();
-    return partition.articles.size();
-  });
+  if (!values.empty())
+    session_->execute("DELETE FROM " + sql::quote_ident(table) + " WHERE " + sql::quote_ident(key.front()) + " IN (" +
+                      values + ")");
 }
 
 }  // namespace soi

@@ -22,6 +22,7 @@
 
 #include "config/config.hpp"
 #include "sinks/sink.hpp"
+#include "sinks/sql/consolidated_schema.hpp"
 
 namespace soi {
 
@@ -35,8 +36,10 @@ class ConsolidatedDuckDbSink : public Sink {
   // sentiment column, the first one feeds market_seconds.news_sentiment.
   // Throws SoiError(storage) when the file cannot be opened (locked by another
   // process, not a DuckDB file, no permission).
+  // tables: one per feed (default: the four feeds' five tables).
   ConsolidatedDuckDbSink(const std::string& data_dir, const DuckDbSinkConfig& config,
-                         std::vector<std::string> news_tickers, int duckdb_threads = 0);
+                         std::vector<std::string> news_tickers, int duckdb_threads = 0,
+                         std::vector<sql::Table> tables = sql::default_tables());
   ~ConsolidatedDuckDbSink() override;
   ConsolidatedDuckDbSink(const ConsolidatedDuckDbSink&) = delete;
   ConsolidatedDuckDbSink& operator=(const ConsolidatedDuckDbSink&) = delete;
@@ -44,20 +47,23 @@ class ConsolidatedDuckDbSink : public Sink {
   std::string_view name() const override { return "duckdb"; }
 
   // Thread-safe (serialized on the sink's one connection).
-  PartitionWriteResult write(const BarPartition& partition, const RunInfo& run) override;
-  PartitionWriteResult write(const ContractsPartition& partition, const RunInfo& run) override;
-  PartitionWriteResult write(const NewsPartition& partition, const RunInfo& run) override;
+  // One transaction: the day's rows (and, for a key that spans days, rows of the
+  // same keys on other days) are deleted, the partition appended, the session
+  // bounds upserted. Dynamic columns the table lacks are added first, in their
+  // own transaction.
+  using Sink::write;
+  PartitionWriteResult write(const Partition& partition, const RunInfo& run) override;
 
   const std::filesystem::path& path() const { return path_; }
   // <data_dir>/processed/consolidated/market.duckdb
   static std::filesystem::path default_path(const std::string& data_dir);
 
  private:
-  template <typename Load>
-  PartitionWriteResult transaction(std::string_view feed, std::string_view table, Date date, const Load& load);
+  void delete_keys_elsewhere(const Partition& partition, const std::string& table);
 
   std::filesystem::path path_;
   std::vector<std::string> news_tickers_;
+  std::vector<sql::Table> tables_;
   std::unique_ptr<DuckDbSession> session_;
   std::mutex mutex_;
 };

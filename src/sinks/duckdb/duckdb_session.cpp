@@ -132,7 +132,7 @@ DuckDbAppender::DuckDbAppender(const DuckDbSession& session, const std::string& 
   }
 }
 
-void DuckDbAppender::append_text_list(const std::vector<std::string>& items) {
+void DuckDbAppender::append_text_list(std::span<const std::string> items) {
   std::vector<duckdb_value> values;
   values.reserve(items.size());
   for (const std::string& item : items) values.push_back(duckdb_create_varchar_length(item.data(), item.size()));

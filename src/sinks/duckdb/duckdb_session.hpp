@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,7 +68,7 @@ class DuckDbAppender {
     check(duckdb_append_timestamp(appender_, duckdb_timestamp{utc_ms * 1000}));
   }
   // VARCHAR[] column.
-  void append_text_list(const std::vector<std::string>& items);
+  void append_text_list(std::span<const std::string> items);
   void end_row() { check(duckdb_appender_end_row(appender_)); }
   void flush();
 

@@ -11,7 +11,8 @@
 #include <vector>
 
 #include "sinks/duckdb/duckdb_session.hpp"
-#include "sinks/parquet/bar_scan.hpp"
+#include "sinks/parquet/dataset_scan.hpp"
+#include "sinks/parquet/parquet_select.hpp"
 #include "utils/durable_file.hpp"
 #include "utils/error.hpp"
 
@@ -98,7 +99,7 @@ ParquetSink::ParquetSink(std::string data_dir, ParquetSinkConfig config, int duc
   session_->execute("SET TimeZone = 'UTC'");
   // COPY must write rows in scan order when the ORDER BY is skipped.
   session_->execute("SET preserve_insertion_order = true");
-  scan_ = std::make_unique<BarScan>(*session_);
+  scan_ = std::make_unique<DatasetScan>(*session_);
 }
 
 ParquetSink::~ParquetSink() = default;
@@ -126,34 +127,18 @@ std::string ParquetSink::copy_options() const {
   return sql;
 }
 
-std::string ParquetSink::copy_sql(const std::string& target, const RunInfo& run, std::int64_t ingested_at_ms,
-                                  bool presorted, bool with_contract) const {
-  // ingested_at/run_id are constant per write: projected as literals instead
-  // of being produced row by row. When the scan already emits (ticker, ts)
-  // order, the ORDER BY (a full sort) is skipped: a single-threaded scan with
-  // insertion order preserved writes rows in emission order.
-  return "COPY (SELECT ticker, ts, open, high, low, close, volume, vwap, transactions, "
-         "CAST(" +
-         DuckDbSession::quote(format_utc_iso_ms(ingested_at_ms)) +
-         " AS TIMESTAMPTZ) AS ingested_at, "
-         "CAST(" +
-         DuckDbSession::quote(run.run_id) + " AS VARCHAR) AS run_id, origin" +
-         (with_contract ? ", underlying, contract_type, strike, expiration" : "") + " FROM " +
-         BarScan::kFunctionName + "()" + (presorted ? "" : " ORDER BY ticker, ts") + ") TO " +
-         DuckDbSession::quote(target) + copy_options();
-}
-
-PartitionWriteResult ParquetSink::write(const BarPartition& partition, const RunInfo& run) {
-  const bool with_contract = partition.feed == "options";
-  return commit(partition.feed, partition.date, [&](const std::string& temp_path) -> std::uint64_t {
-    std::vector<std::uint32_t> order;
-    const bool presorted = BarScan::ticker_order(partition.tickers, order);
-    std::uint64_t rows = 0;
-    for (const BarDay& d : partition.tickers) rows += d.bars.size();
-    scan_->set(partition.tickers, std::move(order));
+PartitionWriteResult ParquetSink::write(const Partition& partition, const RunInfo& run) {
+  if (!partition.dataset)
+    throw SoiError(ErrorCategory::storage, "parquet sink: partition " + std::string(partition.name) + " of " +
+                                               format_date(partition.date) + " names no dataset");
+  return commit(partition.name, partition.date, [&](const std::string& temp_path) -> std::uint64_t {
+    const WriteStamp stamp{run.run_id, now_utc_ms()};
+    const std::uint64_t rows = partition.dataset->row_count(partition);
+    scan_->set(partition, stamp);
     std::int64_t written = 0;
     try {
-      written = session_->query_int(copy_sql(temp_path, run, now_utc_ms(), presorted, with_contract));
+      written = session_->query_int("COPY (" + parquet_select(partition, stamp, DatasetScan::kFunctionName) + ") TO " +
+                                    DuckDbSession::quote(temp_path) + copy_options());
     } catch (...) {
       scan_->clear();
       throw;

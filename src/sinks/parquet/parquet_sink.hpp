@@ -3,10 +3,11 @@
 // pyarrow, polars and Spark read the tree with no options (the `date` column
 // comes from the directory name, so the file itself has no `date` column).
 //
-// Files are produced by DuckDB's Parquet writer: a table function (BarScan)
-// streams the bars from memory in (ticker, ts) order into COPY, which writes a
-// hidden temp file that is fsync'ed and renamed over data.parquet. Readers see
-// the old day or the new day, never a partial file.
+// Files are produced by DuckDB's Parquet writer: a table function (DatasetScan)
+// streams the partition's rows from memory, in the dataset's sort order, into COPY,
+// which writes a hidden temp file that is fsync'ed and renamed over data.parquet.
+// Readers see the old day or the new day, never a partial file. The columns are the
+// dataset's (processing/dataset.hpp) without `date`, which is the directory.
 #pragma once
 
 #include <cstddef>
@@ -24,7 +25,7 @@
 
 namespace soi {
 
-class BarScan;
+class DatasetScan;
 class DuckDbSession;
 
 // <data_dir>/raw/<feed>/date=YYYY-MM-DD: where a feed's day lives (for readers
@@ -57,13 +58,8 @@ class ParquetSink : public Sink {
   // writers in the partition directory are treated as stale and removed.
   // Throws SoiError(storage) naming the partition path on any failure; the
   // previous data.parquet of that day is then left untouched.
-  // Bars: ticker, ts, open..transactions, ingested_at, run_id, origin; the
-  // "options" feed adds underlying, contract_type, strike, expiration.
-  PartitionWriteResult write(const BarPartition& partition, const RunInfo& run) override;
-  // raw/options_contracts: one row per tracked contract plus the open and band.
-  PartitionWriteResult write(const ContractsPartition& partition, const RunInfo& run) override;
-  // raw/news: one row per article, insights as a list, sentiment_<ticker> columns.
-  PartitionWriteResult write(const NewsPartition& partition, const RunInfo& run) override;
+  using Sink::write;
+  PartitionWriteResult write(const Partition& partition, const RunInfo& run) override;
 
   // Shorthand for write(BarPartition{feed, date, tickers}).
   PartitionWriteResult write_partition(std::string_view feed, Date date, std::span<const BarDay> tickers,
@@ -89,13 +85,11 @@ class ParquetSink : public Sink {
                               const std::function<std::uint64_t(const std::string& temp_path)>& produce);
   // " (FORMAT parquet, COMPRESSION ..., ROW_GROUP_SIZE ...)" for COPY ... TO.
   std::string copy_options() const;
-  std::string copy_sql(const std::string& target, const RunInfo& run, std::int64_t ingested_at_ms,
-                       bool presorted, bool with_contract) const;
 
   std::filesystem::path data_dir_;
   ParquetSinkConfig config_;
   std::unique_ptr<DuckDbSession> session_;
-  std::unique_ptr<BarScan> scan_;  // declared after session_: destroyed before the database closes
+  std::unique_ptr<DatasetScan> scan_;  // declared after session_: destroyed before the database closes
   std::mutex mutex_;
   std::uint64_t temp_counter_ = 0;
 };

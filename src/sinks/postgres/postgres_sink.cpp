@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "sinks/list_gathering_writer.hpp"
 #include "sinks/sql/consolidated_schema.hpp"
 #include "utils/error.hpp"
 #include "utils/redact.hpp"
@@ -123,12 +124,6 @@ class CopyBuffer {
   bool first_ = true;
 };
 
-std::vector<std::string> names(const std::vector<sql::Column>& columns) {
-  std::vector<std::string> out;
-  for (const sql::Column& c : columns) out.push_back(c.name);
-  return out;
-}
-
 std::string join_quoted(const std::vector<std::string>& columns) {
   std::string out;
   for (std::size_t i = 0; i < columns.size(); ++i) out += (i ? ", " : "") + quote_ident(columns[i]);
@@ -157,6 +152,36 @@ std::string pg_array_literal(const std::vector<std::string>& items) {
   return out + "}";
 }
 
+namespace {
+
+// Rows as COPY text fields: timestamps ISO 8601 UTC, dates YYYY-MM-DD, text lists as
+// array literals, lists of structs as JSON.
+class CopyRowWriter : public ListGatheringWriter {
+ public:
+  CopyRowWriter(CopyBuffer& out, const std::vector<Column>& columns) : ListGatheringWriter(columns), out_(out) {}
+  void int64(std::int64_t v) override { out_.integer(v); }
+  void float64(double v) override { out_.number(v); }
+  void text(std::string_view v) override {
+    if (!gathered(v)) out_.text(v);
+  }
+  void timestamp_ms(std::int64_t utc_ms) override { out_.text(format_utc_iso_ms(utc_ms)); }
+  void date(Date d) override { out_.text(format_date(d)); }
+  void null() override { out_.null(); }
+  void end_row() override {
+    out_.end_row();
+    row_done();
+  }
+
+ private:
+  void write_list(const Column& column, const std::vector<std::string>& elements) override {
+    out_.text(column.type == LogicalType::struct_list ? sql::struct_list_json(column, elements)
+                                                      : pg_array_literal(elements));
+  }
+  CopyBuffer& out_;
+};
+
+}  // namespace
+
 using Producer = std::function<bool(CopyBuffer&, bool first)>;
 
 struct PostgresSink::Impl {
@@ -164,6 +189,7 @@ struct PostgresSink::Impl {
   PostgresSinkConfig config;
   RetryPolicy retry;
   std::vector<std::string> news_tickers;
+  std::vector<sql::Table> tables;
   std::string user;
   std::string target;  // host:port/database
   PGconn* conn = nullptr;
@@ -330,7 +356,7 @@ struct PostgresSink::Impl {
 
   // The day replacement every record type shares.
   PartitionWriteResult replace_day(std::string_view feed, const std::string& table, Date date,
-                                   const std::vector<std::string>& columns,
+                                   const std::vector<std::string>& columns, const std::vector<std::string>& key,
                                    const Producer& produce, std::uint64_t expected_rows,
                                    const std::function<void()>& after = {}) {
     const auto started = std::chrono::steady_clock::now();
@@ -342,7 +368,7 @@ struct PostgresSink::Impl {
           exec(sql::delete_day_sql(table, day));
           exec("CREATE TEMP TABLE soi_stage (LIKE " + quote_ident(table) + " INCLUDING DEFAULTS) ON COMMIT DROP");
           copied = copy("COPY soi_stage (" + join_quoted(columns) + ") FROM STDIN", produce);
-          exec(sql::upsert_sql(table, columns, "soi_stage"));
+          exec(sql::upsert_sql(table, columns, key, "soi_stage"));
           if (after) after();
         });
       });
@@ -388,13 +414,14 @@ constexpr std::size_t kCopyChunkBytes = 1 << 20;
 }  // namespace
 
 PostgresSink::PostgresSink(std::string conninfo, PostgresSinkConfig config, RetryPolicy retry,
-                           std::vector<std::string> news_tickers)
+                           std::vector<std::string> news_tickers, std::vector<sql::Table> tables)
     : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   s.conninfo = std::move(conninfo);
   s.config = std::move(config);
   s.retry = std::move(retry);
   s.news_tickers = std::move(news_tickers);
+  s.tables = std::move(tables);
   if (s.config.schema.empty()) throw SoiError(ErrorCategory::config, "sinks.postgres.schema must not be empty");
   if (s.config.connect_timeout_seconds < 1)
     throw SoiError(ErrorCategory::config, "sinks.postgres.connect_timeout_seconds must be at least 1");
@@ -428,7 +455,7 @@ PostgresSink::PostgresSink(std::string conninfo, PostgresSinkConfig config, Retr
       s.exec("SELECT pg_advisory_xact_lock(7301152032400017)");
       s.exec("CREATE SCHEMA IF NOT EXISTS " + quote_ident(s.config.schema));
       PgRunner runner(s);
-      sql::ensure_schema(runner, sql::Dialect::postgres, s.news_tickers);
+      sql::ensure_schema(runner, sql::Dialect::postgres, s.tables, s.news_tickers);
     });
   });
 }
@@ -437,151 +464,47 @@ PostgresSink::~PostgresSink() = default;
 
 const std::string& PostgresSink::target() const { return impl_->target; }
 
-PartitionWriteResult PostgresSink::write(const BarPartition& partition, const RunInfo& run) {
-  std::string table;
-  try {
-    table = sql::bar_table(partition.feed);
-  } catch (const SoiError& e) {
-    throw SoiError(ErrorCategory::storage, "postgres sink: " + e.message(),
-                   ErrorContext{std::string(partition.feed), "", format_date(partition.date), ""});
-  }
-  const bool options = partition.feed == "options";
+PartitionWriteResult PostgresSink::write(const Partition& partition, const RunInfo& run) {
   const std::string day = format_date(partition.date);
-  const std::string ingested_at = format_utc_iso_ms(now_utc_ms());
-  std::uint64_t expected = 0;
-  for (const BarDay& d : partition.tickers) expected += d.bars.size();
-
-  std::size_t di = 0, bi = 0;  // where the previous chunk stopped
-  const auto produce = [&](CopyBuffer& out, bool first) -> bool {
-    if (first) di = bi = 0;
-    while (di < partition.tickers.size()) {
-      const BarDay& d = partition.tickers[di];
-      const std::string_view origin = to_string(d.origin);
-      std::string expiration;
-      if (options && d.contract) expiration = format_date(d.contract->expiration);
-      for (; bi < d.bars.size(); ++bi) {
-        if (out.data().size() >= kCopyChunkBytes) return true;
-        const Bar& b = d.bars[bi];
-        out.text(day);
-        out.text(d.ticker);
-        out.text(format_utc_iso_ms(b.ts_ms));
-        out.number(b.open);
-        out.number(b.high);
-        out.number(b.low);
-        out.number(b.close);
-        if (b.fields & kBarHasVolume) out.number(b.volume); else out.null();
-        if (b.fields & kBarHasVwap) out.number(b.vwap); else out.null();
-        if (b.fields & kBarHasTransactions) out.integer(b.transactions); else out.null();
-        out.text(origin);
-        out.text(run.run_id);
-        out.text(ingested_at);
-        if (options) {
-          if (d.contract) {
-            out.text(d.contract->underlying);
-            out.text(to_string(d.contract->type));
-            out.number(d.contract->strike);
-            out.text(expiration);
-          } else {
-            for (int i = 0; i < 4; ++i) out.null();
-          }
-        }
-        out.end_row();
-      }
-      ++di;
-      bi = 0;
-    }
-    return false;
-  };
-  std::lock_guard lock(mutex_);
-  return impl_->replace_day(
-      partition.feed, table, partition.date, names(sql::bar_columns(options)),
-      produce, expected, [&] {
-        if (partition.session_open_ms != 0 && partition.session_close_ms != 0)
-          impl_->exec(sql::upsert_session_sql(day, partition.session_open_ms, partition.session_close_ms));
-      });
-}
-
-PartitionWriteResult PostgresSink::write(const ContractsPartition& partition, const RunInfo& run) {
-  const OptionsUniverse& u = partition.universe;
-  const std::string day = format_date(partition.date);
-  const std::string ingested_at = format_utc_iso_ms(now_utc_ms());
-  const auto produce = [&](CopyBuffer& out, bool) -> bool {
-    for (const OptionContract& c : u.contracts) {
-      out.text(day);
-      out.text(c.ticker);
-      out.text(c.underlying.empty() ? u.underlying : c.underlying);
-      out.text(to_string(c.type));
-      out.number(c.strike);
-      out.text(format_date(c.expiration));
-      out.optional_text(c.exercise_style);
-      out.integer(c.shares_per_contract);
-      out.number(u.open);
-      out.text(to_string(u.open_source));
-      out.number(u.band_pct);
-      out.number(u.strike_low);
-      out.number(u.strike_high);
-      out.text(run.run_id);
-      out.text(ingested_at);
-      out.end_row();
-    }
-    return false;
-  };
-  std::lock_guard lock(mutex_);
-  return impl_->replace_day("options_contracts", "option_contracts", partition.date, names(sql::contract_columns()),
-                            produce, u.contracts.size());
-}
-
-PartitionWriteResult PostgresSink::write(const NewsPartition& partition, const RunInfo& run) {
-  const std::string day = format_date(partition.date);
-  const std::string ingested_at = format_utc_iso_ms(now_utc_ms());
-  std::vector<std::pair<std::string, std::string>> sentiments;  // ticker, column
-  std::set<std::string> seen;
-  for (const std::string& t : partition.sentiment_tickers) {
-    std::string column = sentiment_column(t);
-    if (seen.insert(column).second) sentiments.emplace_back(t, std::move(column));
-  }
-  std::vector<std::string> columns = names(sql::news_columns());
-  for (const auto& s : sentiments) columns.push_back(s.second);
+  const std::string table(partition.table);
+  const ErrorContext context{std::string(partition.name), "", day, ""};
+  if (!partition.dataset || table.empty())
+    throw SoiError(ErrorCategory::storage, "postgres sink: partition " + std::string(partition.name) + " of " + day +
+                                               " names no dataset or table", context);
+  const Dataset& dataset = *partition.dataset;
+  const std::vector<Column> columns = dataset.columns(partition);
+  const WriteStamp stamp{run.run_id, now_utc_ms()};
 
   std::lock_guard lock(mutex_);
   Impl& s = *impl_;
-  // A ticker added to the configuration since the table was created: the
-  // migration runs in its own transaction, before the day's transaction.
-  try {
-    s.with_retries("cannot add sentiment columns to " + s.config.schema + ".news: ", [&] {
-      s.transaction([&] {
-        s.exec("SELECT pg_advisory_xact_lock(7301152032400017)");
-        PgRunner runner(s);
-        sql::ensure_sentiment_columns(runner, sql::Dialect::postgres, partition.sentiment_tickers);
+  // A column added to the configuration since the table was created (a news
+  // ticker's sentiment): the migration runs in its own transaction, before the day's.
+  if (columns.size() != dataset.base_columns().size()) {
+    try {
+      s.with_retries("cannot add columns to " + s.config.schema + "." + table + ": ", [&] {
+        s.transaction([&] {
+          s.exec("SELECT pg_advisory_xact_lock(7301152032400017)");
+          PgRunner runner(s);
+          sql::ensure_columns(runner, sql::Dialect::postgres, table, columns);
+        });
       });
-    });
-  } catch (const SoiError& e) {
-    throw SoiError(e.category(), e.message(), ErrorContext{"news", "", day, ""});
-  }
-  const auto produce = [&](CopyBuffer& out, bool) -> bool {
-    for (const NewsArticle& a : partition.articles) {
-      out.text(day);
-      out.text(a.id);
-      out.text(format_utc_iso_ms(a.published_ms));
-      out.text(a.title);
-      out.optional_text(a.description);
-      out.optional_text(a.author);
-      out.text(a.article_url);
-      out.optional_text(a.publisher);
-      out.text(pg_array_literal(a.tickers));
-      out.text(pg_array_literal(a.keywords));
-      out.text(sql::insights_json(a));
-      out.text(run.run_id);
-      out.text(ingested_at);
-      for (const auto& [ticker, column] : sentiments) {
-        const auto value = sql::sentiment_for(a, ticker);
-        if (value) out.text(*value); else out.null();
-      }
-      out.end_row();
+    } catch (const SoiError& e) {
+      throw SoiError(e.category(), e.message(), context);
     }
-    return false;
+  }
+  std::unique_ptr<RowCursor> cursor;
+  const auto produce = [&](CopyBuffer& out, bool first) -> bool {
+    if (first) cursor = dataset.rows(partition, stamp);  // a retried transaction starts over
+    CopyRowWriter writer(out, columns);
+    while (out.data().size() < kCopyChunkBytes)
+      if (!cursor->write_next(writer)) return false;
+    return true;
   };
-  return s.replace_day("news", "news", partition.date, columns, produce, partition.articles.size());
+  return s.replace_day(partition.name, table, partition.date, dataset.column_names(partition), dataset.key(), produce,
+                       dataset.row_count(partition), [&] {
+                         if (partition.session_open_ms != 0 && partition.session_close_ms != 0)
+                           s.exec(sql::upsert_session_sql(day, partition.session_open_ms, partition.session_close_ms));
+                       });
 }
 
 }  // namespace soi

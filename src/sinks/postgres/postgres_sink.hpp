@@ -22,6 +22,7 @@
 
 #include "config/config.hpp"
 #include "sinks/sink.hpp"
+#include "sinks/sql/consolidated_schema.hpp"
 
 namespace soi {
 
@@ -33,8 +34,9 @@ class PostgresSink : public Sink {
   // market_seconds.news_sentiment). Throws SoiError(config) for a conninfo that
   // cannot be parsed, SoiError(auth) for refused credentials and
   // SoiError(storage) when the server cannot be reached or the schema fails.
+  // tables: one per feed (default: the four feeds' five tables).
   PostgresSink(std::string conninfo, PostgresSinkConfig config, RetryPolicy retry,
-               std::vector<std::string> news_tickers);
+               std::vector<std::string> news_tickers, std::vector<sql::Table> tables = sql::default_tables());
   ~PostgresSink() override;
   PostgresSink(const PostgresSink&) = delete;
   PostgresSink& operator=(const PostgresSink&) = delete;
@@ -42,9 +44,11 @@ class PostgresSink : public Sink {
   std::string_view name() const override { return "postgres"; }
 
   // Thread-safe (serialized on the sink's one connection).
-  PartitionWriteResult write(const BarPartition& partition, const RunInfo& run) override;
-  PartitionWriteResult write(const ContractsPartition& partition, const RunInfo& run) override;
-  PartitionWriteResult write(const NewsPartition& partition, const RunInfo& run) override;
+  // One transaction: DELETE the day, COPY the partition into a staging table,
+  // upsert on the dataset's key, upsert the session bounds. Dynamic columns the
+  // table lacks are added first, in their own transaction.
+  using Sink::write;
+  PartitionWriteResult write(const Partition& partition, const RunInfo& run) override;
 
   // "host:port/database" (no user, no password): what messages and results name.
   const std::string& target() const;

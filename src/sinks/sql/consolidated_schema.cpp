@@ -4,7 +4,6 @@
 #include <cctype>
 #include <set>
 
-#include "sinks/sink.hpp"
 #include "utils/error.hpp"
 #include "utils/json_text.hpp"
 #include "utils/time_util.hpp"
@@ -24,55 +23,50 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
 std::string column_defs(Dialect d, const std::vector<Column>& columns) {
   std::vector<std::string> defs;
   for (const Column& c : columns)
-    defs.push_back(quote_ident(c.name) + " " + type_name(d, c.type) + (c.not_null ? " NOT NULL" : ""));
+    defs.push_back(quote_ident(c.name) + " " + type_name(d, c.type) + (c.nullable ? "" : " NOT NULL"));
   return join(defs, ", ");
 }
 
-std::string create_table(Dialect d, std::string_view table, const std::vector<Column>& columns) {
+std::string create_table(Dialect d, std::string_view table, const std::vector<Column>& columns,
+                         const std::vector<std::string>& key) {
   std::vector<std::string> pk;
-  for (const std::string& k : primary_key(table)) pk.push_back(quote_ident(k));
+  for (const std::string& k : key) pk.push_back(quote_ident(k));
   return "CREATE TABLE IF NOT EXISTS " + quote_ident(table) + " (" + column_defs(d, columns) + ", PRIMARY KEY (" +
          join(pk, ", ") + "))";
 }
 
 std::vector<Column> sessions_columns() {
-  return {{"date", ColumnType::date, true},
-          {"open_ts", ColumnType::timestamptz, true},
-          {"close_ts", ColumnType::timestamptz, true}};
+  return {{"date", LogicalType::date}, {"open_ts", LogicalType::timestamp_ms}, {"close_ts", LogicalType::timestamp_ms}};
 }
 
 std::vector<Column> schema_version_columns() {
-  return {{"version", ColumnType::int32, true},
-          {"description", ColumnType::text, true},
-          {"applied_at", ColumnType::timestamptz, true}};
+  return {{"version", LogicalType::int32}, {"description", LogicalType::text}, {"applied_at", LogicalType::timestamp_ms}};
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+std::string now_literal() { return "CAST(" + quote_literal(format_utc_iso_ms(now_utc_ms())) + " AS TIMESTAMPTZ)"; }
 
 }  // namespace
 
-std::string bar_table(std::string_view feed) {
-  if (feed == "spy") return "spy_bars";
-  if (feed == "vix") return "vix_bars";
-  if (feed == "options") return "option_bars";
-  throw SoiError(ErrorCategory::storage, "no SQL table for bar feed '" + std::string(feed) + "' (spy, vix, options)");
+std::vector<Table> default_tables() {
+  return {{"spy_bars", &bars_dataset()},
+          {"vix_bars", &bars_dataset()},
+          {"option_bars", &option_bars_dataset()},
+          {"option_contracts", &options_contracts_dataset()},
+          {"news", &news_dataset()}};
 }
 
-std::string type_name(Dialect d, ColumnType t) {
+std::string type_name(Dialect d, LogicalType t) {
   const bool pg = d == Dialect::postgres;
   switch (t) {
-    case ColumnType::date: return "DATE";
-    case ColumnType::text: return pg ? "TEXT" : "VARCHAR";
-    case ColumnType::timestamptz: return "TIMESTAMPTZ";
-    case ColumnType::float64: return pg ? "DOUBLE PRECISION" : "DOUBLE";
-    case ColumnType::int64: return "BIGINT";
-    case ColumnType::int32: return "INTEGER";
-    case ColumnType::text_array: return pg ? "TEXT[]" : "VARCHAR[]";
-    case ColumnType::json: return pg ? "JSONB" : "JSON";
+    case LogicalType::date: return "DATE";
+    case LogicalType::text: return pg ? "TEXT" : "VARCHAR";
+    case LogicalType::timestamp_ms: return "TIMESTAMPTZ";
+    case LogicalType::float64: return pg ? "DOUBLE PRECISION" : "DOUBLE";
+    case LogicalType::int64: return "BIGINT";
+    case LogicalType::int32: return "INTEGER";
+    case LogicalType::text_list: return pg ? "TEXT[]" : "VARCHAR[]";
+    // A list of structs is one JSON document per row: both engines query into it.
+    case LogicalType::struct_list: return pg ? "JSONB" : "JSON";
   }
   return "TEXT";
 }
@@ -95,88 +89,27 @@ std::string quote_literal(std::string_view text) {
   return out + "'";
 }
 
-std::vector<Column> bar_columns(bool options) {
-  std::vector<Column> c = {
-      {"date", ColumnType::date, true},         {"ticker", ColumnType::text, true},
-      {"ts", ColumnType::timestamptz, true},    {"open", ColumnType::float64, true},
-      {"high", ColumnType::float64, true},      {"low", ColumnType::float64, true},
-      {"close", ColumnType::float64, true},     {"volume", ColumnType::float64, false},
-      {"vwap", ColumnType::float64, false},     {"transactions", ColumnType::int64, false},
-      {"origin", ColumnType::text, true},       {"run_id", ColumnType::text, true},
-      {"ingested_at", ColumnType::timestamptz, true},
-  };
-  if (options) {
-    c.push_back({"underlying", ColumnType::text, false});
-    c.push_back({"contract_type", ColumnType::text, false});
-    c.push_back({"strike", ColumnType::float64, false});
-    c.push_back({"expiration", ColumnType::date, false});
-  }
-  return c;
-}
-
-std::vector<Column> contract_columns() {
-  return {
-      {"date", ColumnType::date, true},
-      {"ticker", ColumnType::text, true},
-      {"underlying", ColumnType::text, true},
-      {"contract_type", ColumnType::text, true},
-      {"strike", ColumnType::float64, true},
-      {"expiration", ColumnType::date, true},
-      {"exercise_style", ColumnType::text, false},
-      {"shares_per_contract", ColumnType::int32, true},
-      {"underlying_open", ColumnType::float64, true},
-      {"open_source", ColumnType::text, true},
-      {"band_pct", ColumnType::float64, true},
-      {"strike_low", ColumnType::float64, true},
-      {"strike_high", ColumnType::float64, true},
-      {"run_id", ColumnType::text, true},
-      {"ingested_at", ColumnType::timestamptz, true},
-  };
-}
-
-std::vector<Column> news_columns() {
-  return {
-      {"date", ColumnType::date, true},
-      {"id", ColumnType::text, true},
-      {"published_utc", ColumnType::timestamptz, true},
-      {"title", ColumnType::text, true},
-      {"description", ColumnType::text, false},
-      {"author", ColumnType::text, false},
-      {"article_url", ColumnType::text, true},
-      {"publisher", ColumnType::text, false},
-      {"tickers", ColumnType::text_array, true},
-      {"keywords", ColumnType::text_array, true},
-      {"insights", ColumnType::json, true},
-      {"run_id", ColumnType::text, true},
-      {"ingested_at", ColumnType::timestamptz, true},
-  };
-}
-
-std::vector<std::string> primary_key(std::string_view table) {
-  if (table == "spy_bars" || table == "vix_bars" || table == "option_bars") return {"ticker", "ts"};
-  if (table == "option_contracts") return {"date", "ticker"};
-  if (table == "news") return {"id"};
-  if (table == "sessions") return {"date"};
-  if (table == "schema_version") return {"version"};
-  throw SoiError(ErrorCategory::storage, "unknown consolidated table '" + std::string(table) + "'");
-}
-
-std::vector<std::string> create_tables_sql(Dialect d) {
+std::vector<std::string> create_tables_sql(Dialect d, std::span<const Table> tables) {
   std::vector<std::string> out = {
-      create_table(d, "schema_version", schema_version_columns()),
-      create_table(d, "sessions", sessions_columns()),
-      create_table(d, "spy_bars", bar_columns(false)),
-      create_table(d, "vix_bars", bar_columns(false)),
-      create_table(d, "option_bars", bar_columns(true)),
-      create_table(d, "option_contracts", contract_columns()),
-      create_table(d, "news", news_columns()),
+      create_table(d, "schema_version", schema_version_columns(), {"version"}),
+      create_table(d, "sessions", sessions_columns(), {"date"}),
   };
+  for (const Table& t : tables) out.push_back(create_table(d, t.name, t.dataset->base_columns(), t.dataset->key()));
   if (d == Dialect::postgres) {
-    // The day replacement deletes by date; the view looks bars up by (date, ts).
-    // DuckDB needs neither (zone maps on insertion-ordered data; hash/ASOF joins).
-    for (const char* t : {"spy_bars", "vix_bars", "option_bars"})
-      out.push_back(std::string("CREATE INDEX IF NOT EXISTS ") + t + "_date_ts ON " + t + " (date, ts)");
-    out.push_back("CREATE INDEX IF NOT EXISTS news_date_published ON news (date, published_utc)");
+    // The day replacement deletes by date; the view looks rows up by (date, time).
+    // DuckDB needs neither (zone maps on insertion-ordered data; hash joins).
+    for (const Table& t : tables) {
+      const std::vector<std::string> key = t.dataset->key();
+      if (!key.empty() && key.front() == "date") continue;
+      for (const Column& c : t.dataset->base_columns())
+        if (c.type == LogicalType::timestamp_ms && c.role == kRoleRow) {
+          // Named <table>_date_<column up to its first '_'>: spy_bars_date_ts, news_date_published.
+          const std::string index = t.name + "_date_" + c.name.substr(0, c.name.find('_'));
+          out.push_back("CREATE INDEX IF NOT EXISTS " + quote_ident(index) + " ON " + quote_ident(t.name) + " (date, " +
+                        quote_ident(c.name) + ")");
+          break;
+        }
+    }
   }
   return out;
 }
@@ -190,7 +123,7 @@ std::vector<std::string> view_columns() {
 
 std::vector<std::string> create_view_sql(Dialect d, std::string_view sentiment_column) {
   const bool pg = d == Dialect::postgres;
-  const std::string dbl = type_name(d, ColumnType::float64);
+  const std::string dbl = type_name(d, LogicalType::float64);
   const std::string sentiment =
       sentiment_column.empty()
           ? "CAST(NULL AS " + dbl + ")"
@@ -246,10 +179,10 @@ std::vector<std::string> create_view_sql(Dialect d, std::string_view sentiment_c
   return {view};
 }
 
-std::string upsert_sql(std::string_view table, const std::vector<std::string>& columns, std::string_view source) {
+std::string upsert_sql(std::string_view table, const std::vector<std::string>& columns,
+                       const std::vector<std::string>& pk, std::string_view source) {
   std::vector<std::string> quoted;
   for (const std::string& c : columns) quoted.push_back(quote_ident(c));
-  const std::vector<std::string> pk = primary_key(table);
   std::vector<std::string> pk_quoted;
   std::vector<std::string> updates;
   for (const std::string& k : pk) pk_quoted.push_back(quote_ident(k));
@@ -260,6 +193,26 @@ std::string upsert_sql(std::string_view table, const std::vector<std::string>& c
   return "INSERT INTO " + quote_ident(table) + " (" + list + ") SELECT " + list + " FROM " + std::string(source) +
          " ON CONFLICT (" + join(pk_quoted, ", ") + ") " +
          (updates.empty() ? std::string("DO NOTHING") : "DO UPDATE SET " + join(updates, ", "));
+}
+
+std::string struct_list_json(const Column& column, std::span<const std::string> elements) {
+  const std::vector<std::string>& fields = column.struct_fields;
+  if (fields.empty() || elements.size() % fields.size() != 0)
+    throw SoiError(ErrorCategory::schema, "column " + column.name + ": " + std::to_string(elements.size()) +
+                                              " values do not make whole structs of " + std::to_string(fields.size()) +
+                                              " fields");
+  std::string out = "[";
+  for (std::size_t i = 0; i < elements.size(); i += fields.size()) {
+    if (i) out += ',';
+    for (std::size_t f = 0; f < fields.size(); ++f) {
+      out += f ? ',' : '{';
+      append_json_quoted(out, fields[f]);
+      out += ':';
+      append_json_quoted(out, elements[i + f]);
+    }
+    out += '}';
+  }
+  return out + "]";
 }
 
 std::string upsert_session_sql(std::string_view date, std::int64_t open_ms, std::int64_t close_ms) {
@@ -273,67 +226,50 @@ std::string delete_day_sql(std::string_view table, std::string_view date) {
   return "DELETE FROM " + quote_ident(table) + " WHERE date = DATE " + quote_literal(date);
 }
 
-std::vector<std::string> ensure_sentiment_columns(SqlRunner& runner, Dialect d,
-                                                  std::span<const std::string> news_tickers) {
+std::vector<std::string> ensure_columns(SqlRunner& runner, Dialect d, std::string_view table,
+                                        const std::vector<Column>& columns) {
   std::set<std::string> existing;
   for (const auto& row : runner.query(
            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
-           "AND table_name = 'news'"))
+           "AND table_name = " + quote_literal(table)))
     if (!row.empty() && row[0]) existing.insert(*row[0]);
   std::vector<std::string> added;
-  for (const std::string& ticker : news_tickers) {
-    const std::string column = sentiment_column(ticker);
-    if (existing.count(column)) continue;
-    runner.execute("ALTER TABLE news ADD COLUMN " + quote_ident(column) + " " + type_name(d, ColumnType::text));
-    existing.insert(column);
-    added.push_back(column);
+  for (const Column& c : columns) {
+    if (existing.count(c.name)) continue;
+    if (!c.nullable)
+      throw SoiError(ErrorCategory::schema, "table " + std::string(table) + " lacks column " + c.name +
+                                                ", which cannot be added to existing rows (NOT NULL)");
+    runner.execute("ALTER TABLE " + quote_ident(table) + " ADD COLUMN " + quote_ident(c.name) + " " +
+                   type_name(d, c.type));
+    existing.insert(c.name);
+    added.push_back(c.name);
     runner.execute(
         "INSERT INTO schema_version (version, description, applied_at) SELECT COALESCE(max(version), 0) + 1, " +
-        quote_literal("add news." + column) + ", CAST(" + quote_literal(format_utc_iso_ms(now_utc_ms())) +
-        " AS TIMESTAMPTZ) FROM schema_version");
+        quote_literal("add " + std::string(table) + "." + c.name) + ", " + now_literal() + " FROM schema_version");
   }
   return added;
 }
 
-std::vector<std::string> ensure_schema(SqlRunner& runner, Dialect d, std::span<const std::string> news_tickers) {
-  for (const std::string& sql : create_tables_sql(d)) runner.execute(sql);
+std::vector<std::string> ensure_schema(SqlRunner& runner, Dialect d, std::span<const Table> tables,
+                                       std::span<const std::string> news_tickers) {
+  for (const std::string& sql : create_tables_sql(d, tables)) runner.execute(sql);
   const auto base = runner.query("SELECT count(*) FROM schema_version WHERE version = " +
                                  std::to_string(kBaseSchemaVersion));
   if (base.empty() || !base[0][0] || *base[0][0] == "0")
     runner.execute("INSERT INTO schema_version (version, description, applied_at) VALUES (" +
-                   std::to_string(kBaseSchemaVersion) + ", 'base tables', CAST(" +
-                   quote_literal(format_utc_iso_ms(now_utc_ms())) + " AS TIMESTAMPTZ))");
-  std::vector<std::string> added = ensure_sentiment_columns(runner, d, news_tickers);
+                   std::to_string(kBaseSchemaVersion) + ", 'base tables', " + now_literal() + ")");
+  std::vector<std::string> added;
+  Partition with_tickers;
+  with_tickers.sentiment_tickers = news_tickers;
+  for (const Table& t : tables) {
+    const std::vector<Column> columns = t.dataset->columns(with_tickers);
+    if (columns.size() == t.dataset->base_columns().size()) continue;
+    for (std::string& c : ensure_columns(runner, d, t.name, columns)) added.push_back(std::move(c));
+  }
   for (const std::string& sql :
        create_view_sql(d, news_tickers.empty() ? std::string() : sentiment_column(news_tickers.front())))
     runner.execute(sql);
   return added;
-}
-
-std::string insights_json(const NewsArticle& article) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < article.insights.size(); ++i) {
-    const NewsInsight& in = article.insights[i];
-    if (i) out += ',';
-    out += "{\"ticker\":";
-    append_json_quoted(out, in.ticker);
-    out += ",\"sentiment\":";
-    append_json_quoted(out, in.sentiment);
-    out += ",\"reasoning\":";
-    append_json_quoted(out, in.reasoning);
-    out += '}';
-  }
-  return out + "]";
-}
-
-std::optional<std::string_view> sentiment_for(const NewsArticle& article, std::string_view ticker) {
-  const std::string want = lower(ticker);
-  for (const NewsInsight& in : article.insights)
-    if (lower(in.ticker) == want) {
-      if (in.sentiment.empty()) return std::nullopt;
-      return std::string_view(in.sentiment);
-    }
-  return std::nullopt;
 }
 
 }  // namespace soi::sql

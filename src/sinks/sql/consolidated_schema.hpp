@@ -3,18 +3,13 @@
 // schema_version table, and the per-second view market_seconds. Both sinks take
 // every statement from here (with their dialect), so they cannot drift apart.
 //
-// Tables (DuckDB type / PostgreSQL type where they differ):
-//   spy_bars, vix_bars, option_bars  PK (ticker, ts)
-//     date DATE, ticker, ts TIMESTAMPTZ, open, high, low, close DOUBLE,
-//     volume DOUBLE NULL, vwap DOUBLE NULL, transactions BIGINT NULL (NULL when the
-//     wire did not carry the field), origin, run_id, ingested_at TIMESTAMPTZ;
-//     option_bars adds underlying, contract_type ('call'|'put'), strike, expiration DATE.
+// Tables: one per feed, with the columns of its dataset (processing/dataset.hpp) in
+// this dialect (text lists VARCHAR[] / TEXT[], lists of structs JSON / JSONB, timestamps
+// TIMESTAMPTZ), keyed on the dataset's key; plus
 //   sessions          PK (date): open_ts, close_ts TIMESTAMPTZ, the regular session [open, close)
-//   option_contracts  PK (date, ticker)
-//   news              PK (id): date (New York date of publication), ..., tickers and
-//                     keywords VARCHAR[] / TEXT[], insights JSON / JSONB, run_id,
-//                     ingested_at, then one sentiment_<ticker> column per configured ticker
 //   schema_version    PK (version): description, applied_at
+// A table created before a column moved in its dataset keeps its physical order:
+// every statement here names its columns.
 //
 // View market_seconds: one row per regular-session second of every date in
 // sessions, see view_columns().
@@ -27,45 +22,37 @@
 #include <string_view>
 #include <vector>
 
-#include "processing/records.hpp"
+#include "processing/dataset.hpp"
 
 namespace soi::sql {
 
 enum class Dialect { duckdb, postgres };
 
-enum class ColumnType { date, text, timestamptz, float64, int64, int32, text_array, json };
-
-struct Column {
+// A consolidated table: its name and the dataset whose rows it holds.
+struct Table {
   std::string name;
-  ColumnType type;
-  bool not_null = false;
+  const Dataset* dataset = nullptr;
 };
 
-// The base schema's version (schema_version row 1). A sentiment column added
-// later is recorded as the next version with description "add news.<column>".
+// The feeds' tables of the default configuration: spy_bars, vix_bars (bars),
+// option_bars, option_contracts, news.
+std::vector<Table> default_tables();
+
+// The base schema's version (schema_version row 1). A column added later (a news
+// sentiment column) is recorded as the next version, described "add <table>.<column>".
 inline constexpr int kBaseSchemaVersion = 1;
 inline constexpr std::string_view kViewName = "market_seconds";
 
-// "spy_bars", "vix_bars", "option_bars" for feeds spy, vix, options; throws
-// SoiError(storage) for any other feed.
-std::string bar_table(std::string_view feed);
-
-std::string type_name(Dialect dialect, ColumnType type);
+std::string type_name(Dialect dialect, LogicalType type);
 // "name" with embedded quotes doubled.
 std::string quote_ident(std::string_view name);
 // 'text' with embedded quotes doubled (standard_conforming_strings).
 std::string quote_literal(std::string_view text);
 
-// Column lists in table order (news: the base columns only; the sentiment
-// columns follow them).
-std::vector<Column> bar_columns(bool options);
-std::vector<Column> contract_columns();
-std::vector<Column> news_columns();
-std::vector<std::string> primary_key(std::string_view table);
-
-// CREATE TABLE IF NOT EXISTS (and, for PostgreSQL, the indexes the view and the
-// day replacement need) for every table.
-std::vector<std::string> create_tables_sql(Dialect dialect);
+// CREATE TABLE IF NOT EXISTS for schema_version, sessions and every table, keyed on
+// its dataset's key; PostgreSQL also gets the indexes the day replacement and the
+// view need: (date, first timestamp column) unless the key already starts with date.
+std::vector<std::string> create_tables_sql(Dialect dialect, std::span<const Table> tables);
 // CREATE OR REPLACE VIEW market_seconds (same columns whatever the argument, so
 // PostgreSQL accepts the replacement). sentiment_column: the news column whose mean is
 // news_sentiment ("" -> NULL).
@@ -73,12 +60,17 @@ std::vector<std::string> create_view_sql(Dialect dialect, std::string_view senti
 // The view's columns, in order.
 std::vector<std::string> view_columns();
 
-// INSERT INTO table (columns) SELECT columns FROM source ON CONFLICT (pk) DO UPDATE SET ...
-std::string upsert_sql(std::string_view table, const std::vector<std::string>& columns, std::string_view source);
+// INSERT INTO table (columns) SELECT columns FROM source ON CONFLICT (key) DO UPDATE SET ...
+std::string upsert_sql(std::string_view table, const std::vector<std::string>& columns,
+                       const std::vector<std::string>& key, std::string_view source);
 // Upserts one sessions row (UTC ms bounds).
 std::string upsert_session_sql(std::string_view date, std::int64_t open_ms, std::int64_t close_ms);
 // DELETE FROM table WHERE date = DATE 'date'.
 std::string delete_day_sql(std::string_view table, std::string_view date);
+
+// A list of structs as the JSON array both dialects store: [{"field": "value", ...}, ...].
+// `elements` holds every field of each element in column.struct_fields order.
+std::string struct_list_json(const Column& column, std::span<const std::string> elements);
 
 // What a sink needs to run the schema statements: executes SQL in its open
 // transaction (throwing on failure) and returns small text results.
@@ -89,21 +81,16 @@ class SqlRunner {
   virtual std::vector<std::vector<std::optional<std::string>>> query(const std::string& sql) = 0;
 };
 
-// In the caller's transaction: creates missing tables, records the base
-// version, adds a sentiment column for every ticker of news_tickers that has
-// none (each one a recorded migration), then (re)creates the view on the first
-// ticker's column. Returns the columns it added.
-std::vector<std::string> ensure_schema(SqlRunner& runner, Dialect dialect,
+// In the caller's transaction: creates missing tables, records the base version,
+// adds the columns each news table lacks for `news_tickers` (each one a recorded
+// migration), then (re)creates the view on the first ticker's sentiment column.
+// Returns the columns it added.
+std::vector<std::string> ensure_schema(SqlRunner& runner, Dialect dialect, std::span<const Table> tables,
                                        std::span<const std::string> news_tickers);
-// The sentiment-column migration alone (used by news writes for tickers that
-// appeared since the sink opened). Returns the columns it added.
-std::vector<std::string> ensure_sentiment_columns(SqlRunner& runner, Dialect dialect,
-                                                  std::span<const std::string> news_tickers);
-
-// [{"ticker":..,"sentiment":..,"reasoning":..}, ...]: the insights column.
-std::string insights_json(const NewsArticle& article);
-// The value of the article's sentiment column for `ticker` (the first insight
-// naming it, compared case-insensitively), nullopt when it has none.
-std::optional<std::string_view> sentiment_for(const NewsArticle& article, std::string_view ticker);
+// Adds every column of `columns` that `table` lacks (a partition's dynamic columns,
+// e.g. the sentiment column of a ticker added to the configuration), each recorded in
+// schema_version. Only nullable columns can be added. Returns the columns it added.
+std::vector<std::string> ensure_columns(SqlRunner& runner, Dialect dialect, std::string_view table,
+                                        const std::vector<Column>& columns);
 
 }  // namespace soi::sql
