@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sinks/parquet/parquet_sink.hpp"
+#include "sinks/store/local_store.hpp"
 
 namespace {
 namespace fs = std::filesystem;
@@ -47,7 +48,8 @@ void run(benchmark::State& state, int tickers, bool index) {
   const fs::path dir = fs::temp_directory_path() / ("soi_parquet_bench_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   const auto days = make_days(tickers, index);
-  soi::ParquetSink sink(dir.string(), soi::ParquetSinkConfig{}, static_cast<int>(state.range(0)));
+  soi::ParquetSink sink(std::make_shared<soi::LocalStore>(dir), soi::ParquetSinkConfig{},
+                        static_cast<int>(state.range(0)));
   const soi::RunInfo info{"bench-run", 0};
   std::uint64_t bytes = 0;
   for (auto _ : state) {

@@ -10,6 +10,7 @@
 #include "data_sources/aggs_parser.hpp"
 #include "processing/dedup.hpp"
 #include "sinks/parquet/parquet_sink.hpp"
+#include "sinks/store/local_store.hpp"
 
 namespace {
 
@@ -54,7 +55,7 @@ BENCHMARK(BM_ParseValidate)->Unit(benchmark::kMillisecond);
 void BM_ParseValidateWriteParquet(benchmark::State& state) {
   const std::string body = make_page();
   const auto dir = std::filesystem::temp_directory_path() / "soi-bench-parquet";
-  soi::ParquetSink sink(dir.string(), soi::ParquetSinkConfig{});
+  soi::ParquetSink sink(std::make_shared<soi::LocalStore>(dir), soi::ParquetSinkConfig{});
   soi::AggsParser parser(soi::AggsShape::equity);
   soi::AggsPage page;
   soi::RunInfo run{"bench", kStart};

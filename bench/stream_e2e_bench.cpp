@@ -57,6 +57,7 @@
 #include "simulator/rest_router.hpp"
 #include "simulator/ws_server.hpp"
 #include "sinks/parquet/parquet_sink.hpp"
+#include "sinks/store/local_store.hpp"
 #include "utils/market_calendar.hpp"
 #include "utils/time_util.hpp"
 
@@ -215,7 +216,7 @@ struct Pipeline {
                errors),  // fdatasync at most once a second, as settings.stream's default
         rest(fmt::format("http://127.0.0.1:{}", port), kKey, config.retry),
         gaps(GapRepairServices{config, rest, rest, ingest, quarantine, errors, kDay, (dir / "gaps.jsonl").string()}),
-        sink((dir / "data").string(), ParquetSinkConfig{}) {}
+        sink(std::make_shared<LocalStore>(dir / "data"), ParquetSinkConfig{}) {}
 
   ErrorSummary errors;
   const Config config;

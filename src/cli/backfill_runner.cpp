@@ -8,7 +8,6 @@
 #include "orchestrator/options_backfill.hpp"
 #include "orchestrator/superseded_days.hpp"
 #include "sinks/parquet/bar_partition_reader.hpp"
-#include "sinks/parquet/parquet_sink.hpp"
 
 namespace soi::cli {
 namespace {
@@ -79,9 +78,8 @@ BackfillReport run_backfill_feeds(RunContext& run, SinkSet& sinks, const Backfil
     OptionsBackfillJob job(services(client_for(run, base_url)),
                            [&run, base_url]() -> RestClient& { return new_worker_client(run, base_url); });
     if (request.keep_tracked_contracts) {
-      const std::string data_dir = config.settings.data_dir;
-      job.keep_tracked_contracts(
-          [data_dir](Date d) { return read_contracts_partition(parquet_partition_file(data_dir, "options_contracts", d), d); });
+      std::shared_ptr<PartitionStore> store = run.store;
+      job.keep_tracked_contracts([store](Date d) { return read_contracts_partition(*store, d); });
     }
     ProgressReporter reporter = progress("options", days.size());
     const std::int64_t started = now_utc_ms();

@@ -5,6 +5,7 @@
 #include "data_sources/market_status_client.hpp"
 #include "monitoring/logging.hpp"
 #include "orchestrator/run_id.hpp"
+#include "sinks/sink_factory.hpp"
 #include "utils/secrets.hpp"
 #include "utils/time_util.hpp"
 
@@ -68,6 +69,7 @@ std::unique_ptr<RunContext> prepare_run(const std::string& config_dir, const Run
 
   ctx.manifest = std::make_unique<RunManifest>(s.data_dir, ctx.run.run_id, command_line, ctx.run.started_at_ms);
   ctx.quarantine = std::make_unique<QuarantineWriter>(s.data_dir);
+  ctx.store = make_partition_store(ctx.config);
   ErrorSummary* errors = &ctx.errors;
   ctx.drift = std::make_unique<SchemaDriftTracker>(s.data_dir, [errors](const DriftAlert& alert) {
     errors->record(ErrorCategory::schema, alert.message,

@@ -1,7 +1,7 @@
 // What every data-collecting command sets up before it starts and closes when it
 // ends: configuration (with command-line overrides), the API key, logs, the REST
 // client, the market calendar, the run manifest, quarantine, schema-drift
-// registry and error summary.
+// registry, error summary and the store of committed partitions.
 #pragma once
 
 #include <map>
@@ -17,6 +17,7 @@
 #include "processing/schema_drift.hpp"
 #include "sinks/manifest.hpp"
 #include "sinks/sink.hpp"
+#include "sinks/store/partition_store.hpp"
 #include "utils/market_calendar.hpp"
 #include "utils/process_lock.hpp"
 #include "utils/rate_limiter.hpp"
@@ -46,6 +47,9 @@ struct RunContext {
   std::unique_ptr<RunManifest> manifest;
   std::unique_ptr<QuarantineWriter> quarantine;
   std::unique_ptr<SchemaDriftTracker> drift;
+  // The committed partitions: written by the Parquet sink, read back by the
+  // stream's recovery and universe and by --keep-tracked-contracts.
+  std::shared_ptr<PartitionStore> store;
   std::string log_dir;
 };
 

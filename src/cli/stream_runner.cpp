@@ -66,6 +66,7 @@ StreamSessionSummary stream_session(RunContext& run, SinkSet& sinks, StreamClock
       },
       run.api_key,
       config.settings.data_dir,
+      *run.store,
       run.log_dir,
       clock};
   exec_log().info("stream: session {} ({} to {}), clock {}", format_date(session.date),

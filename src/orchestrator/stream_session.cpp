@@ -180,8 +180,7 @@ StreamSessionSummary StreamSession::Impl::run() {
     ingest = std::make_unique<StreamIngest>(options, s.backfill.errors);
     recover();
     if (cfg.sources.options.enabled)
-      committed_universe =
-          read_universe_partition(parquet_partition_file(s.data_dir, "options_contracts", session.date), session.date);
+      committed_universe = read_universe_partition(s.store, session.date);
     for (auto& [key, day] : other_days) {
       const bool ok = commit_day(day, job.session_window(day.date()), false);
       // The log is the only copy of what the failed day misses: never checkpoint past it.

@@ -26,6 +26,7 @@
 #include "orchestrator/backfill_job.hpp"
 #include "orchestrator/session_schedule.hpp"
 #include "orchestrator/stream_clock.hpp"
+#include "sinks/store/partition_store.hpp"
 
 namespace soi {
 
@@ -41,7 +42,8 @@ struct StreamServices {
                                                // the gap repairer thread: never the session's own client
   std::function<RestClient&()> worker_client;  // one more REST client for the main host (gap repair, options)
   std::string api_key;
-  std::string data_dir;
+  std::string data_dir;                        // local state: write-ahead log, spill file, journals
+  PartitionStore& store;                       // committed partitions: recovery and the day's universe read them
   std::string log_dir;
   StreamClock& clock;
 };

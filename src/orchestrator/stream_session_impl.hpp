@@ -26,7 +26,6 @@
 #include "processing/late_data.hpp"
 #include "processing/stream_day_book.hpp"
 #include "sinks/parquet/bar_partition_reader.hpp"
-#include "sinks/parquet/parquet_sink.hpp"
 #include "utils/error.hpp"
 #include "orchestrator/stream_session.hpp"
 #include "utils/time_util.hpp"

@@ -10,7 +10,7 @@ using namespace stream_session_detail;
 void StreamSession::Impl::seed_from_committed(StreamDayBook& target, Date d) {
   for (StreamFeed feed : {StreamFeed::spy, StreamFeed::vix, StreamFeed::options}) {
     if (!feed_enabled(feed)) continue;
-    for (const BarDay& day : read_bar_partition(parquet_partition_file(s.data_dir, feed_name(feed), d), feed_name(feed), d))
+    for (const BarDay& day : read_bar_partition(s.store, feed_name(feed), d))
       target.add_day(feed, day);
   }
 }

@@ -6,6 +6,7 @@
 
 #include "utils/error.hpp"
 #include "simulator/occ_ticker.hpp"
+#include "sinks/store/local_store.hpp"
 
 namespace soi::sim {
 namespace {
@@ -22,14 +23,6 @@ struct ChunkGuard {
   }
 };
 
-bool has_parquet(const std::filesystem::path& folder) {
-  std::error_code ec;
-  if (!std::filesystem::is_directory(folder, ec)) return false;
-  for (const auto& entry : std::filesystem::directory_iterator(folder, ec))
-    if (entry.path().extension() == ".parquet") return true;
-  return false;
-}
-
 template <typename T>
 const T* column(duckdb_data_chunk chunk, idx_t index, std::uint64_t** validity) {
   duckdb_vector vector = duckdb_data_chunk_get_vector(chunk, index);
@@ -42,17 +35,18 @@ bool valid(std::uint64_t* validity, idx_t row) { return !validity || duckdb_vali
 }  // namespace
 
 ParquetReplay::ParquetReplay(std::filesystem::path root, std::size_t cache_bars)
-    : root_(std::move(root)), session_("", 2), cache_(cache_bars) {
+    : session_("", 2), cache_(cache_bars) {
   std::error_code ec;
-  if (!std::filesystem::is_directory(root_, ec))
-    throw SoiError(ErrorCategory::config, "replay directory '" + root_.string() + "' does not exist",
+  if (!std::filesystem::is_directory(root, ec))
+    throw SoiError(ErrorCategory::config, "replay directory '" + root.string() + "' does not exist",
                    ErrorContext{"simulator", "", "", ""});
+  store_ = std::make_unique<LocalStore>(std::move(root));
 }
 
 ParquetReplay::FeedDay ParquetReplay::feed_day(std::string_view feed, Date d) {
   const std::string key = std::string(feed) + "|" + format_date(d);
   return cache_.get_or_compute(
-      key, [&] { return load(root_ / "raw" / std::string(feed) / ("date=" + format_date(d))); },
+      key, [&] { return load(feed, d); },
       [](const FeedDay& day) {
         std::size_t bars = 1;
         for (const auto& [ticker, list] : *day) bars += list->size();
@@ -60,15 +54,27 @@ ParquetReplay::FeedDay ParquetReplay::feed_day(std::string_view feed, Date d) {
       });
 }
 
-ParquetReplay::FeedDay ParquetReplay::load(const std::filesystem::path& folder) {
+ParquetReplay::FeedDay ParquetReplay::load(std::string_view feed, Date d) {
   auto tickers = std::make_shared<std::map<std::string, DayBars, std::less<>>>();
-  if (!has_parquet(folder)) return tickers;
+  // The day's folder: every Parquet object directly in it.
+  const std::string key = partition_key(feed, d);
+  const std::string folder = key.substr(0, key.rfind('/') + 1);
+  std::vector<LocalObject> objects;
+  std::string files;
+  for (const std::string& object_key : store_->list(folder)) {
+    const std::string_view name = std::string_view(object_key).substr(folder.size());
+    if (name.find('/') != std::string_view::npos || !name.ends_with(".parquet")) continue;
+    std::optional<LocalObject> object = store_->get(object_key);
+    if (!object) continue;  // replaced or removed meanwhile
+    files += (files.empty() ? "" : ", ") + DuckDbSession::quote(object->path().string());
+    objects.push_back(std::move(*object));
+  }
+  if (objects.empty()) return tickers;
   // Typed columns (not text cells): a busy SPY day has ~40k rows per ticker.
   const std::string sql =
       "SELECT ticker::VARCHAR, epoch_ms(ts)::BIGINT, open::DOUBLE, high::DOUBLE, low::DOUBLE, close::DOUBLE, "
-      "volume::DOUBLE, vwap::DOUBLE, transactions::BIGINT FROM read_parquet(" +
-      DuckDbSession::quote((folder / "*.parquet").string()) +
-      ", hive_partitioning = false, union_by_name = true) ORDER BY 1, 2";
+      "volume::DOUBLE, vwap::DOUBLE, transactions::BIGINT FROM read_parquet([" + files +
+      "], hive_partitioning = false, union_by_name = true) ORDER BY 1, 2";
   std::map<std::string, std::vector<Bar>, std::less<>> rows;
   {
     std::lock_guard lock(session_mutex_);
@@ -76,7 +82,8 @@ ParquetReplay::FeedDay ParquetReplay::load(const std::filesystem::path& folder) 
     if (duckdb_query(session_.connection(), sql.c_str(), &guard.result) == DuckDBError) {
       const char* message = duckdb_result_error(&guard.result);
       throw SoiError(ErrorCategory::storage, std::string("replay: ") + (message ? message : "query failed"),
-                     ErrorContext{"simulator", "", "", folder.string()});
+                     ErrorContext{"simulator", "", format_date(d),
+                                  std::filesystem::path(store_->location(key)).parent_path().string()});
     }
     while (true) {
       ChunkGuard chunk{duckdb_fetch_chunk(guard.result)};

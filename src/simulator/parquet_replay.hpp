@@ -1,6 +1,8 @@
-// Replay mode: serves bars previously collected by soi from
-// <root>/raw/{spy,vix,options}/date=YYYY-MM-DD/*.parquet through DuckDB. A whole
-// feed-day is read once (all its tickers) and cached; missing data is an empty day.
+// Replay mode: serves bars previously collected by soi, read through a
+// LocalStore over <root>: every *.parquet object of
+// raw/{spy,vix,options}/date=YYYY-MM-DD/ (soi writes one, data.parquet; other
+// tools may have left several) through DuckDB. A whole feed-day is read once
+// (all its tickers) and cached; missing data is an empty day.
 #pragma once
 
 #include <filesystem>
@@ -12,6 +14,7 @@
 #include "simulator/bar_provider.hpp"
 #include "simulator/lru_cache.hpp"
 #include "sinks/duckdb/duckdb_session.hpp"
+#include "sinks/store/partition_store.hpp"
 
 namespace soi::sim {
 
@@ -27,9 +30,9 @@ class ParquetReplay : public BarProvider {
  private:
   using FeedDay = std::shared_ptr<const std::map<std::string, DayBars, std::less<>>>;
   FeedDay feed_day(std::string_view feed, Date d);
-  FeedDay load(const std::filesystem::path& folder);
+  FeedDay load(std::string_view feed, Date d);
 
-  std::filesystem::path root_;
+  std::unique_ptr<PartitionStore> store_;
   std::mutex session_mutex_;  // a DuckDB connection serves one query at a time
   DuckDbSession session_;
   LruCache<std::string, FeedDay> cache_;

@@ -3,15 +3,20 @@
 #include "sinks/duckdb/consolidated_duckdb_sink.hpp"
 #include "sinks/parquet/parquet_sink.hpp"
 #include "sinks/postgres/postgres_sink.hpp"
+#include "sinks/store/local_store.hpp"
 #include "utils/error.hpp"
 #include "utils/secrets.hpp"
 
 namespace soi {
 
-std::unique_ptr<SinkSet> make_sinks(const Config& config) {
+std::shared_ptr<PartitionStore> make_partition_store(const Config& config) {
+  return std::make_shared<LocalStore>(config.settings.data_dir);
+}
+
+std::unique_ptr<SinkSet> make_sinks(const Config& config, std::shared_ptr<PartitionStore> store) {
   auto sinks = std::make_unique<SinkSet>();
-  auto parquet = std::make_unique<ParquetSink>(config.settings.data_dir, config.sinks.parquet);
-  parquet->cleanup_stale_temp_files();
+  auto parquet = std::make_unique<ParquetSink>(std::move(store), config.sinks.parquet);
+  parquet->store().remove_stale_staging(kPartitionPrefix);
   sinks->add(std::move(parquet));
   if (config.sinks.duckdb.enabled)
     sinks->add(std::make_unique<ConsolidatedDuckDbSink>(config.settings.data_dir, config.sinks.duckdb,

@@ -10,6 +10,11 @@
 
 #include "data_sources/market_status_client.hpp"
 #include "simulator/http_server.hpp"
+#include "sinks/duckdb/consolidated_duckdb_sink.hpp"
+#include "sinks/duckdb/duckdb_session.hpp"
+#include "sinks/parquet/parquet_sink.hpp"
+#include "sinks/store/local_store.hpp"
+#include "support/faulty_store.hpp"
 #include "utils/redact.hpp"
 
 namespace soi {
@@ -171,6 +176,81 @@ TEST_F(BackfillJobTest, UpcomingHolidaysFromTheApiExtendTheCalendar) {
   EXPECT_EQ(rows[1].open_minute, 570);
   EXPECT_EQ(rows[1].close_minute, 780);
   EXPECT_THROW(parse_upcoming_holidays("{}"), SoiError);
+}
+
+// The Parquet sink's store failing is a value, not the end of the run: the
+// DuckDB sink still gets the day, the day counts as failed with an error that
+// names the partition, the error summary records it, the manifest lists only
+// what was written, and the next day commits normally. No REST: the days are
+// committed through the job's shared commit, as every feed's job does.
+TEST(BackfillCommit, AFailingPartitionStoreFailsTheDayButNotTheOtherSinks) {
+  const fs::path dir = fs::temp_directory_path() / ("soi-backfill-store-" + std::to_string(std::random_device{}()));
+  Config config;
+  config.settings.data_dir = dir.string();
+  const Date first = *parse_date("2025-01-16");
+  const Date second = *parse_date("2025-01-17");
+  auto store = std::make_shared<test::FaultyStore>(std::make_shared<LocalStore>(dir), test::StoreFaults{.fail_put = 1});
+  auto sinks = std::make_unique<SinkSet>();
+  sinks->add(std::make_unique<ParquetSink>(store, ParquetSinkConfig{}));
+  sinks->add(std::make_unique<ConsolidatedDuckDbSink>(dir.string(), DuckDbSinkConfig{}, std::vector<std::string>{}, 1));
+  RestClient client("http://127.0.0.1:9", "job-test-key-1234", config.retry);  // never called
+  MarketCalendar calendar;
+  RunManifest manifest(dir.string(), "run-1", "test", 0);
+  QuarantineWriter quarantine(dir.string());
+  SchemaDriftTracker drift(dir.string());
+  ErrorSummary errors;
+  BackfillJob job(BackfillServices{config, client, calendar, *sinks, manifest, quarantine, drift, errors,
+                                   RunInfo{"run-1", 0}});
+
+  const BackfillSummary summary = job.run_days("spy", {first, second}, nullptr, [&](Date d) {
+    const BarWindow session = job.session_window(d);
+    BarDay day;
+    day.feed = "spy";
+    day.ticker = "SPY";
+    day.date = d;
+    for (int i = 0; i < 3; ++i) {
+      Bar b;
+      b.ts_ms = session.from_ms + i * 1000;
+      b.open = b.high = b.low = b.close = 590 + i;
+      b.volume = 100;
+      b.fields = kBarHasVolume;
+      day.bars.push_back(b);
+    }
+    DayOutcome out;
+    out.date = d;
+    out.ok = job.commit(BarPartition{"spy", d, std::span<const BarDay>(&day, 1), session.from_ms, session.to_ms}, "spy",
+                        ErrorContext{"spy", "SPY", format_date(d), ""}, out);
+    return out;
+  });
+
+  ASSERT_EQ(summary.days.size(), 2u);
+  EXPECT_FALSE(summary.days[0].ok);
+  EXPECT_NE(summary.days[0].error.find("raw/spy/date=2025-01-16/data.parquet"), std::string::npos)
+      << summary.days[0].error;
+  EXPECT_NE(summary.days[0].error.find("injected put failure"), std::string::npos) << summary.days[0].error;
+  EXPECT_TRUE(summary.days[1].ok) << summary.days[1].error;
+  EXPECT_EQ(summary.days[1].location, store->location(partition_key("spy", second)));
+  EXPECT_EQ(summary.failed_days(), 1u);
+  EXPECT_EQ(errors.count(ErrorCategory::storage), 1u);
+  const auto entries = errors.entries();
+  const auto entry = entries.find({"storage", "spy"});
+  ASSERT_NE(entry, entries.end());
+  EXPECT_NE(entry->second.example.find("raw/spy/date=2025-01-16/data.parquet"), std::string::npos)
+      << entry->second.example;
+
+  std::vector<std::pair<std::string, std::string>> written;  // (sink, date) in commit order
+  for (const auto& p : manifest.partitions()) written.emplace_back(p.sink, p.date);
+  EXPECT_EQ(written, (std::vector<std::pair<std::string, std::string>>{
+                         {"duckdb", "2025-01-16"}, {"parquet", "2025-01-17"}, {"duckdb", "2025-01-17"}}));
+  EXPECT_EQ(stored_days(*store, "spy"), std::vector<Date>{second});
+
+  sinks.reset();  // DuckDB: one writer; read the database once the sink closed it
+  {
+    DuckDbSession db(ConsolidatedDuckDbSink::default_path(dir.string()).string(), 1, true);
+    EXPECT_EQ(db.query_int("SELECT count(*) FROM spy_bars WHERE date = DATE '2025-01-16'"), 3);
+    EXPECT_EQ(db.query_int("SELECT count(*) FROM spy_bars WHERE date = DATE '2025-01-17'"), 3);
+  }
+  fs::remove_all(dir);
 }
 
 }  // namespace

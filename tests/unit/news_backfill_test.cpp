@@ -11,6 +11,7 @@
 #include "simulator/http_server.hpp"
 #include "sinks/duckdb/duckdb_session.hpp"
 #include "sinks/parquet/parquet_sink.hpp"
+#include "sinks/store/local_store.hpp"
 #include "utils/redact.hpp"
 
 namespace soi {
@@ -38,7 +39,7 @@ class NewsBackfillTest : public ::testing::Test {
     quarantine_ = std::make_unique<QuarantineWriter>(dir_.string());
     drift_ = std::make_unique<SchemaDriftTracker>(dir_.string(), [this](const DriftAlert&) { ++alerts_; });
     sinks_ = std::make_unique<SinkSet>();
-    sinks_->add(std::make_unique<ParquetSink>(dir_.string(), ParquetSinkConfig{}));
+    sinks_->add(std::make_unique<ParquetSink>(std::make_shared<LocalStore>(dir_), ParquetSinkConfig{}));
     reader_.execute("SET TimeZone = 'UTC'");
   }
   BackfillSummary run(const std::vector<std::string>& dates, const std::string& run_id = "run-1") {

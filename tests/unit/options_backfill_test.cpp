@@ -18,6 +18,7 @@
 #include "simulator/http_server.hpp"
 #include "sinks/duckdb/duckdb_session.hpp"
 #include "sinks/parquet/parquet_sink.hpp"
+#include "sinks/store/local_store.hpp"
 #include "utils/redact.hpp"
 
 namespace soi {
@@ -311,12 +312,12 @@ TEST_F(OptionsBackfillTest, AuthFailureStopsTheRun) {
 TEST_F(OptionsBackfillTest, ParquetFilesHoldTheUniverseAndTheContractColumns) {
   start({});
   SinkSet sinks;
-  sinks.add(std::make_unique<ParquetSink>(dir_.string(), ParquetSinkConfig{}));
+  sinks.add(std::make_unique<ParquetSink>(std::make_shared<LocalStore>(dir_), ParquetSinkConfig{}));
   const auto s = run({"2025-01-17"}, sinks);
   ASSERT_TRUE(s.days[0].ok) << s.days[0].error;
   const auto& sink = static_cast<ParquetSink&>(sinks.at(0));
-  const std::string bars = sink.partition_file("options", *parse_date("2025-01-17")).string();
-  const std::string contracts = sink.partition_file("options_contracts", *parse_date("2025-01-17")).string();
+  const std::string bars = sink.location("options", *parse_date("2025-01-17"));
+  const std::string contracts = sink.location("options_contracts", *parse_date("2025-01-17"));
   DuckDbSession db;
   EXPECT_EQ(db.query_int("SELECT count(*) FROM read_parquet(" + DuckDbSession::quote(contracts) + ")"),
             static_cast<std::int64_t>(universes_[0].contracts.size()));

@@ -7,6 +7,7 @@
 
 #include "sinks/duckdb/duckdb_session.hpp"
 #include "sinks/parquet/parquet_sink.hpp"
+#include "sinks/store/local_store.hpp"
 
 namespace soi {
 namespace {
@@ -42,14 +43,14 @@ class ParquetNewsTest : public ::testing::Test {
     return a;
   }
 
-  std::string file() const { return DuckDbSession::quote(sink_.partition_file("news", kDay).string()); }
+  std::string file() const { return DuckDbSession::quote(sink_.location("news", kDay)); }
   std::vector<std::vector<std::optional<std::string>>> query(const std::string& select) const {
     return reader_.query(select + " FROM read_parquet(" + file() + ", hive_partitioning = false)");
   }
 
   fs::path dir_ = test_dir();
   DuckDbSession reader_;
-  ParquetSink sink_{dir_.string(), ParquetSinkConfig{}};
+  ParquetSink sink_{std::make_shared<LocalStore>(dir_), ParquetSinkConfig{}};
   RunInfo run_{"20250117T101502Z-3f9a", 0};
   std::vector<std::string> sentiment_tickers_{"SPY", "BRK.B", "QQQ"};
 };
@@ -68,7 +69,7 @@ TEST_F(ParquetNewsTest, RoundTripSchemaAndValues) {
   EXPECT_EQ(result.feed, "news");
   EXPECT_EQ(result.date, "2025-01-14");
   EXPECT_EQ(result.rows, 3u);
-  EXPECT_EQ(result.location, sink_.partition_file("news", kDay).string());
+  EXPECT_EQ(result.location, sink_.location("news", kDay));
   EXPECT_EQ(result.sha256.size(), 64u);
   EXPECT_TRUE(fs::exists(dir_ / "raw" / "news" / "date=2025-01-14" / "data.parquet"));
 

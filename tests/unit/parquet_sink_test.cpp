@@ -10,6 +10,9 @@
 #include <thread>
 
 #include "sinks/duckdb/duckdb_session.hpp"
+#include "sinks/store/local_store.hpp"
+#include "support/faulty_store.hpp"
+#include "utils/file_digest.hpp"
 
 namespace soi {
 namespace {
@@ -25,6 +28,7 @@ class ParquetSinkTest : public ::testing::Test {
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
+    store_ = std::make_shared<LocalStore>(dir_);
     reader_.execute("SET TimeZone = 'UTC'");
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -62,13 +66,16 @@ class ParquetSinkTest : public ::testing::Test {
     return names;
   }
 
+  fs::path day_file(std::string_view feed, Date date) const { return parquet_partition_file(dir_, feed, date); }
+
   fs::path dir_;
+  std::shared_ptr<LocalStore> store_;
   DuckDbSession reader_;
   RunInfo run_{"20250117T101502Z-3f9a", 0};
 };
 
 TEST_F(ParquetSinkTest, WritesHivePartitionWithSchemaNullsAndOrder) {
-  ParquetSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+  ParquetSink sink(store_, ParquetSinkConfig{}, 1);
   BarDay spy = day("SPY", 3, kBarFullFields);
   std::swap(spy.bars[0], spy.bars[2]);  // the file is ordered by (ticker, ts) whatever the input order
   BarDay vix = day("I:VIX", 2, 0);
@@ -132,13 +139,13 @@ TEST_F(ParquetSinkTest, WritesHivePartitionWithSchemaNullsAndOrder) {
 }
 
 TEST_F(ParquetSinkTest, ManyChunksKeepNullMasksPerRow) {
-  ParquetSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+  ParquetSink sink(store_, ParquetSinkConfig{}, 1);
   std::vector<BarDay> input;
   for (int t = 0; t < 6; ++t)
     input.push_back(day("T" + std::to_string(t), 1500, t % 2 ? kBarFullFields : kBarHasVolume, 1000));
   const auto result = sink.write_partition("spy", kDay, input, run_);
   EXPECT_EQ(result.rows, 9000u);
-  const fs::path file = sink.partition_file("spy", kDay);
+  const fs::path file = day_file("spy", kDay);
   EXPECT_EQ(count(file), 9000);
   EXPECT_EQ(count(file, "volume IS NULL"), 0);
   EXPECT_EQ(count(file, "vwap IS NULL"), 4500);
@@ -148,10 +155,10 @@ TEST_F(ParquetSinkTest, ManyChunksKeepNullMasksPerRow) {
 }
 
 TEST_F(ParquetSinkTest, RewriteReplacesDayAtomicallyWithNoLeftovers) {
-  ParquetSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+  ParquetSink sink(store_, ParquetSinkConfig{}, 1);
   std::vector<BarDay> first = {day("SPY", 5, kBarFullFields)};
   sink.write_partition("spy", kDay, first, run_);
-  const fs::path dir = sink.partition_dir("spy", kDay);
+  const fs::path dir = day_file("spy", kDay).parent_path();
   // A stale temp file from an interrupted run and a foreign Parquet file.
   std::ofstream(dir / ".data.parquet.tmp-999-1") << "partial";
   std::ofstream(dir / "part-0001.parquet") << "old layout";
@@ -159,16 +166,16 @@ TEST_F(ParquetSinkTest, RewriteReplacesDayAtomicallyWithNoLeftovers) {
   std::vector<BarDay> second = {day("SPY", 2, kBarFullFields)};
   const auto result = sink.write_partition("spy", kDay, second, run_);
   EXPECT_EQ(files_in(dir), std::set<std::string>{"data.parquet"});
-  EXPECT_EQ(count(sink.partition_file("spy", kDay)), 2);
-  EXPECT_EQ(result.sha256, sha256_file_hex(sink.partition_file("spy", kDay)));
+  EXPECT_EQ(count(day_file("spy", kDay)), 2);
+  EXPECT_EQ(result.sha256, sha256_file_hex(day_file("spy", kDay)));
 }
 
 TEST_F(ParquetSinkTest, EmptySpanWritesEmptyPartition) {
-  ParquetSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+  ParquetSink sink(store_, ParquetSinkConfig{}, 1);
   const auto result = sink.write_partition("vix", kDay, {}, run_);
   EXPECT_EQ(result.rows, 0u);
   EXPECT_GT(result.bytes, 0u);
-  EXPECT_EQ(count(sink.partition_file("vix", kDay)), 0);
+  EXPECT_EQ(count(day_file("vix", kDay)), 0);
 }
 
 TEST_F(ParquetSinkTest, OtherCodecsWrite) {
@@ -176,37 +183,66 @@ TEST_F(ParquetSinkTest, OtherCodecsWrite) {
     ParquetSinkConfig config;
     config.compression = codec;
     config.row_group_size = 1000;
-    ParquetSink sink(dir_.string(), config, 1);
+    ParquetSink sink(store_, config, 1);
     std::vector<BarDay> input = {day("SPY", 2500, kBarFullFields, 1000)};
     sink.write_partition(codec, kDay, input, run_);
-    EXPECT_EQ(count(sink.partition_file(codec, kDay)), 2500) << codec;
+    EXPECT_EQ(count(day_file(codec, kDay)), 2500) << codec;
   }
 }
 
-TEST_F(ParquetSinkTest, Sha256MatchesKnownVector) {
-  std::ofstream(dir_ / "abc") << "abc";
-  EXPECT_EQ(sha256_file_hex(dir_ / "abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+// The store decides where the day goes: the sink writes only through it.
+TEST_F(ParquetSinkTest, WritesThroughItsStore) {
+  auto other = std::make_shared<LocalStore>(dir_ / "elsewhere");
+  ParquetSink sink(other, ParquetSinkConfig{}, 1);
+  std::vector<BarDay> input = {day("SPY", 3, kBarFullFields)};
+  const auto result = sink.write_partition("spy", kDay, input, run_);
+  EXPECT_EQ(result.location, other->location("raw/spy/date=2025-01-17/data.parquet"));
+  EXPECT_EQ(sink.location("spy", kDay), result.location);
+  EXPECT_EQ(other->list("raw/"), std::vector<std::string>{"raw/spy/date=2025-01-17/data.parquet"});
+  EXPECT_EQ(other->sha256("raw/spy/date=2025-01-17/data.parquet"), result.sha256);
+  EXPECT_FALSE(fs::exists(dir_ / "raw"));
 }
 
-TEST_F(ParquetSinkTest, CleanupRemovesOnlyStaleTempFiles) {
-  ParquetSink sink(dir_.string(), ParquetSinkConfig{}, 1);
-  std::vector<BarDay> input = {day("SPY", 1, kBarFullFields)};
-  sink.write_partition("spy", kDay, input, run_);
-  const fs::path other = sink.partition_dir("options", *parse_date("2025-01-16"));
-  fs::create_directories(other);
-  std::ofstream(sink.partition_dir("spy", kDay) / ".data.parquet.tmp-1-1") << "x";
-  std::ofstream(other / ".data.parquet.tmp-2-7") << "x";
-  std::ofstream(other / ".keep") << "x";
-  EXPECT_EQ(sink.cleanup_stale_temp_files(), 2u);
-  EXPECT_EQ(files_in(sink.partition_dir("spy", kDay)), std::set<std::string>{"data.parquet"});
-  EXPECT_EQ(files_in(other), std::set<std::string>{".keep"});
-  EXPECT_EQ(sink.cleanup_stale_temp_files(), 0u);
-  EXPECT_EQ(ParquetSink((dir_ / "missing").string(), ParquetSinkConfig{}, 1).cleanup_stale_temp_files(), 0u);
+// A put that fails (or is torn, as a crash mid-write leaves it) never replaces
+// the day: the previous file stays whole and readable, and the error names it.
+TEST_F(ParquetSinkTest, FailedOrTornPutKeepsThePreviousDay) {
+  for (const bool torn : {false, true}) {
+    SCOPED_TRACE(torn ? "torn" : "failed");
+    fs::remove_all(dir_ / "raw");
+    test::StoreFaults faults;
+    (torn ? faults.tear_put : faults.fail_put) = 2;
+    auto faulty = std::make_shared<test::FaultyStore>(store_, faults);
+    ParquetSink sink(faulty, ParquetSinkConfig{}, 1);
+    std::vector<BarDay> first = {day("SPY", 5, kBarFullFields)};
+    const auto before = sink.write_partition("spy", kDay, first, run_);
+    std::vector<BarDay> second = {day("SPY", 2, kBarFullFields)};
+    try {
+      sink.write_partition("spy", kDay, second, run_);
+      FAIL() << "expected SoiError";
+    } catch (const SoiError& e) {
+      EXPECT_EQ(e.category(), ErrorCategory::storage);
+      EXPECT_NE(e.message().find(day_file("spy", kDay).string()), std::string::npos) << e.message();
+      EXPECT_NE(e.message().find("raw/spy/date=2025-01-17/data.parquet"), std::string::npos) << e.message();
+      EXPECT_EQ(e.context().source, "spy");
+      EXPECT_EQ(e.context().date, "2025-01-17");
+    }
+    EXPECT_EQ(faulty->failed_puts(), 1u);
+    EXPECT_EQ(count(day_file("spy", kDay)), 5);
+    EXPECT_EQ(sha256_file_hex(day_file("spy", kDay)), before.sha256);
+    // A failed put drops its staging file; a torn one leaves it, as a crash would,
+    // and the next write of the day removes it.
+    const std::set<std::string> left = files_in(day_file("spy", kDay).parent_path());
+    EXPECT_EQ(left.size(), torn ? 2u : 1u);
+    EXPECT_TRUE(left.count("data.parquet"));
+    EXPECT_EQ(sink.write_partition("spy", kDay, second, run_).rows, 2u);
+    EXPECT_EQ(files_in(day_file("spy", kDay).parent_path()), std::set<std::string>{"data.parquet"});
+    EXPECT_EQ(count(day_file("spy", kDay)), 2);
+  }
 }
 
 TEST_F(ParquetSinkTest, UnwritableDirectoryIsStorageErrorWithPath) {
   std::ofstream(dir_ / "not_a_dir") << "x";  // works even as root, unlike chmod
-  ParquetSink sink((dir_ / "not_a_dir").string(), ParquetSinkConfig{}, 1);
+  ParquetSink sink(std::make_shared<LocalStore>(dir_ / "not_a_dir"), ParquetSinkConfig{}, 1);
   std::vector<BarDay> input = {day("SPY", 1, kBarFullFields)};
   try {
     sink.write_partition("spy", kDay, input, run_);
@@ -220,31 +256,31 @@ TEST_F(ParquetSinkTest, UnwritableDirectoryIsStorageErrorWithPath) {
 }
 
 TEST_F(ParquetSinkTest, FailedCommitLeavesNoTempFile) {
-  ParquetSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+  ParquetSink sink(store_, ParquetSinkConfig{}, 1);
   // data.parquet is a non-empty directory: the final rename must fail.
-  fs::create_directories(sink.partition_file("spy", kDay) / "blocker");
+  fs::create_directories(day_file("spy", kDay) / "blocker");
   std::vector<BarDay> input = {day("SPY", 1, kBarFullFields)};
   EXPECT_THROW(sink.write_partition("spy", kDay, input, run_), SoiError);
-  EXPECT_EQ(files_in(sink.partition_dir("spy", kDay)), std::set<std::string>{"data.parquet"});
+  EXPECT_EQ(files_in(day_file("spy", kDay).parent_path()), std::set<std::string>{"data.parquet"});
   // The sink stays usable after a failure.
-  fs::remove_all(sink.partition_file("spy", kDay));
+  fs::remove_all(day_file("spy", kDay));
   EXPECT_EQ(sink.write_partition("spy", kDay, input, run_).rows, 1u);
 }
 
 TEST_F(ParquetSinkTest, RejectsBadConfigAndFeed) {
   ParquetSinkConfig bad;
   bad.compression = "lzo";
-  EXPECT_THROW(ParquetSink(dir_.string(), bad, 1), SoiError);
+  EXPECT_THROW(ParquetSink(store_, bad, 1), SoiError);
   bad.compression = "zstd";
   bad.compression_level = 0;
-  EXPECT_THROW(ParquetSink(dir_.string(), bad, 1), SoiError);
-  ParquetSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+  EXPECT_THROW(ParquetSink(store_, bad, 1), SoiError);
+  ParquetSink sink(store_, ParquetSinkConfig{}, 1);
   EXPECT_THROW(sink.write_partition("../etc", kDay, {}, run_), SoiError);
   EXPECT_THROW(sink.write_partition("", kDay, {}, run_), SoiError);
 }
 
 TEST_F(ParquetSinkTest, PresortedInputIsWrittenInTickerOrderAcrossChunks) {
-  ParquetSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+  ParquetSink sink(store_, ParquetSinkConfig{}, 1);
   // Days arrive in no particular ticker order; each day's bars are sorted (the
   // contract), so the sink emits by ticker without a sort in DuckDB.
   std::vector<BarDay> input = {day("O:SPY250117P00580000", 3000, kBarFullFields, 1000), day("I:VIX", 1000, 0, 1000),
@@ -256,7 +292,7 @@ TEST_F(ParquetSinkTest, PresortedInputIsWrittenInTickerOrderAcrossChunks) {
   };
   EXPECT_TRUE(emits_sorted(input));
   sink.write_partition("spy", kDay, input, run_);
-  const fs::path file = sink.partition_file("spy", kDay);
+  const fs::path file = day_file("spy", kDay);
   const auto rows = reader_.query("SELECT ticker, epoch_ms(ts) FROM " + read(file));
   ASSERT_EQ(rows.size(), 7000u);
   std::vector<std::pair<std::string, std::int64_t>> got;
@@ -273,13 +309,13 @@ TEST_F(ParquetSinkTest, PresortedInputIsWrittenInTickerOrderAcrossChunks) {
   std::vector<BarDay> overlapping = {day("SPY", 3, kBarFullFields), day("SPY", 3, kBarFullFields)};
   EXPECT_FALSE(emits_sorted(overlapping));  // same ticker twice, interleaved ts: ORDER BY path
   sink.write_partition("spy", kDay, overlapping, run_);
-  const auto ts = reader_.query("SELECT epoch_ms(ts) FROM " + read(sink.partition_file("spy", kDay)));
+  const auto ts = reader_.query("SELECT epoch_ms(ts) FROM " + read(day_file("spy", kDay)));
   ASSERT_EQ(ts.size(), 6u);
   for (std::size_t i = 1; i < ts.size(); ++i) EXPECT_LE(std::stoll(*ts[i - 1][0]), std::stoll(*ts[i][0]));
 }
 
 TEST_F(ParquetSinkTest, ConcurrentWritersAreSerialized) {
-  ParquetSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+  ParquetSink sink(store_, ParquetSinkConfig{}, 1);
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&sink, this, t] {
@@ -287,13 +323,13 @@ TEST_F(ParquetSinkTest, ConcurrentWritersAreSerialized) {
       for (int i = 0; i < 3; ++i) sink.write_partition("spy", add_days(kDay, t), input, run_);
     });
   for (auto& th : threads) th.join();
-  for (int t = 0; t < 4; ++t) EXPECT_EQ(count(sink.partition_file("spy", add_days(kDay, t))), 500 + t);
+  for (int t = 0; t < 4; ++t) EXPECT_EQ(count(day_file("spy", add_days(kDay, t))), 500 + t);
 }
 
 // Options: the contract columns follow the bar columns, constant per ticker, NULL
 // for a BarDay without a contract; mixed chunks (2048 rows) keep their masks right.
 TEST_F(ParquetSinkTest, OptionsPartitionCarriesContractColumns) {
-  ParquetSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+  ParquetSink sink(store_, ParquetSinkConfig{}, 1);
   auto option = [](std::string ticker, ContractType type, double strike, int bars) {
     BarDay d = day(std::move(ticker), bars, kBarFullFields, 1000);
     d.feed = "options";
@@ -312,7 +348,7 @@ TEST_F(ParquetSinkTest, OptionsPartitionCarriesContractColumns) {
                                option("O:SPY250124C00590000", ContractType::call, 590, 2500)};
   const auto result = sink.write_partition("options", kDay, input, run_);
   EXPECT_EQ(result.rows, 5600u);
-  const fs::path file = sink.partition_file("options", kDay);
+  const fs::path file = day_file("options", kDay);
   const auto schema = reader_.query("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM " + read(file) + ")");
   ASSERT_EQ(schema.size(), 16u);
   const std::vector<std::pair<std::string, std::string>> tail = {
@@ -333,11 +369,11 @@ TEST_F(ParquetSinkTest, OptionsPartitionCarriesContractColumns) {
   EXPECT_EQ(count(file, "underlying IS NULL OR strike IS NULL"), 100);
   // Other feeds keep their schema (no contract columns).
   sink.write_partition("spy", kDay, input, run_);
-  EXPECT_EQ(reader_.query("DESCRIBE SELECT * FROM " + read(sink.partition_file("spy", kDay))).size(), 12u);
+  EXPECT_EQ(reader_.query("DESCRIBE SELECT * FROM " + read(day_file("spy", kDay))).size(), 12u);
 }
 
 TEST_F(ParquetSinkTest, ContractsPartitionIsTheUniverse) {
-  ParquetSink sink(dir_.string(), ParquetSinkConfig{}, 1);
+  ParquetSink sink(store_, ParquetSinkConfig{}, 1);
   OptionsUniverse u;
   u.date = kDay;
   u.underlying = "SPY";

@@ -11,6 +11,8 @@
 
 #include "sinks/parquet/bar_partition_reader.hpp"
 #include "sinks/parquet/parquet_sink.hpp"
+#include "sinks/store/local_store.hpp"
+#include "support/faulty_store.hpp"
 #include "utils/error.hpp"
 
 namespace soi {
@@ -129,7 +131,8 @@ TEST(StreamDayBook, UnknownFeedIdsAreRefused) {
 TEST(BarPartitionReader, ReadsBackWhatTheParquetSinkWrote) {
   const auto dir = std::filesystem::temp_directory_path() / ("soi_book_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
-  ParquetSink sink(dir.string(), ParquetSinkConfig{});
+  auto store = std::make_shared<LocalStore>(dir);
+  ParquetSink sink(store, ParquetSinkConfig{});
   StreamDayBook book(kDay);
   OptionContract c;
   c.ticker = "O:SPY250117C00600000";
@@ -145,7 +148,7 @@ TEST(BarPartitionReader, ReadsBackWhatTheParquetSinkWrote) {
   sink.write(BarPartition{"options", kDay, options}, RunInfo{"test", 0});
   sink.write(BarPartition{"vix", kDay, vix}, RunInfo{"test", 0});
 
-  const auto back = read_bar_partition(sink.partition_file("options", kDay), "options", kDay);
+  const auto back = read_bar_partition(*store, "options", kDay);
   ASSERT_EQ(back.size(), 1u);
   ASSERT_EQ(back[0].bars.size(), 50u);
   for (std::size_t i = 0; i < 50; ++i) {
@@ -159,21 +162,41 @@ TEST(BarPartitionReader, ReadsBackWhatTheParquetSinkWrote) {
   EXPECT_DOUBLE_EQ(back[0].contract->strike, 600);
   EXPECT_EQ(format_date(back[0].contract->expiration), "2025-01-17");
 
-  const auto index = read_bar_partition(sink.partition_file("vix", kDay), "vix", kDay);
+  const auto index = read_bar_partition(*store, "vix", kDay);
   ASSERT_EQ(index.size(), 1u);
   EXPECT_EQ(index[0].bars[0].fields, 0) << "an index bar has no volume or vwap";
-  EXPECT_TRUE(read_bar_partition(dir / "raw/spy/date=2025-01-17/data.parquet", "spy", kDay).empty());
+  EXPECT_TRUE(read_bar_partition(*store, "spy", kDay).empty());
 
-  std::filesystem::create_directories(dir / "bad");
-  std::ofstream(dir / "bad/data.parquet") << "not parquet";
-  EXPECT_THROW(read_bar_partition(dir / "bad/data.parquet", "spy", kDay), SoiError);
+  std::filesystem::create_directories(dir / "raw/bad/date=2025-01-17");
+  std::ofstream(dir / "raw/bad/date=2025-01-17/data.parquet") << "not parquet";
+  try {
+    read_bar_partition(*store, "bad", kDay);
+    FAIL() << "expected SoiError";
+  } catch (const SoiError& e) {
+    EXPECT_EQ(e.category(), ErrorCategory::storage);
+    EXPECT_NE(e.message().find(store->location("raw/bad/date=2025-01-17/data.parquet")), std::string::npos)
+        << e.message();
+  }
+  // A store that cannot be read is a storage error naming the day, never an empty day.
+  test::FaultyStore unreadable(store, test::StoreFaults{.fail_get = true});
+  try {
+    read_bar_partition(unreadable, "options", kDay);
+    FAIL() << "expected SoiError";
+  } catch (const SoiError& e) {
+    EXPECT_EQ(e.category(), ErrorCategory::storage);
+    EXPECT_NE(e.message().find("raw/options/date=2025-01-17/data.parquet"), std::string::npos) << e.message();
+    EXPECT_EQ(e.context().date, "2025-01-17");
+  }
   std::filesystem::remove_all(dir);
 }
 
 TEST(BarPartitionReader, ReadsBackTheContractsOfADay) {
   const auto dir = std::filesystem::temp_directory_path() / ("soi_contracts_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
-  ParquetSink sink(dir.string(), ParquetSinkConfig{});
+  auto store = std::make_shared<LocalStore>(dir);
+  ParquetSink sink(store, ParquetSinkConfig{});
+  EXPECT_TRUE(read_contracts_partition(*store, kDay).empty());
+  EXPECT_FALSE(read_universe_partition(*store, kDay));
   OptionsUniverse u;
   u.date = kDay;
   u.underlying = "SPY";
@@ -189,7 +212,7 @@ TEST(BarPartitionReader, ReadsBackTheContractsOfADay) {
     u.contracts.push_back(c);
   }
   sink.write(ContractsPartition{kDay, u}, RunInfo{"test", 0});
-  const auto back = read_contracts_partition(sink.partition_file("options_contracts", kDay), kDay);
+  const auto back = read_contracts_partition(*store, kDay);
   ASSERT_EQ(back.size(), 2u);
   EXPECT_EQ(back[0].ticker, "O:SPY250117C00601000");  // by ticker
   EXPECT_EQ(back[0].type, ContractType::call);
@@ -198,13 +221,13 @@ TEST(BarPartitionReader, ReadsBackTheContractsOfADay) {
   EXPECT_EQ(back[1].exercise_style, "american");
   EXPECT_EQ(back[1].shares_per_contract, 100);
   EXPECT_EQ(format_date(back[1].expiration), "2025-01-17");
-  EXPECT_TRUE(read_contracts_partition(dir / "none.parquet", kDay).empty());
-  const auto universe = read_universe_partition(sink.partition_file("options_contracts", kDay), kDay);
+  EXPECT_TRUE(read_contracts_partition(*store, add_days(kDay, 1)).empty());
+  const auto universe = read_universe_partition(*store, kDay);
   ASSERT_TRUE(universe);
   EXPECT_DOUBLE_EQ(universe->open, 600);
   EXPECT_EQ(universe->underlying, "SPY");
   EXPECT_EQ(universe->contracts.size(), 2u);
-  EXPECT_FALSE(read_universe_partition(dir / "none.parquet", kDay));
+  EXPECT_FALSE(read_universe_partition(*store, add_days(kDay, 1)));
   std::filesystem::remove_all(dir);
 }
 

@@ -9,6 +9,8 @@
 namespace soi {
 namespace {
 
+constexpr std::string_view kContractsFeed = "options_contracts";
+
 double to_double(const std::optional<std::string>& cell) { return cell ? std::stod(*cell) : 0.0; }
 
 std::int64_t to_int(const std::optional<std::string>& cell) {
@@ -17,12 +19,23 @@ std::int64_t to_int(const std::optional<std::string>& cell) {
   return v;
 }
 
+std::optional<LocalObject> fetch(PartitionStore& store, const std::string& key, const ErrorContext& context) {
+  try {
+    return store.get(key);
+  } catch (const SoiError& e) {
+    throw SoiError(ErrorCategory::storage, "cannot read back " + store.location(key) + ": " + e.message(), context);
+  }
+}
+
 }  // namespace
 
-std::vector<BarDay> read_bar_partition(const std::filesystem::path& file, std::string_view feed, Date date) {
+std::vector<BarDay> read_bar_partition(PartitionStore& store, std::string_view feed, Date date) {
   std::vector<BarDay> days;
-  std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) return days;
+  const std::string key = partition_key(feed, date);
+  const ErrorContext context{std::string(feed), "", format_date(date), ""};
+  const std::optional<LocalObject> object = fetch(store, key, context);
+  if (!object) return days;
+  const std::filesystem::path& file = object->path();
   const bool options = feed == "options";
   std::string sql =
       "SELECT ticker, epoch_ms(ts), open, high, low, close, volume, vwap, transactions";
@@ -62,20 +75,22 @@ std::vector<BarDay> read_bar_partition(const std::filesystem::path& file, std::s
       days.back().bars.push_back(b);
     }
   } catch (const SoiError& e) {
-    throw SoiError(ErrorCategory::storage, "cannot read back " + file.string() + ": " + e.message(),
-                   ErrorContext{std::string(feed), "", format_date(date), ""});
+    throw SoiError(ErrorCategory::storage, "cannot read back " + store.location(key) + ": " + e.message(), context);
   }
   return days;
 }
 
-std::vector<OptionContract> read_contracts_partition(const std::filesystem::path& file, Date date) {
-  auto universe = read_universe_partition(file, date);
+std::vector<OptionContract> read_contracts_partition(PartitionStore& store, Date date) {
+  auto universe = read_universe_partition(store, date);
   return universe ? std::move(universe->contracts) : std::vector<OptionContract>{};
 }
 
-std::optional<OptionsUniverse> read_universe_partition(const std::filesystem::path& file, Date date) {
-  std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) return std::nullopt;
+std::optional<OptionsUniverse> read_universe_partition(PartitionStore& store, Date date) {
+  const std::string key = partition_key(kContractsFeed, date);
+  const ErrorContext context{std::string(kContractsFeed), "", format_date(date), ""};
+  const std::optional<LocalObject> object = fetch(store, key, context);
+  if (!object) return std::nullopt;
+  const std::filesystem::path& file = object->path();
   OptionsUniverse u;
   u.date = date;
   bool have_open = false;
@@ -111,8 +126,7 @@ std::optional<OptionsUniverse> read_universe_partition(const std::filesystem::pa
       u.contracts.push_back(std::move(c));
     }
   } catch (const SoiError& e) {
-    throw SoiError(ErrorCategory::storage, "cannot read back " + file.string() + ": " + e.message(),
-                   ErrorContext{"options_contracts", "", format_date(date), ""});
+    throw SoiError(ErrorCategory::storage, "cannot read back " + store.location(key) + ": " + e.message(), context);
   }
   if (u.contracts.empty()) return std::nullopt;
   u.underlying = u.contracts.front().underlying;
