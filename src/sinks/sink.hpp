@@ -42,6 +42,9 @@ struct BarPartition {
   // the consolidated view can give one row per session second. 0 when unknown.
   std::int64_t session_open_ms = 0;
   std::int64_t session_close_ms = 0;
+  // The feed's table in the SQL sinks (its FeedSpec's sql_table); a SQL sink
+  // refuses a partition without one.
+  std::string_view sql_table;
 };
 
 // The day's options universe (feed "options_contracts").

@@ -64,7 +64,7 @@ class BackfillJobTest : public ::testing::Test {
                                      RunInfo{"run-1", 0}});
     std::vector<Date> days;
     for (const auto& d : dates) days.push_back(*parse_date(d));
-    return job.run(BarFeedSpec{"spy", "SPY", AggsShape::equity, page_limit, true}, days, nullptr);
+    return job.run(BarFeedSpec{"spy", "SPY", AggsShape::equity, page_limit, true, "spy_bars"}, days, nullptr);
   }
   void TearDown() override {
     quarantine_.reset();

@@ -125,13 +125,10 @@ PartitionWriteResult ConsolidatedDuckDbSink::transaction(std::string_view feed, 
 }
 
 PartitionWriteResult ConsolidatedDuckDbSink::write(const BarPartition& partition, const RunInfo& run) {
-  std::string table;
-  try {
-    table = sql::bar_table(partition.feed);
-  } catch (const SoiError& e) {
-    throw SoiError(ErrorCategory::storage, "duckdb sink: " + e.message(),
+  if (partition.sql_table.empty())
+    throw SoiError(ErrorCategory::storage, "duckdb sink: no SQL table given for bar feed '" + std::string(partition.feed) + "'",
                    ErrorContext{std::string(partition.feed), "", format_date(partition.date), ""});
-  }
+  const std::string table(partition.sql_table);
   const bool options = partition.feed == "options";
   return transaction(partition.feed, table, partition.date, [&]() -> std::uint64_t {
     const std::int32_t date = days_since_epoch(partition.date);

@@ -438,13 +438,10 @@ PostgresSink::~PostgresSink() = default;
 const std::string& PostgresSink::target() const { return impl_->target; }
 
 PartitionWriteResult PostgresSink::write(const BarPartition& partition, const RunInfo& run) {
-  std::string table;
-  try {
-    table = sql::bar_table(partition.feed);
-  } catch (const SoiError& e) {
-    throw SoiError(ErrorCategory::storage, "postgres sink: " + e.message(),
+  if (partition.sql_table.empty())
+    throw SoiError(ErrorCategory::storage, "postgres sink: no SQL table given for bar feed '" + std::string(partition.feed) + "'",
                    ErrorContext{std::string(partition.feed), "", format_date(partition.date), ""});
-  }
+  const std::string table(partition.sql_table);
   const bool options = partition.feed == "options";
   const std::string day = format_date(partition.date);
   const std::string ingested_at = format_utc_iso_ms(now_utc_ms());

@@ -55,13 +55,6 @@ std::string lower(std::string_view s) {
 
 }  // namespace
 
-std::string bar_table(std::string_view feed) {
-  if (feed == "spy") return "spy_bars";
-  if (feed == "vix") return "vix_bars";
-  if (feed == "options") return "option_bars";
-  throw SoiError(ErrorCategory::storage, "no SQL table for bar feed '" + std::string(feed) + "' (spy, vix, options)");
-}
-
 std::string type_name(Dialect d, ColumnType t) {
   const bool pg = d == Dialect::postgres;
   switch (t) {

@@ -46,10 +46,6 @@ struct Column {
 inline constexpr int kBaseSchemaVersion = 1;
 inline constexpr std::string_view kViewName = "market_seconds";
 
-// "spy_bars", "vix_bars", "option_bars" for feeds spy, vix, options; throws
-// SoiError(storage) for any other feed.
-std::string bar_table(std::string_view feed);
-
 std::string type_name(Dialect dialect, ColumnType type);
 // "name" with embedded quotes doubled.
 std::string quote_ident(std::string_view name);
