@@ -47,6 +47,7 @@
 #include <fmt/format.h>
 
 #include "config/config.hpp"
+#include "config/feed_registry.hpp"
 #include "orchestrator/gap_repair.hpp"
 #include "orchestrator/stream_ingest.hpp"
 #include "orchestrator/ws_reader.hpp"
@@ -215,11 +216,13 @@ struct Pipeline {
         ingest(StreamIngestOptions{{dir / "wal"}, {queue_capacity, OverflowPolicy::spill, dir / "stream.spill"}},
                errors),  // fdatasync at most once a second, as settings.stream's default
         rest(fmt::format("http://127.0.0.1:{}", port), kKey, config.retry),
-        gaps(GapRepairServices{config, rest, rest, ingest, quarantine, errors, kDay, (dir / "gaps.jsonl").string()}),
+        gaps(GapRepairServices{config, feeds, [this](const std::string&) -> RestClient& { return rest; }, ingest,
+                               quarantine, errors, kDay, (dir / "gaps.jsonl").string()}),
         sink(std::make_shared<LocalStore>(dir / "data"), ParquetSinkConfig{}) {}
 
   ErrorSummary errors;
   const Config config;
+  const FeedRegistry feeds = default_feeds();
   QuarantineWriter quarantine;
   SchemaDriftTracker drift;
   StreamIngest ingest;
@@ -248,11 +251,13 @@ void add_reader(Pipeline& p, const Simulator& sim, WsMarket market, StreamFeed f
   WsReaderConfig c;
   c.market = market;
   c.feed = feed;
+  c.feed_name = p.feeds[feed.index].name;
   c.shard = p.readers.size();
   c.url = fmt::format("ws://127.0.0.1:{}/{}", sim.port, to_string(market));
   c.topics = std::move(topics);
   c.api_key = kKey;
-  c.client.source = std::string(feed_name(feed));
+  c.client.source = c.feed_name;
+  if (market == WsMarket::stocks) c.underlying = "SPY";  // as the session's: the options band needs SPY's open
   c.session_close_ms = close_ms();
   p.readers.push_back(std::make_unique<WsReader>(
       c, WsReaderServices{p.ingest, p.gaps, p.quarantine, p.drift, p.errors, p.counters.emplace_back(), kDay}));
@@ -270,8 +275,8 @@ void run_writer(Pipeline& p, const std::atomic<bool>& closed, double drain_limit
   const auto take = [&] {
     for (std::size_t k = 0; k < batch.size(); ++k) {
       const WalRecord rec = batch[k];
-      const auto feed = stream_feed_from_id(rec.feed);
-      if (feed && rec.bar.ts_ms >= open && rec.bar.ts_ms < close) p.book.add(*feed, rec.symbol, rec.bar);
+      const bool known = rec.feed < p.feeds.size() && p.feeds[rec.feed].streamed();
+      if (known && rec.bar.ts_ms >= open && rec.bar.ts_ms < close) p.book.add(StreamFeed{rec.feed}, rec.symbol, rec.bar);
       else ++r.outside_session;
     }
     popped += batch.size();
@@ -312,12 +317,16 @@ void commit(Pipeline& p, RunResult& r) {
   const auto c0 = Clock::now();
   const auto position = p.ingest.drained_position();
   const RunInfo run{"stream-e2e-bench", now_utc_ms()};
-  for (StreamFeed feed : {StreamFeed::vix, StreamFeed::spy, StreamFeed::options}) {
+  for (const char* name : {"spy", "vix", "options"}) {
+    const FeedSpec& spec = p.feeds.at(name);
+    const StreamFeed feed{static_cast<std::uint8_t>(*p.feeds.index_of(name))};
     auto t = Clock::now();
-    const std::vector<BarDay> days = p.book.take(feed);  // the close's last commit moves the day out
+    std::vector<BarDay> days = p.book.take(feed);  // the close's last commit moves the day out
+    for (BarDay& d : days) d.feed = spec.name;
     r.snapshot_s += since(t);
     t = Clock::now();
-    const PartitionWriteResult w = p.sink.write(BarPartition{feed_name(feed), kDay, days, open_ms(), close_ms()}, run);
+    const PartitionWriteResult w =
+        p.sink.write(BarPartition{spec.name, kDay, days, open_ms(), close_ms(), spec.sql_table, &dataset_for(spec.dataset)}, run);
     r.parquet_s += since(t);
     r.committed_rows += w.rows;
     r.parquet_bytes += w.bytes;
@@ -337,14 +346,14 @@ RunResult run_pipeline(const Simulator& sim, std::size_t queue_capacity, double 
   {
     Pipeline p(dir, queue_capacity, sim.port);
     for (const auto& t : sim.option_tickers) p.book.set_contract(contract_of(t));
-    add_reader(p, sim, WsMarket::stocks, StreamFeed::spy, {"A.SPY"});
-    add_reader(p, sim, WsMarket::indices, StreamFeed::vix, {"A.I:VIX"});
+    add_reader(p, sim, WsMarket::stocks, StreamFeed{0}, {"A.SPY"});  // registry positions: spy, vix, options
+    add_reader(p, sim, WsMarket::indices, StreamFeed{1}, {"A.I:VIX"});
     const auto& options = sim.option_tickers;
     for (std::size_t i = 0; i < options.size(); i += sim.per_connection) {
       std::vector<std::string> topics;
       for (std::size_t k = i; k < std::min(i + sim.per_connection, options.size()); ++k)
         topics.push_back("A." + options[k]);
-      add_reader(p, sim, WsMarket::options, StreamFeed::options, std::move(topics));
+      add_reader(p, sim, WsMarket::options, StreamFeed{2}, std::move(topics));
     }
     r.readers = p.readers.size();
     for (auto n : p.expected) r.expected_events += n;

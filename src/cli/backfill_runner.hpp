@@ -13,7 +13,7 @@
 namespace soi::cli {
 
 struct BackfillFeedsRequest {
-  std::string source;             // spy, vix, options, news, or all: every feed enabled in sources.yaml
+  SourceSelection sources;        // --source: named feeds and/or every feed enabled in sources.yaml
   std::vector<Date> days;         // trading days of the bar feeds
   std::vector<Date> news_range;   // news: the calendar range [front, back] (empty: no news)
   bool quiet = false;             // no progress display
@@ -22,8 +22,8 @@ struct BackfillFeedsRequest {
   bool keep_tracked_contracts = false;
 };
 
-// Backfills the request's feeds one after another; an auth failure stops
-// before the next feed. Fills report.feeds and report.trading_days (not
+// Backfills the request's feeds one after another in registry order (a feed
+// after the feeds it depends on); an auth failure stops before the next feed. Fills report.feeds and report.trading_days (not
 // seconds/manifest).
 BackfillReport run_backfill_feeds(RunContext& run, SinkSet& sinks, const BackfillFeedsRequest& request);
 

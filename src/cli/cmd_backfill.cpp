@@ -14,7 +14,7 @@ namespace soi::cli {
 namespace {
 
 struct BackfillOptions {
-  std::string source = "spy";
+  std::string source = "all";  // every feed enabled in sources.yaml
   std::string from, to;
   int last = 0;
   std::string base_url;
@@ -23,10 +23,17 @@ struct BackfillOptions {
   bool keep_tracked = false;
 };
 
-// Checked before anything is set up or contacted: a usage error costs nothing.
+// Both checked before anything is set up or contacted: a usage error costs nothing.
+SourceSelection parse_source(const BackfillOptions& o, const FeedRegistry& feeds) {
+  SourceSelection selection = feeds.parse_sources(o.source);
+  if (o.keep_tracked && !feeds.may_select(selection, DatasetKind::option_bars))
+    throw SoiError(ErrorCategory::config,
+                   "--keep-tracked-contracts applies to --source options or all (or a list naming options), not " +
+                       o.source);
+  return selection;
+}
+
 std::pair<Date, Date> parse_range(const BackfillOptions& o) {
-  if (o.keep_tracked && o.source != "options" && o.source != "all")
-    throw SoiError(ErrorCategory::config, "--keep-tracked-contracts applies to --source options or all, not " + o.source);
   if (o.last > 0) {
     if (!o.from.empty() || !o.to.empty())
       throw SoiError(ErrorCategory::config, "--last cannot be combined with --from/--to");
@@ -52,12 +59,13 @@ std::vector<Date> resolve_days(const BackfillOptions& o, const std::pair<Date, D
 
 void add_backfill_command(CLI::App& app, const GlobalOptions& global, Runner& runner) {
   auto options = std::make_shared<BackfillOptions>();
+  const FeedRegistry feeds = default_feeds();
   CLI::App* cmd = app.add_subcommand("backfill", "Download history over REST into date-partitioned Parquet and the "
                                                  "SQL sinks of sinks.yaml. Rerunning a day replaces it atomically.");
   cmd->add_option("--source", options->source,
-                  "feed to backfill: spy, vix, options, news, or all (every source enabled in sources.yaml)")
-      ->check(CLI::IsMember({"spy", "vix", "options", "news", "all"}))
-      ->capture_default_str();
+                  "feeds to backfill, comma-separated (e.g. spy,vix): " + feeds.source_choices() +
+                      ". Default: all, every feed enabled in sources.yaml; a feed named here runs even when "
+                      "disabled there");
   cmd->add_option("--from", options->from, "first day, YYYY-MM-DD (New York trading date)");
   cmd->add_option("--to", options->to, "last day, YYYY-MM-DD, inclusive (default: --from)");
   cmd->add_option("--last", options->last, "the last N trading days before today instead of --from/--to")
@@ -72,6 +80,7 @@ void add_backfill_command(CLI::App& app, const GlobalOptions& global, Runner& ru
   cmd->add_flag("--json", options->json, "print the run summary as JSON on stdout");
   auto run_backfill = [options, &global]() -> int {
     const auto start = std::chrono::steady_clock::now();
+    const SourceSelection sources = parse_source(*options, default_feeds());
     const auto range = parse_range(*options);
     RunOverrides overrides{options->base_url, options->data_dir};
     auto run_owner = prepare_run(global.config_dir, overrides, global.command_line);
@@ -90,7 +99,7 @@ void add_backfill_command(CLI::App& app, const GlobalOptions& global, Runner& ru
       }
     }
     BackfillReport report = run_backfill_feeds(
-        run, *sinks, BackfillFeedsRequest{options->source, days, news_range, options->json, options->keep_tracked});
+        run, *sinks, BackfillFeedsRequest{sources, days, news_range, options->json, options->keep_tracked});
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const bool ok = report.ok();
     report.manifest = finish_run(run, ok ? "ok" : (report.rows() ? "partial" : "failed"));

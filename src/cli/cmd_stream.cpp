@@ -151,7 +151,7 @@ int run_daemon(const GlobalOptions& global, const StreamOptions& o) {
       const auto start = std::chrono::steady_clock::now();
       // Contracts the stream re-centred onto keep their day: corrected, not dropped.
       BackfillReport report = run_backfill_feeds(
-          run, *sinks, BackfillFeedsRequest{"all", {session.date}, {session.date, session.date}, o.json, true});
+          run, *sinks, BackfillFeedsRequest{SourceSelection{true, {}}, {session.date}, {session.date, session.date}, o.json, true});
       report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       ok = ok && report.ok();
       if (stopped_on_auth(report)) {

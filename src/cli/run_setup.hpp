@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "config/feed_registry.hpp"
 #include "data_sources/rest_client.hpp"
 #include "monitoring/error_summary.hpp"
 #include "processing/quarantine.hpp"
@@ -32,6 +33,7 @@ struct RunOverrides {
 
 struct RunContext {
   Config config;
+  FeedRegistry feeds = default_feeds();  // what --source, the backfill and the stream run
   // One writer per data directory, held for the whole run (another backfill or
   // a stream on the same directory is refused).
   std::optional<ProcessLock> lock;

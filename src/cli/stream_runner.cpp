@@ -54,15 +54,13 @@ StreamSessionSummary stream_session(RunContext& run, SinkSet& sinks, StreamClock
   // The session may ask for worker clients from several threads; the run's
   // client list is not synchronised.
   auto workers_mutex = std::make_shared<std::mutex>();
-  // The gap repairer's thread gets its own indices client (the session's thread uses the main one).
-  RestClient& index_client = new_worker_client(run, config.sources.vix.base_url);
   StreamServices services{
       BackfillServices{config, client_for(run, base_url), run.calendar, sinks, *run.manifest, *run.quarantine,
                        *run.drift, run.errors, run.run},
-      index_client,
-      [&run, base_url, workers_mutex]() -> RestClient& {
+      run.feeds,
+      [&run, workers_mutex](const std::string& url) -> RestClient& {
         std::lock_guard lock(*workers_mutex);
-        return new_worker_client(run, base_url);
+        return new_worker_client(run, url);
       },
       run.api_key,
       config.settings.data_dir,

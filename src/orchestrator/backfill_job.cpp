@@ -44,6 +44,15 @@ BarWindow BackfillJob::session_window(Date d) const {
   return BarWindow{ny_wall_to_utc_ms(d, start), ny_wall_to_utc_ms(d, end), 1000};
 }
 
+BarFeedSpec bar_feed_spec(const FeedSpec& feed, const Config& config) {
+  const std::vector<std::string> tickers = feed.rest_tickers(config);
+  if (feed.dataset != DatasetKind::bars || tickers.size() != 1)
+    throw SoiError(ErrorCategory::config, "feed '" + feed.name + "' is not a bar feed of one ticker");
+  return BarFeedSpec{feed.name, tickers.front(),
+                     feed.shape == ResponseShape::index_aggs ? AggsShape::index : AggsShape::equity,
+                     feed.page_limit(config), feed.adjusted && feed.adjusted(config), feed.sql_table};
+}
+
 BackfillSummary BackfillJob::run(const BarFeedSpec& feed, const std::vector<Date>& days, ProgressReporter* progress) {
   AggsParser parser(feed.shape);
   exec_log().info("backfill {} ({}): {} trading day(s), run {}", feed.feed, feed.ticker, days.size(), s_.run.run_id);
@@ -119,7 +128,8 @@ DayOutcome BackfillJob::backfill_day(const BarFeedSpec& feed, Date d, AggsParser
                      std::to_string(out.rejects) + " record(s) failed validation and were quarantined", context);
 
   const BarWindow session = session_window(d);
-  out.ok = commit(BarPartition{feed.feed, d, std::span<const BarDay>(&day, 1), session.from_ms, session.to_ms},
+  out.ok = commit(BarPartition{feed.feed, d, std::span<const BarDay>(&day, 1), session.from_ms, session.to_ms,
+                               feed.sql_table},
                   feed.feed, context, out);
   exec_log().info("{} {}: {} rows, {} pages, {} quarantined, {} duplicates replaced -> {}", feed.feed, date_text,
                   out.rows, out.pages, out.rejects, out.duplicates, out.location);

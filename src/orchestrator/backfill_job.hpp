@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "config/feed_registry.hpp"
 #include "data_sources/aggregates_fetcher.hpp"
 #include "data_sources/rest_client.hpp"
 #include "monitoring/error_summary.hpp"
@@ -31,7 +32,12 @@ struct BarFeedSpec {
   AggsShape shape = AggsShape::equity;
   int page_limit = 50000;
   bool adjusted = true;
+  std::string sql_table;  // spy_bars, vix_bars (the FeedSpec's)
 };
+
+// A registry bar feed (DatasetKind::bars) as the job runs it, with the
+// configuration's ticker, page size and adjustment.
+BarFeedSpec bar_feed_spec(const FeedSpec& feed, const Config& config);
 
 struct DayOutcome {
   Date date;

@@ -43,9 +43,10 @@ std::vector<GapRequest> GapJournal::take_open(Date date) {
     if (o["open"].get(id) || o["date"].get(day) || o["feed"].get(feed) || o["market"].get(market) ||
         o["start_ms"].get(start) || o["end_ms"].get(end) || o["tickers"].get(tickers) || o["reason"].get(reason))
       continue;
-    const auto stream_feed = stream_feed_from_id(static_cast<std::uint8_t>(feed));
-    if (day != wanted || !stream_feed) continue;  // another day's gap: that day is the backfill's now
-    GapRequest r{*stream_feed, std::string(market), {}, start, end, "unfinished"};
+    // Another day's gap: that day is the backfill's now. The repairer refuses
+    // an id its registry does not stream.
+    if (day != wanted || feed < 0 || feed > 255) continue;
+    GapRequest r{StreamFeed{static_cast<std::uint8_t>(feed)}, std::string(market), {}, start, end, "unfinished"};
     for (auto t : tickers) {
       std::string_view ticker;
       if (t.get(ticker) == simdjson::SUCCESS) r.tickers.emplace_back(ticker);
@@ -69,7 +70,7 @@ std::uint64_t GapJournal::opened(const GapRequest& r) {
   append_line_durably(path_, fmt::format(R"({{"open":{},"date":{},"feed":{},"market":{},"start_ms":{},"end_ms":{},)"
                                          R"("reason":{},"tickers":[{}]}})",
                                          id, json_quote(format_date(ny_date_of_utc_ms(r.start_ms))),
-                                         static_cast<int>(r.feed), json_quote(r.market), r.start_ms, r.end_ms,
+                                         static_cast<int>(r.feed.index), json_quote(r.market), r.start_ms, r.end_ms,
                                          json_quote(r.reason), tickers));
   return id;
 }

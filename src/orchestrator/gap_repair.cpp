@@ -1,5 +1,7 @@
 #include "orchestrator/gap_repair.hpp"
 
+#include <map>
+
 #include <fmt/format.h>
 
 #include "data_sources/aggregates_fetcher.hpp"
@@ -10,7 +12,8 @@
 
 namespace soi {
 
-std::string gap_log_line(const GapRequest& r, std::uint64_t bars, std::string_view error) {
+std::string gap_log_line(const GapRequest& r, std::string_view feed_name, std::uint64_t bars,
+                         std::string_view error) {
   std::string tickers = "[";
   for (std::size_t i = 0; i < r.tickers.size(); ++i) {
     if (i) tickers += ',';
@@ -19,13 +22,28 @@ std::string gap_log_line(const GapRequest& r, std::uint64_t bars, std::string_vi
   tickers += ']';
   return fmt::format(
       R"({{"logged_at":{},"feed":{},"market":{},"reason":{},"start":{},"end":{},"start_ms":{},"end_ms":{},"tickers":{},"bars_recovered":{},"error":{}}})",
-      json_quote(format_utc_iso_ms(now_utc_ms())), json_quote(feed_name(r.feed)), json_quote(r.market),
+      json_quote(format_utc_iso_ms(now_utc_ms())), json_quote(feed_name), json_quote(r.market),
       json_quote(r.reason), json_quote(format_utc_iso_ms(r.start_ms)), json_quote(format_utc_iso_ms(r.end_ms)),
       r.start_ms, r.end_ms, tickers, bars, error.empty() ? "null" : json_quote(error));
 }
 
 GapRepairer::GapRepairer(GapRepairServices services) : s_(std::move(services)) {
+  std::map<std::string, RestClient*> by_url;
+  for (const FeedSpec& feed : s_.feeds.feeds()) {
+    RestClient* client = nullptr;
+    if (feed.streamed()) {
+      const std::string url = feed.rest_base_url(s_.config);
+      auto [it, added] = by_url.emplace(url, nullptr);
+      if (added) it->second = &s_.client_for(url);
+      client = it->second;
+    }
+    clients_.push_back(client);
+  }
   thread_ = std::thread([this] { run(); });
+}
+
+std::string_view GapRepairer::name_of(StreamFeed feed) const {
+  return feed.index < s_.feeds.size() ? std::string_view(s_.feeds[feed.index].name) : std::string_view("stream");
 }
 
 GapRepairer::~GapRepairer() { finish(); }
@@ -83,12 +101,12 @@ void GapRepairer::run() {
     } catch (const std::exception& e) {  // e.g. the ingest's storage: the gap log still says so
       error = e.what();
       s_.errors.record(ErrorCategory::storage, std::string("gap repair: ") + e.what(),
-                       ErrorContext{std::string(feed_name(request.feed)), "", format_date(s_.date), ""});
+                       ErrorContext{std::string(name_of(request.feed)), "", format_date(s_.date), ""});
     }
     try {
       // The bars are in the write-ahead log now (ingest.submit): a crash no longer owes this repair.
       if (s_.journal && id) s_.journal->done(id);
-      append_line_durably(s_.gap_log_path, gap_log_line(request, bars, error));
+      append_line_durably(s_.gap_log_path, gap_log_line(request, name_of(request.feed), bars, error));
     } catch (const SoiError& e) {
       s_.errors.record(e);
     }
@@ -99,11 +117,20 @@ void GapRepairer::run() {
 }
 
 std::uint64_t GapRepairer::repair(const GapRequest& request, std::string& error) {
-  const bool index = request.feed == StreamFeed::vix;
-  RestClient& client = index ? s_.index_client : s_.stocks_client;
-  AggsParser parser(index ? AggsShape::index : AggsShape::equity);
-  const auto feed_id = static_cast<std::uint8_t>(request.feed);
   const std::string date_text = format_date(s_.date);
+  const std::string_view name = name_of(request.feed);
+  if (request.feed.index >= clients_.size() || !clients_[request.feed.index]) {
+    const std::string why = "no streamed feed with id " + std::to_string(request.feed.index) + " to repair";
+    s_.errors.record(ErrorCategory::config, "gap repair: " + why, ErrorContext{"stream", "", date_text, ""});
+    error = why;
+    return 0;
+  }
+  const FeedSpec& feed = s_.feeds[request.feed.index];
+  RestClient& client = *clients_[request.feed.index];
+  // Index aggregates carry no volume; every other streamed feed is equity-shaped.
+  const bool index = feed.shape == ResponseShape::index_aggs;
+  AggsParser parser(index ? AggsShape::index : AggsShape::equity);
+  const std::uint8_t feed_id = request.feed.index;
   std::uint64_t recovered = 0;
   RecordBatch batch;
   AggsPage page;
@@ -111,10 +138,10 @@ std::uint64_t GapRepairer::repair(const GapRequest& request, std::string& error)
     AggregatesRequest fetch;
     fetch.ticker = ticker;
     fetch.window = BarWindow{request.start_ms, request.end_ms, 1000};
-    fetch.page_limit = 50000;
-    fetch.adjusted = !index;
+    fetch.page_limit = feed.page_limit(s_.config);
+    fetch.adjusted = feed.adjusted && feed.adjusted(s_.config);
     fetch.shape = index ? AggsShape::index : AggsShape::equity;
-    ErrorContext context{std::string(feed_name(request.feed)), ticker, date_text, ""};
+    ErrorContext context{std::string(name), ticker, date_text, ""};
     // One ticker failing (after the retry policy) does not abandon the others.
     try {
       AggregatesPageStream stream(client, parser, fetch, context, s_.config.retry.max_attempts);
@@ -122,7 +149,7 @@ std::uint64_t GapRepairer::repair(const GapRequest& request, std::string& error)
         const std::int64_t received = now_utc_ms();
         for (const Bar& bar : page.bars) batch.add(feed_id, ticker, bar, received);
         for (const auto& reject : page.rejects)
-          s_.quarantine.add(feed_name(request.feed), s_.date, ticker, reject.reason, reject.raw_json, "gap repair");
+          s_.quarantine.add(name, s_.date, ticker, reject.reason, reject.raw_json, "gap repair");
         recovered += page.bars.size();
         page.clear();
       }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "config/feed_registry.hpp"
 #include "data_sources/rest_client.hpp"
 #include "monitoring/error_summary.hpp"
 #include "orchestrator/stream_ingest.hpp"
@@ -31,8 +32,11 @@ namespace soi {
 
 struct GapRepairServices {
   const Config& config;
-  RestClient& stocks_client;  // SPY and options bars
-  RestClient& index_client;   // I:VIX
+  const FeedRegistry& feeds;  // a request's feed: its REST base URL, response shape, page size
+  // A REST client for a base URL, used only by the repairer's thread. Called
+  // from the constructor (the caller's thread), once per distinct base URL of
+  // the streamed feeds.
+  std::function<RestClient&(const std::string& base_url)> client_for;
   StreamIngest& ingest;
   QuarantineWriter& quarantine;
   ErrorSummary& errors;
@@ -63,8 +67,10 @@ class GapRepairer {
 
  private:
   void run();
+  std::string_view name_of(StreamFeed feed) const;
 
   GapRepairServices s_;
+  std::vector<RestClient*> clients_;  // by feed index; nullptr for a feed that is not streamed
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::pair<std::uint64_t, GapRequest>> pending_;  // journal id (0: none), request
@@ -75,7 +81,8 @@ class GapRepairer {
   std::thread thread_;
 };
 
-// The gap-log line (JSON, no newline).
-std::string gap_log_line(const GapRequest& request, std::uint64_t bars, std::string_view error);
+// The gap-log line (JSON, no newline); feed_name: the request's feed's name.
+std::string gap_log_line(const GapRequest& request, std::string_view feed_name, std::uint64_t bars,
+                         std::string_view error);
 
 }  // namespace soi

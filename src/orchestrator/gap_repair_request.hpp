@@ -10,7 +10,7 @@
 namespace soi {
 
 struct GapRequest {
-  StreamFeed feed = StreamFeed::spy;
+  StreamFeed feed;                   // the feed's position in the FeedRegistry
   std::string market;                // "stocks", "options", "indices" (for the log)
   std::vector<std::string> tickers;
   std::int64_t start_ms = 0;         // inclusive: the last second seen is fetched again

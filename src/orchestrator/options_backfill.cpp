@@ -58,8 +58,9 @@ class FirstError {
 
 }  // namespace
 
-OptionsBackfillJob::OptionsBackfillJob(BackfillServices services, std::function<RestClient&()> worker_client)
-    : s_(services), job_(services), worker_client_(std::move(worker_client)) {}
+OptionsBackfillJob::OptionsBackfillJob(BackfillServices services, std::function<RestClient&()> worker_client,
+                                       std::string bars_sql_table)
+    : s_(services), job_(services), worker_client_(std::move(worker_client)), bars_sql_table_(std::move(bars_sql_table)) {}
 
 RestClient& OptionsBackfillJob::worker(std::size_t i) {
   while (workers_.size() <= i) {
@@ -294,7 +295,7 @@ DayOutcome OptionsBackfillJob::backfill_day(Date d) {
     s_.errors.record(ErrorCategory::validation,
                      std::to_string(out.rejects) + " record(s) failed validation and were quarantined", context);
   const bool bars_ok = job_.commit(BarPartition{kFeed, d, std::span<const BarDay>(traded), session.from_ms,
-                                                session.to_ms},
+                                                session.to_ms, bars_sql_table_, &option_bars_dataset()},
                                    kFeed, context, out);
   out.commit_seconds += contracts_out.commit_seconds;
   if (!contracts_ok && out.error.empty()) out.error = contracts_out.error;

@@ -27,7 +27,9 @@ class OptionsBackfillJob {
   // concurrent worker; called at most max_in_flight times per run, from the coordinating
   // thread). A worker client without a rate limiter gets the main client's limiter when
   // both talk to the same base URL (one budget per host).
-  OptionsBackfillJob(BackfillServices services, std::function<RestClient&()> worker_client);
+  // bars_sql_table: the options feed's SQL table (its FeedSpec's sql_table).
+  OptionsBackfillJob(BackfillServices services, std::function<RestClient&()> worker_client,
+                     std::string bars_sql_table);
 
   // For each trading day: resolve the open, discover and store the universe (feed
   // options_contracts), fetch and store the bars (feed options). summary.feed = "options";
@@ -73,6 +75,7 @@ class OptionsBackfillJob {
   BackfillServices s_;
   BackfillJob job_;  // session windows and the shared partition commit
   std::function<RestClient&()> worker_client_;
+  std::string bars_sql_table_;
   std::vector<RestClient*> workers_;
   std::vector<OptionsUniverse> universes_;
   TrackedContracts tracked_;

@@ -5,14 +5,12 @@ namespace soi {
 
 using namespace stream_session_detail;
 
-bool StreamSession::Impl::feed_enabled(StreamFeed feed) const {
-  switch (feed) {
-    case StreamFeed::spy: return cfg.sources.spy.enabled;
-    case StreamFeed::vix: return cfg.sources.vix.enabled;
-    case StreamFeed::options: return cfg.sources.options.enabled;
-  }
-  return false;
+std::optional<StreamFeed> StreamSession::Impl::stream_feed(std::uint8_t id) const {
+  if (id >= feeds.size() || !feeds[id].streamed()) return std::nullopt;
+  return StreamFeed{id};
 }
+
+std::string StreamSession::Impl::contracts_dataset() const { return options_spec().companion->name; }
 
 // ---- connections ----
 
@@ -21,14 +19,25 @@ WsReaderConfig StreamSession::Impl::reader_config(WsMarket market, StreamFeed fe
   WsReaderConfig c;
   c.market = market;
   c.feed = feed;
+  c.feed_name = spec(feed).name;
   c.shard = shard;
   c.url = std::move(url);
   c.topics = std::move(topics);
   c.api_key = s.api_key;
-  c.client.source = std::string(feed_name(feed));
+  c.client.source = c.feed_name;
   c.client.connect_timeout = seconds(cfg.retry.connect_timeout_seconds);
   c.reconnect = ReconnectPolicy::from_retry(cfg.retry);
-  c.underlying = cfg.sources.spy.ticker;
+  // The connection of a feed an enabled feed depends on (SPY, for the options
+  // band) carries the underlying's open and last price.
+  for (StreamFeed other : streamed) {
+    const FeedSpec& dependent = spec(other);
+    if (dependent.enabled(cfg) &&
+        std::find(dependent.depends_on.begin(), dependent.depends_on.end(), spec(feed).name) !=
+            dependent.depends_on.end()) {
+      c.underlying = spec(feed).rest_tickers(cfg).front();
+      break;
+    }
+  }
   // The last second this connection's own tickers reached (a restart), not the
   // feed's: another shard may have kept receiving while this one was down.
   std::optional<std::int64_t> last;
@@ -62,20 +71,32 @@ void StreamSession::Impl::start_base_readers() {
   WsPlanRequest plan;
   plan.stock_topics.clear();
   plan.index_topics.clear();
-  if (cfg.sources.spy.enabled || cfg.sources.options.enabled)
-    plan.stock_topics.push_back(ws_topic("A", cfg.sources.spy.ticker));
-  if (cfg.sources.vix.enabled) plan.index_topics.push_back(ws_topic("A", cfg.sources.vix.ticker));
+  // One feed per market: a connection's events are all logged as its feed's.
+  std::map<WsMarket, StreamFeed> feed_of_market;
+  for (StreamFeed feed : streamed) {
+    const FeedSpec& f = spec(feed);
+    // The options contracts are subscribed once the universe is known.
+    if (f.dataset == DatasetKind::option_bars || !feeds.needed(f, cfg)) continue;
+    const auto market = ws_market_from(f.ws_market);
+    if (!market || *market == WsMarket::options)
+      throw SoiError(ErrorCategory::config, "feed " + f.name + ": no base connection for WebSocket market '" +
+                                                f.ws_market + "'");
+    if (!feed_of_market.emplace(*market, feed).second)
+      throw SoiError(ErrorCategory::config, "feeds " + spec(feed_of_market.at(*market)).name + " and " + f.name +
+                                                " share the " + f.ws_market + " connection; one streamed feed per "
+                                                "market is supported");
+    auto& topics = *market == WsMarket::indices ? plan.index_topics : plan.stock_topics;
+    for (const std::string& ticker : f.rest_tickers(cfg)) topics.push_back(ws_topic(f.ws_topic_prefix, ticker));
+  }
   plan.urls = urls;
   plan.max_per_connection = static_cast<std::size_t>(cfg.sources.websocket.max_subscriptions_per_connection);
-  for (auto& c : plan_ws_connections(plan)) {
-    const StreamFeed feed = c.market == WsMarket::indices ? StreamFeed::vix : StreamFeed::spy;
-    start_reader(reader_config(c.market, feed, c.shard, c.url, std::move(c.topics)));
-  }
+  for (auto& c : plan_ws_connections(plan))
+    start_reader(reader_config(c.market, feed_of_market.at(c.market), c.shard, c.url, std::move(c.topics)));
 }
 
 WsReader* StreamSession::Impl::stocks_reader() const {
   for (const auto& r : readers)
-    if (r->config().feed == StreamFeed::spy) return r.get();
+    if (!r->config().underlying.empty()) return r.get();
   return nullptr;
 }
 
@@ -84,13 +105,16 @@ WsReader* StreamSession::Impl::stocks_reader() const {
 bool StreamSession::Impl::commit_day(StreamDayBook& day, const BarWindow& window, bool all_feeds, bool last) {
   const auto position = ingest->drained_position();
   bool ok = true;
-  for (StreamFeed feed : {StreamFeed::vix, StreamFeed::spy, StreamFeed::options}) {
+  for (StreamFeed feed : streamed) {
     if (!feed_enabled(feed) || (!all_feeds && day.tickers(feed) == 0)) continue;
-    const std::vector<BarDay> days = last ? day.take(feed) : day.snapshot(feed);
+    const FeedSpec& f = spec(feed);
+    std::vector<BarDay> days = last ? day.take(feed) : day.snapshot(feed);
+    for (BarDay& d : days) d.feed = f.name;
     DayOutcome out;
-    const ErrorContext context{std::string(feed_name(feed)), "", format_date(day.date()), ""};
-    ok &= job.commit(BarPartition{feed_name(feed), day.date(), days, window.from_ms, window.to_ms}, feed_name(feed),
-                     context, out);
+    const ErrorContext context{f.name, "", format_date(day.date()), ""};
+    ok &= job.commit(
+        BarPartition{f.name, day.date(), days, window.from_ms, window.to_ms, f.sql_table, &dataset_for(f.dataset)},
+        f.name, context, out);
   }
   ++commits;
   // Everything logged before `position` is in this snapshot: the log may forget it.
@@ -137,7 +161,7 @@ std::int64_t StreamSession::Impl::market_now() {
   // them): one bogus future-dated event cannot end the session early.
   std::int64_t data_time = INT64_MAX;
   for (const auto& r : readers)
-    if (r->config().feed != StreamFeed::options && r->last_event_end_ms() > 0)
+    if (r->config().feed != options_feed && r->last_event_end_ms() > 0)
       data_time = std::min(data_time, r->last_event_end_ms());
   const std::int64_t now = s.clock.now_ms();
   return data_time == INT64_MAX ? now : std::max(now, data_time);
@@ -179,8 +203,7 @@ StreamSessionSummary StreamSession::Impl::run() {
     options.sync_interval = milliseconds(st.wal_sync_ms);
     ingest = std::make_unique<StreamIngest>(options, s.backfill.errors);
     recover();
-    if (cfg.sources.options.enabled)
-      committed_universe = read_universe_partition(s.store, session.date);
+    if (options_feed) committed_universe = read_universe_partition(s.store, session.date);
     for (auto& [key, day] : other_days) {
       const bool ok = commit_day(day, job.session_window(day.date()), false);
       // The log is the only copy of what the failed day misses: never checkpoint past it.
@@ -198,7 +221,7 @@ StreamSessionSummary StreamSession::Impl::run() {
   }
 
   gap_journal = std::make_unique<GapJournal>(state / "stream" / "open_gaps.jsonl");
-  gaps = std::make_unique<GapRepairer>(GapRepairServices{cfg, s.worker_client(), s.index_client, *ingest,
+  gaps = std::make_unique<GapRepairer>(GapRepairServices{cfg, feeds, s.worker_client, *ingest,
                                                           s.backfill.quarantine, s.backfill.errors, session.date,
                                                           (std::filesystem::path(s.log_dir) / "gaps.jsonl").string(),
                                                           gap_journal.get()});
@@ -208,7 +231,11 @@ StreamSessionSummary StreamSession::Impl::run() {
   } catch (const SoiError& e) {
     s.backfill.errors.record(e);
   }
-  if (cfg.sources.options.enabled) options_job = std::make_unique<OptionsBackfillJob>(s.backfill, s.worker_client);
+  if (options_feed) {
+    const std::string url = options_spec().rest_base_url(cfg);
+    options_job = std::make_unique<OptionsBackfillJob>(
+        s.backfill, [this, url]() -> RestClient& { return s.worker_client(url); }, options_spec().sql_table);
+  }
   exec_log().info("stream {}: session {} -> {} (clock {})", format_date(session.date),
                   format_ny_rfc3339(session.open_ms), format_ny_rfc3339(session.close_ms), s.clock.describe());
   try {
@@ -256,7 +283,7 @@ void StreamSession::Impl::stream_until_close(StreamSessionSummary& summary) {
       const bool all_at_close = std::all_of(readers.begin(), readers.end(), [&](const auto& r) {
         return r->last_event_end_ms() >= session.close_ms;
       });
-      const bool universe_known = universe || !cfg.sources.options.enabled;
+      const bool universe_known = universe || !options_feed;
       if (Clock::now() >= *close_deadline || (all_at_close && universe_known)) break;
     }
     if (st.news_poll_seconds > 0 && Clock::now() >= next_news && now >= session.open_ms) {
@@ -338,10 +365,10 @@ void StreamSession::Impl::finish(StreamSessionSummary& summary) {
   summary.news_articles = news_articles;
   summary.contracts = universe ? universe->contracts.size() : 0;
   summary.connections = readers.size();
-  for (StreamFeed feed : {StreamFeed::spy, StreamFeed::vix, StreamFeed::options}) {
+  for (StreamFeed feed : streamed) {
     if (!feed_enabled(feed)) continue;
     StreamFeedCounts counts;
-    counts.feed = std::string(feed_name(feed));
+    counts.feed = spec(feed).name;
     counts.rows = book.rows(feed);
     counts.tickers = book.tickers(feed);
     summary.feeds.push_back(std::move(counts));

@@ -38,9 +38,10 @@ struct StreamControl {
 
 struct StreamServices {
   BackfillServices backfill;                   // config, REST client, calendar, sinks, manifest, ...
-  RestClient& index_client;                    // the indices REST host (sources.vix.base_url), used only by
-                                               // the gap repairer thread: never the session's own client
-  std::function<RestClient&()> worker_client;  // one more REST client for the main host (gap repair, options)
+  const FeedRegistry& feeds;                   // what streams: markets, topics, REST hosts, tables
+  // One more REST client for a base URL (gap repair, options workers): never
+  // the session's own client. Any thread.
+  std::function<RestClient&(const std::string& base_url)> worker_client;
   std::string api_key;
   std::string data_dir;                        // local state: write-ahead log, spill file, journals
   PartitionStore& store;                       // committed partitions: recovery and the day's universe read them

@@ -59,7 +59,15 @@ struct StreamSession::Impl {
         book(session.date, static_cast<std::size_t>(std::max<std::int64_t>(0, session.close_ms - session.open_ms) / 1000)),
         late(cfg.settings.late_data, IngestMode::streaming, &services.backfill.calendar),
         job(services.backfill),
-        urls(stream_session_detail::market_urls(cfg.sources.websocket)) {}
+        urls(stream_session_detail::market_urls(cfg.sources.websocket)),
+        feeds(services.feeds) {
+    for (std::size_t i = 0; i < feeds.size(); ++i) {
+      if (!feeds[i].streamed()) continue;
+      const StreamFeed feed{static_cast<std::uint8_t>(i)};
+      streamed.push_back(feed);
+      if (feeds[i].dataset == DatasetKind::option_bars && feeds[i].enabled(cfg)) options_feed = feed;
+    }
+  }
 
   StreamSessionSummary run();
 
@@ -74,13 +82,20 @@ struct StreamSession::Impl {
   void add_to(StreamDayBook& day, StreamFeed feed, const WalRecord& r, bool fill_only);
   void process(const WalRecord& record) { route(record, session.date, true); }
   void quarantine(const WalRecord& record, std::string_view reason);
-  bool feed_enabled(StreamFeed feed) const;
+  bool feed_enabled(StreamFeed feed) const { return spec(feed).enabled(cfg); }
+  const FeedSpec& spec(StreamFeed feed) const { return feeds[feed.index]; }
+  // A log record's feed id as a streamed feed of the registry (nullopt: a corrupt or foreign record).
+  std::optional<StreamFeed> stream_feed(std::uint8_t id) const;
+  const FeedSpec& options_spec() const { return spec(*options_feed); }
+  // The options universe's dataset (data/raw/<name>): the options feed's
+  // companion (the registry guarantees an option_bars feed has one).
+  std::string contracts_dataset() const;
   // ---- connections ----
   WsReaderConfig reader_config(WsMarket market, StreamFeed feed, std::size_t shard, std::string url,
                                std::vector<std::string> topics);
   void start_reader(WsReaderConfig config);
   void start_base_readers();
-  WsReader* stocks_reader() const;
+  WsReader* stocks_reader() const;  // the connection carrying the underlying's open and price
   // ---- options universe ----
   void maybe_discover_universe();
   void track_contracts(const std::vector<OptionContract>& contracts);
@@ -105,6 +120,9 @@ struct StreamSession::Impl {
   LateDataPolicy late;
   BackfillJob job;
   WsMarketUrls urls;
+  const FeedRegistry& feeds;
+  std::vector<StreamFeed> streamed;        // every streamed feed, registry order
+  std::optional<StreamFeed> options_feed;  // the option_bars feed, when enabled: a universe to discover
 
   std::unique_ptr<StreamIngest> ingest;
   std::unique_ptr<GapJournal> gap_journal;

@@ -8,9 +8,9 @@ namespace soi {
 using namespace stream_session_detail;
 
 void StreamSession::Impl::seed_from_committed(StreamDayBook& target, Date d) {
-  for (StreamFeed feed : {StreamFeed::spy, StreamFeed::vix, StreamFeed::options}) {
+  for (StreamFeed feed : streamed) {
     if (!feed_enabled(feed)) continue;
-    for (const BarDay& day : read_bar_partition(s.store, feed_name(feed), d))
+    for (const BarDay& day : read_bar_partition(s.store, spec(feed).name, d))
       target.add_day(feed, day);
   }
 }
@@ -23,8 +23,8 @@ void StreamSession::Impl::recover() {
   // day as REST has it: those records only fill what it lacks (see SupersededDays).
   const SupersededDays backfilled(superseded_days_file(s.data_dir));
   replayed = ingest->replay([&](const WalRecord& r) {
-    const auto feed = stream_feed_from_id(r.feed);
-    const bool older = feed && backfilled.superseded(feed_name(*feed), ny_date_of_utc_ms(r.bar.ts_ms), r.receive_ms);
+    const auto feed = stream_feed(r.feed);
+    const bool older = feed && backfilled.superseded(spec(*feed).name, ny_date_of_utc_ms(r.bar.ts_ms), r.receive_ms);
     route(r, ny_date_of_utc_ms(r.receive_ms), false, older);
   });
   replayed -= superseded;
@@ -34,11 +34,11 @@ void StreamSession::Impl::recover() {
 }
 
 void StreamSession::Impl::quarantine(const WalRecord& r, std::string_view reason) {
-  const auto feed = stream_feed_from_id(r.feed);
+  const auto feed = stream_feed(r.feed);
   const std::string raw = fmt::format(
       R"({{"ev":"A","sym":"{}","s":{},"o":{},"h":{},"l":{},"c":{},"v":{},"vw":{}}})", r.symbol, r.bar.ts_ms,
       r.bar.open, r.bar.high, r.bar.low, r.bar.close, r.bar.volume, r.bar.vwap);
-  s.backfill.quarantine.add(feed ? feed_name(*feed) : "stream", ny_date_of_utc_ms(r.bar.ts_ms), r.symbol, reason, raw,
+  s.backfill.quarantine.add(feed ? std::string_view(spec(*feed).name) : std::string_view("stream"), ny_date_of_utc_ms(r.bar.ts_ms), r.symbol, reason, raw,
                             "websocket");
 }
 
@@ -55,7 +55,7 @@ void StreamSession::Impl::add_to(StreamDayBook& day, StreamFeed feed, const WalR
 }
 
 void StreamSession::Impl::route(const WalRecord& r, Date current, bool live, bool fill_only) {
-  const auto feed = stream_feed_from_id(r.feed);
+  const auto feed = stream_feed(r.feed);
   if (!feed) {
     if (live) quarantine(r, "record of an unknown feed id");
     return;

@@ -17,11 +17,11 @@ void StreamSession::Impl::track_contracts(const std::vector<OptionContract>& con
   std::vector<std::string> topics;
   for (const auto& c : contracts) {
     book.set_contract(c);
-    topics.push_back(ws_topic("A", c.ticker));
+    topics.push_back(ws_topic(options_spec().ws_topic_prefix, c.ticker));
   }
   std::size_t next = 0;
   for (auto& r : readers) {
-    if (r->config().feed != StreamFeed::options || next == topics.size()) continue;
+    if (r->config().feed != *options_feed || next == topics.size()) continue;
     const std::size_t room = per_connection > r->topic_count() ? per_connection - r->topic_count() : 0;
     const std::size_t take = std::min(room, topics.size() - next);
     if (take) r->add_topics({topics.begin() + next, topics.begin() + next + take});
@@ -29,7 +29,7 @@ void StreamSession::Impl::track_contracts(const std::vector<OptionContract>& con
   }
   while (next < topics.size() && options_connections < max_connections) {
     const std::size_t take = std::min(per_connection, topics.size() - next);
-    start_reader(reader_config(WsMarket::options, StreamFeed::options, options_connections, urls.options,
+    start_reader(reader_config(WsMarket::options, *options_feed, options_connections, urls.options,
                                {topics.begin() + next, topics.begin() + next + take}));
     ++options_connections;
     next += take;
@@ -42,11 +42,11 @@ void StreamSession::Impl::track_contracts(const std::vector<OptionContract>& con
                     "connections (the backfill after the close still fetches them)",
                     topics.size() - next, (topics.size() + per_connection - 1) / per_connection, per_connection,
                     max_connections),
-        ErrorContext{"options", cfg.sources.options.underlying, format_date(session.date), ""});
+        ErrorContext{options_spec().name, cfg.sources.options.underlying, format_date(session.date), ""});
 }
 
 void StreamSession::Impl::maybe_discover_universe() {
-  if (universe || !cfg.sources.options.enabled || Clock::now() < next_discovery) return;
+  if (universe || !options_feed || Clock::now() < next_discovery) return;
   if (market_now() < session.open_ms) return;
   if (committed_universe) {
     // A restart the same day keeps the day's universe (re-centred contracts
@@ -61,12 +61,12 @@ void StreamSession::Impl::maybe_discover_universe() {
   const WsReader* stocks = stocks_reader();
   if (stocks && stocks->day_open() > 0) centre = OptionsBackfillJob::Centre{stocks->day_open(), OpenSource::ws_op};
   else if (Clock::now() - open_seen_at < seconds(cfg.settings.stream.open_wait_seconds)) return;
-  const ErrorContext context{"options", cfg.sources.options.underlying, format_date(session.date), ""};
+  const ErrorContext context{options_spec().name, cfg.sources.options.underlying, format_date(session.date), ""};
   try {
     DayOutcome out;
     OptionsUniverse u = options_job->discover_universe(session.date, centre, out);
     DayOutcome commit_out;
-    job.commit(ContractsPartition{session.date, u}, "options_contracts", context, commit_out);
+    job.commit(ContractsPartition{session.date, u}, contracts_dataset(), context, commit_out);
     exec_log().info("stream {}: options universe centred on {:.2f} ({}): {} contracts in [{:.2f}, {:.2f}]",
                     format_date(session.date), u.open, to_string(u.open_source), u.contracts.size(), u.strike_low,
                     u.strike_high);
@@ -90,7 +90,7 @@ void StreamSession::Impl::recenter() {
     exec_log().warn("stream: re-centre ignored (no options universe or no {} price yet)", cfg.sources.spy.ticker);
     return;
   }
-  const ErrorContext context{"options", cfg.sources.options.underlying, format_date(session.date), ""};
+  const ErrorContext context{options_spec().name, cfg.sources.options.underlying, format_date(session.date), ""};
   try {
     DayOutcome out;
     OptionsUniverse fresh = options_job->discover_universe(
@@ -101,12 +101,12 @@ void StreamSession::Impl::recenter() {
     universe->strike_high = fresh.strike_high;
     const std::vector<OptionContract> added = add_contracts(*universe, std::move(fresh.contracts));
     DayOutcome commit_out;
-    job.commit(ContractsPartition{session.date, *universe}, "options_contracts", context, commit_out);
+    job.commit(ContractsPartition{session.date, *universe}, contracts_dataset(), context, commit_out);
     exec_log().info("stream {}: universe re-centred on {:.2f}: {} new contract(s), {} tracked",
                     format_date(session.date), fresh.open, added.size(), universe->contracts.size());
     track_contracts(added);
     // The added contracts traded before the re-centre too: their day so far comes over REST.
-    GapRequest morning{StreamFeed::options, "options", {}, session.open_ms,
+    GapRequest morning{*options_feed, options_spec().ws_market, {}, session.open_ms,
                        std::min(market_now(), session.close_ms), "recenter"};
     for (const auto& c : added) morning.tickers.push_back(c.ticker);
     gaps->submit(std::move(morning));

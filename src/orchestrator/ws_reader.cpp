@@ -88,14 +88,14 @@ void WsReader::apply_pending_topics(WsConnection& connection) {
     s_.errors.record(ErrorCategory::network,
                      fmt::format("{} of {} new topic(s) not confirmed by the server", result.unconfirmed.size() +
                                  result.errors.size(), topics.size()),
-                     ErrorContext{std::string(feed_name(config_.feed)), "", format_date(s_.date), connection.url().text()});
+                     ErrorContext{config_.feed_name, "", format_date(s_.date), connection.url().text()});
 }
 
 void WsReader::read_connection(WsConnection& connection, std::optional<std::int64_t>& gap_start,
                                const char*& gap_reason) {
-  const std::string source(feed_name(config_.feed));
+  const std::string source(config_.feed_name);
   const std::string url = connection.url().text();
-  const auto feed_id = static_cast<std::uint8_t>(config_.feed);
+  const std::uint8_t feed_id = config_.feed.index;
   WsEventParser parser;
   WsFrame frame;
   RecordBatch batch;
@@ -140,7 +140,7 @@ void WsReader::read_connection(WsConnection& connection, std::optional<std::int6
       if (gap_start && agg.bar.ts_ms > *gap_start) resume_ts = std::min(resume_ts, agg.bar.ts_ms);
       max_ts = std::max(max_ts, agg.bar.ts_ms);
       max_end = std::max(max_end, (agg.extra & kWsAggHasEnd) ? agg.end_ms : agg.bar.ts_ms + 1000);
-      if (config_.feed == StreamFeed::spy && agg.symbol == config_.underlying) {
+      if (!config_.underlying.empty() && agg.symbol == config_.underlying) {
         if ((agg.extra & kWsAggHasDayOpen) && agg.day_open > 0 && day_open_.load() == 0)
           day_open_.store(agg.day_open);
         last_price_.store(agg.bar.close, std::memory_order_relaxed);
@@ -162,7 +162,7 @@ void WsReader::read_connection(WsConnection& connection, std::optional<std::int6
 }
 
 void WsReader::run() {
-  const std::string source(feed_name(config_.feed));
+  const std::string source(config_.feed_name);
   const ErrorContext context{source, "", format_date(s_.date), ""};
   ReconnectBackoff backoff(config_.reconnect);
   std::optional<std::int64_t> gap_start = config_.first_gap_start_ms;

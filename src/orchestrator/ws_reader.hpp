@@ -36,14 +36,17 @@ namespace soi {
 
 struct WsReaderConfig {
   WsMarket market = WsMarket::stocks;
-  StreamFeed feed = StreamFeed::spy;
+  StreamFeed feed;                   // position in the FeedRegistry, written into the log
+  std::string feed_name;             // "spy": errors, quarantine
   std::size_t shard = 0;
   std::string url;
   std::vector<std::string> topics;   // "A.SPY", ...
   std::string api_key;
   WsClientOptions client;
   ReconnectPolicy reconnect;
-  std::string underlying = "SPY";    // whose `op` opens the day (stocks connection)
+  // Whose `op` opens the day: set on the connection of a feed another feed
+  // depends on (SPY, for the options band); "" elsewhere.
+  std::string underlying;
   // Where the first connection's gap starts: the last second already held for
   // its tickers (a restart), else the session open. nullopt: no start gap.
   std::optional<std::int64_t> first_gap_start_ms;

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/feed_registry.hpp"
 #include "processing/records.hpp"
 #include "utils/time_util.hpp"
 
@@ -138,6 +139,8 @@ const Dataset& bars_dataset();
 const Dataset& option_bars_dataset();
 const Dataset& options_contracts_dataset();
 const Dataset& news_dataset();
+// The dataset of a feed registry entry's kind.
+const Dataset& dataset_for(DatasetKind kind);
 // Every dataset, for backends that create every table up front.
 std::span<const Dataset* const> all_datasets();
 

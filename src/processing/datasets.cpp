@@ -383,6 +383,16 @@ const Dataset& options_contracts_dataset() { return kContracts; }
 const Dataset& news_dataset() { return kNews; }
 std::span<const Dataset* const> all_datasets() { return kAll; }
 
+const Dataset& dataset_for(DatasetKind kind) {
+  switch (kind) {
+    case DatasetKind::bars: return kBars;
+    case DatasetKind::option_bars: return kOptionBars;
+    case DatasetKind::options_contracts: return kContracts;
+    case DatasetKind::news: return kNews;
+  }
+  return kBars;
+}
+
 std::string sentiment_column(std::string_view ticker) {
   std::string out = "sentiment_";
   for (char c : ticker) {

@@ -7,22 +7,20 @@
 
 namespace soi {
 
-std::string_view feed_name(StreamFeed feed) noexcept {
-  switch (feed) {
-    case StreamFeed::spy: return "spy";
-    case StreamFeed::vix: return "vix";
-    case StreamFeed::options: return "options";
+StreamDayBook::SeriesMap& StreamDayBook::feed_map(StreamFeed feed) {
+  if (feed.index >= feeds_.size()) {
+    feeds_.resize(feed.index + 1u);
+    taken_rows_.resize(feed.index + 1u);
   }
-  return "unknown";
+  return feeds_[feed.index];
 }
 
-std::optional<StreamFeed> stream_feed_from_id(std::uint8_t id) noexcept {
-  if (id >= kStreamFeedCount) return std::nullopt;
-  return static_cast<StreamFeed>(id);
+const StreamDayBook::SeriesMap* StreamDayBook::find_feed(StreamFeed feed) const {
+  return feed.index < feeds_.size() ? &feeds_[feed.index] : nullptr;
 }
 
 StreamDayBook::Series& StreamDayBook::series(StreamFeed feed, std::string_view ticker) {
-  auto& map = feeds_[static_cast<std::size_t>(feed)];
+  auto& map = feed_map(feed);
   auto it = map.find(ticker);
   if (it == map.end()) {
     it = map.emplace(std::string(ticker), Series{}).first;
@@ -32,8 +30,9 @@ StreamDayBook::Series& StreamDayBook::series(StreamFeed feed, std::string_view t
 }
 
 void StreamDayBook::check_open(StreamFeed feed) const {
-  if (taken_rows_[static_cast<std::size_t>(feed)])
-    throw std::logic_error("StreamDayBook: the " + std::string(feed_name(feed)) + " day was already taken");
+  if (feed.index < taken_rows_.size() && taken_rows_[feed.index])
+    throw std::logic_error("StreamDayBook: the day of stream feed " + std::to_string(feed.index) +
+                           " was already taken");
 }
 
 void StreamDayBook::add(StreamFeed feed, std::string_view ticker, const Bar& bar) {
@@ -70,14 +69,16 @@ std::vector<BarDay> StreamDayBook::take(StreamFeed feed) {
   auto days = collect(feed, true);
   std::uint64_t rows = 0;
   for (const BarDay& d : days) rows += d.bars.size();
-  taken_rows_[static_cast<std::size_t>(feed)] = rows;
+  feed_map(feed);
+  taken_rows_[feed.index] = rows;
   return days;
 }
 
 bool StreamDayBook::holds(StreamFeed feed, std::string_view ticker, std::int64_t ts_ms) const {
-  const auto& map = feeds_[static_cast<std::size_t>(feed)];
-  const auto it = map.find(ticker);
-  if (it == map.end()) return false;
+  const SeriesMap* map = find_feed(feed);
+  if (!map) return false;
+  const auto it = map->find(ticker);
+  if (it == map->end()) return false;
   const auto& bars = it->second.bars;
   const auto end = bars.begin() + static_cast<std::ptrdiff_t>(it->second.sorted);
   const auto at = std::lower_bound(bars.begin(), end, ts_ms, [](const Bar& b, std::int64_t t) { return b.ts_ms < t; });
@@ -86,7 +87,7 @@ bool StreamDayBook::holds(StreamFeed feed, std::string_view ticker, std::int64_t
 
 std::vector<BarDay> StreamDayBook::collect(StreamFeed feed, bool move_bars) {
   check_open(feed);
-  auto& map = feeds_[static_cast<std::size_t>(feed)];
+  auto& map = feed_map(feed);
   std::vector<const std::string*> names;
   names.reserve(map.size());
   for (const auto& [name, s] : map) names.push_back(&name);
@@ -99,7 +100,6 @@ std::vector<BarDay> StreamDayBook::collect(StreamFeed feed, bool move_bars) {
     s.sorted = s.bars.size();
     if (s.bars.empty()) continue;
     BarDay day;
-    day.feed = std::string(feed_name(feed));
     day.ticker = *name;
     day.date = date_;
     day.origin = Origin::ws;
@@ -110,30 +110,34 @@ std::vector<BarDay> StreamDayBook::collect(StreamFeed feed, bool move_bars) {
     } else {
       day.bars = s.bars;
     }
-    if (feed == StreamFeed::options)
-      if (auto c = contracts_.find(*name); c != contracts_.end()) day.contract = c->second;
+    if (auto c = contracts_.find(*name); c != contracts_.end()) day.contract = c->second;
     out.push_back(std::move(day));
   }
   return out;
 }
 
 std::uint64_t StreamDayBook::rows(StreamFeed feed) const {
-  if (const auto& taken = taken_rows_[static_cast<std::size_t>(feed)]) return *taken;
+  const SeriesMap* map = find_feed(feed);
+  if (!map) return 0;
+  if (const auto& taken = taken_rows_[feed.index]) return *taken;
   std::uint64_t n = 0;
-  for (const auto& [name, s] : feeds_[static_cast<std::size_t>(feed)]) n += s.bars.size();
+  for (const auto& [name, s] : *map) n += s.bars.size();
   return n;
 }
 
 std::optional<std::int64_t> StreamDayBook::last_ts(StreamFeed feed, std::string_view ticker) const {
-  const auto& map = feeds_[static_cast<std::size_t>(feed)];
-  auto it = map.find(ticker);
-  if (it == map.end() || it->second.last_ts == INT64_MIN) return std::nullopt;
+  const SeriesMap* map = find_feed(feed);
+  if (!map) return std::nullopt;
+  auto it = map->find(ticker);
+  if (it == map->end() || it->second.last_ts == INT64_MIN) return std::nullopt;
   return it->second.last_ts;
 }
 
 std::optional<std::int64_t> StreamDayBook::last_ts(StreamFeed feed) const {
   std::optional<std::int64_t> best;
-  for (const auto& [name, s] : feeds_[static_cast<std::size_t>(feed)])
+  const SeriesMap* map = find_feed(feed);
+  if (!map) return best;
+  for (const auto& [name, s] : *map)
     if (s.last_ts != INT64_MIN && (!best || s.last_ts > *best)) best = s.last_ts;
   return best;
 }

@@ -20,12 +20,13 @@
 
 namespace soi {
 
-// The streamed feeds; the value is the feed id written into the write-ahead log.
-enum class StreamFeed : std::uint8_t { spy = 0, vix = 1, options = 2 };
-inline constexpr std::size_t kStreamFeedCount = 3;
-std::string_view feed_name(StreamFeed feed) noexcept;  // "spy", "vix", "options"
-// nullopt for an id that is not a stream feed (a corrupt or foreign log record).
-std::optional<StreamFeed> stream_feed_from_id(std::uint8_t id) noexcept;
+// A streamed feed: its position in the FeedRegistry (config/feed_registry.hpp),
+// which is also the feed id written into the write-ahead log. A plain byte:
+// the hot path passes it by value and indexes with it.
+struct StreamFeed {
+  std::uint8_t index = 0;
+  friend constexpr bool operator==(StreamFeed, StreamFeed) = default;
+};
 
 class StreamDayBook {
  public:
@@ -49,8 +50,9 @@ class StreamDayBook {
   bool has_contract(std::string_view ticker) const;
 
   // The day of `feed`, one BarDay per ticker (sorted by ticker), bars sorted by
-  // ts and de-duplicated (the stored bars are compacted too). Options carry
-  // their contract when known.
+  // ts and de-duplicated (the stored bars are compacted too). A ticker with a
+  // contract (set_contract) carries it. BarDay::feed is left empty: the book
+  // knows feeds by index only, the caller names them.
   std::vector<BarDay> snapshot(StreamFeed feed);
   // The day's last snapshot of `feed` (at the close): the same days, with the
   // bars moved out instead of copied. The book keeps the counts (rows(),
@@ -75,7 +77,7 @@ class StreamDayBook {
   std::uint64_t rows(StreamFeed feed) const;
   std::uint64_t bars_added() const noexcept { return added_; }   // including duplicates
   std::uint64_t duplicates() const noexcept { return duplicates_; }  // removed by snapshots so far
-  std::size_t tickers(StreamFeed feed) const { return feeds_[static_cast<std::size_t>(feed)].size(); }
+  std::size_t tickers(StreamFeed feed) const { return feed.index < feeds_.size() ? feeds_[feed.index].size() : 0; }
 
  private:
   struct Series {
@@ -90,13 +92,15 @@ class StreamDayBook {
   using SeriesMap = std::unordered_map<std::string, Series, TextHash, std::equal_to<>>;
 
   Series& series(StreamFeed feed, std::string_view ticker);
+  SeriesMap& feed_map(StreamFeed feed);              // grown on a feed's first use
+  const SeriesMap* find_feed(StreamFeed feed) const;  // nullptr: nothing of the feed yet
   void check_open(StreamFeed feed) const;
   std::vector<BarDay> collect(StreamFeed feed, bool move_bars);
 
   Date date_;
   std::size_t series_capacity_ = 0;
-  std::optional<std::uint64_t> taken_rows_[kStreamFeedCount];  // set by take(): the feed is closed
-  SeriesMap feeds_[kStreamFeedCount];
+  std::vector<std::optional<std::uint64_t>> taken_rows_;  // set by take(): the feed is closed
+  std::vector<SeriesMap> feeds_;                          // by StreamFeed::index
   std::unordered_map<std::string, OptionContract, TextHash, std::equal_to<>> contracts_;
   std::uint64_t added_ = 0;
   std::uint64_t duplicates_ = 0;

@@ -6,13 +6,9 @@ namespace soi {
 
 Partition to_partition(const BarPartition& p) {
   Partition out;
-  // The options feed carries each contract's terms beside its bars.
-  const bool options = p.feed == "options";
-  out.dataset = options ? &option_bars_dataset() : &bars_dataset();
+  out.dataset = p.dataset ? p.dataset : &bars_dataset();
   out.name = p.feed;
-  if (p.feed == "spy") out.table = "spy_bars";
-  else if (p.feed == "vix") out.table = "vix_bars";
-  else if (options) out.table = "option_bars";
+  out.table = p.sql_table;
   out.date = p.date;
   out.bars = p.tickers;
   out.session_open_ms = p.session_open_ms;

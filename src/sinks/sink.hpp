@@ -43,6 +43,11 @@ struct BarPartition {
   // the consolidated view can give one row per session second. 0 when unknown.
   std::int64_t session_open_ms = 0;
   std::int64_t session_close_ms = 0;
+  // The feed's table in the SQL sinks (its FeedSpec's sql_table); a SQL sink
+  // refuses a partition without one.
+  std::string_view sql_table;
+  // The feed's dataset (dataset_for(FeedSpec::dataset)); nullptr: plain bars.
+  const Dataset* dataset = nullptr;
 };
 
 // The day's options universe (feed "options_contracts").

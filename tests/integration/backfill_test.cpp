@@ -148,8 +148,8 @@ TEST_F(BackfillTest, ReplayingWrittenHistoryGivesTheSameData) {
   // The simulator serves what soi wrote; a second backfill of it must give identical bars.
   SimulatorProcess replay({"--data", "replay", "--replay-dir", data().string()});
   TempDir other;
-  auto r = run_soi({"--config", config_dir(), "backfill", "--from", "2025-01-16", "--to", "2025-01-17", "--base-url",
-                    replay.base_url(), "--data-dir", (other.path() / "d").string()},
+  auto r = run_soi({"--config", config_dir(), "backfill", "--source", "spy", "--from", "2025-01-16", "--to",
+                    "2025-01-17", "--base-url", replay.base_url(), "--data-dir", (other.path() / "d").string()},
                    env(), other.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string cols = "ticker, ts, open, high, low, close, volume, vwap, transactions";
@@ -182,8 +182,8 @@ TEST_P(RecoverableFaultTest, RetriesAndStillCollectsTheWholeDay) {
   {
     SimulatorProcess clean;
     TempDir other;
-    auto r = run_soi({"--config", config_dir(), "backfill", "--from", "2025-01-17", "--base-url", clean.base_url(),
-                      "--data-dir", (other.path() / "d").string(), "--json"},
+    auto r = run_soi({"--config", config_dir(), "backfill", "--source", "spy", "--from", "2025-01-17", "--base-url",
+                      clean.base_url(), "--data-dir", (other.path() / "d").string(), "--json"},
                      env(), other.path());
     ASSERT_EQ(r.exit_code, 0) << r.err;
     reference_rows = q("SELECT count(*) FROM '" + (other.path() / "d/raw/spy/date=2025-01-17/data.parquet").string() + "'");
@@ -297,7 +297,18 @@ TEST_F(BackfillTest, UsageErrorsExitWith2) {
                           env(), work_.path());
   EXPECT_EQ(bad_date.exit_code, 2);
   EXPECT_NE(bad_date.err.find("expected a date YYYY-MM-DD"), std::string::npos) << bad_date.err;
-  EXPECT_EQ(run_soi({"--config", cfg, "backfill", "--source", "bitcoin"}, env(), work_.path()).exit_code, 2);
+  auto bitcoin = run_soi({"--config", cfg, "backfill", "--source", "bitcoin"}, env(), work_.path());
+  EXPECT_EQ(bitcoin.exit_code, 2);
+  EXPECT_NE(bitcoin.err.find("unknown feed 'bitcoin'"), std::string::npos) << bitcoin.err;
+  EXPECT_NE(bitcoin.err.find("spy, vix, options, news, all"), std::string::npos) << bitcoin.err;
+  // A comma list is checked name by name, before anything is contacted.
+  auto listed = run_soi({"--config", cfg, "backfill", "--base-url", "http://127.0.0.1:9", "--source", "spy,bitcoin",
+                         "--from", "2025-01-17"}, env(), work_.path());
+  EXPECT_EQ(listed.exit_code, 2);
+  EXPECT_NE(listed.err.find("unknown feed 'bitcoin'"), std::string::npos) << listed.err;
+  auto keep_list = run_soi({"--config", cfg, "backfill", "--source", "spy,vix", "--from", "2025-01-17",
+                            "--keep-tracked-contracts"}, env(), work_.path());
+  EXPECT_EQ(keep_list.exit_code, 2);
   auto keep = run_soi({"--config", cfg, "backfill", "--source", "spy", "--from", "2025-01-17",
                        "--keep-tracked-contracts"}, env(), work_.path());
   EXPECT_EQ(keep.exit_code, 2);

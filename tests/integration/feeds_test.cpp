@@ -210,6 +210,29 @@ TEST_F(FeedsTest, NewsCoversWeekendsAndHolidaysOfTheRangeAsked) {
   EXPECT_GT(std::stoll(q("SELECT count(*) FROM " + parquet("news"))), 0);
 }
 
+// No --source: every feed sources.yaml enables, not SPY alone.
+TEST_F(FeedsTest, PlainBackfillCollectsEveryEnabledFeed) {
+  SimulatorProcess sim;
+  auto r = backfill(sim, {"--from", kDay2, "--to", kDay2});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  for (const char* feed : {"spy", "vix", "options", "news"})
+    EXPECT_NE(r.out.find(std::string("\"feed\":\"") + feed + "\""), std::string::npos) << feed << ": " << r.out;
+  for (const char* feed : {"spy", "vix", "options", "options_contracts", "news"})
+    EXPECT_TRUE(fs::exists(data() / "raw" / feed / (std::string("date=") + kDay2) / "data.parquet")) << feed;
+  for (const char* table : {"spy_bars", "vix_bars", "option_bars", "option_contracts", "news"})
+    EXPECT_GT(std::stoll(qdb(std::string("SELECT count(*) FROM ") + table)), 0) << table;
+
+  // A feed disabled in sources.yaml is left out.
+  TempDir other;
+  auto without_vix = run_soi({"--config", config_dir(), "backfill", "--base-url", sim.base_url(), "--from", kDay2,
+                              "--data-dir", (other.path() / "data").string(), "--json"},
+                             env({{"SOI_SOURCES_VIX_ENABLED", "false"}}), other.path());
+  ASSERT_EQ(without_vix.exit_code, 0) << without_vix.err << without_vix.out;
+  EXPECT_EQ(without_vix.out.find("\"feed\":\"vix\""), std::string::npos) << without_vix.out;
+  EXPECT_NE(without_vix.out.find("\"feed\":\"spy\""), std::string::npos) << without_vix.out;
+  EXPECT_FALSE(fs::exists(other.path() / "data" / "raw" / "vix"));
+}
+
 TEST_F(FeedsTest, NoSecretInAnythingTheRunWrote) {
   SimulatorProcess sim;
   auto r = backfill(sim, {"--source", "all", "--from", kDay1});

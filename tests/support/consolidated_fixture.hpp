@@ -112,9 +112,11 @@ struct ConsolidatedDay {
             article("n5", at(119), {{"SPY", "neutral", "flat"}})};
   }
 
-  BarPartition spy_partition() const { return {"spy", date, spy, open_ms, close_ms}; }
-  BarPartition vix_partition() const { return {"vix", date, vix, open_ms, close_ms}; }
-  BarPartition options_partition() const { return {"options", date, options, open_ms, close_ms}; }
+  BarPartition spy_partition() const { return {"spy", date, spy, open_ms, close_ms, "spy_bars"}; }
+  BarPartition vix_partition() const { return {"vix", date, vix, open_ms, close_ms, "vix_bars"}; }
+  BarPartition options_partition() const {
+    return {"options", date, options, open_ms, close_ms, "option_bars", &option_bars_dataset()};
+  }
   ContractsPartition contracts_partition() const { return {date, universe}; }
   NewsPartition news_partition() const { return {date, news, news_tickers}; }
 };

@@ -66,7 +66,7 @@ class BackfillJobTest : public ::testing::Test {
                                      RunInfo{"run-1", 0}});
     std::vector<Date> days;
     for (const auto& d : dates) days.push_back(*parse_date(d));
-    return job.run(BarFeedSpec{"spy", "SPY", AggsShape::equity, page_limit, true}, days, nullptr);
+    return job.run(BarFeedSpec{"spy", "SPY", AggsShape::equity, page_limit, true, "spy_bars"}, days, nullptr);
   }
   void TearDown() override {
     quarantine_.reset();
@@ -218,7 +218,7 @@ TEST(BackfillCommit, AFailingPartitionStoreFailsTheDayButNotTheOtherSinks) {
     }
     DayOutcome out;
     out.date = d;
-    out.ok = job.commit(BarPartition{"spy", d, std::span<const BarDay>(&day, 1), session.from_ms, session.to_ms}, "spy",
+    out.ok = job.commit(BarPartition{"spy", d, std::span<const BarDay>(&day, 1), session.from_ms, session.to_ms, "spy_bars"}, "spy",
                         ErrorContext{"spy", "SPY", format_date(d), ""}, out);
     return out;
   });

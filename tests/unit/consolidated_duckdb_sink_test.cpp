@@ -141,8 +141,8 @@ TEST_F(ConsolidatedDuckDbSinkTest, RerunReplacesTheDayWithoutDuplicates) {
   corrected[0].bars[1].close = 600;
   {
     auto sink = open();
-    sink->write(BarPartition{"spy", other.date, other.spy, 0, 0}, run_);
-    sink->write(BarPartition{"spy", day_.date, corrected, day_.open_ms, day_.close_ms}, RunInfo{"run2", 0});
+    sink->write(BarPartition{"spy", other.date, other.spy, 0, 0, "spy_bars"}, run_);
+    sink->write(BarPartition{"spy", day_.date, corrected, day_.open_ms, day_.close_ms, "spy_bars"}, RunInfo{"run2", 0});
     std::vector<NewsArticle> one = {day_.news[0]};
     sink->write(NewsPartition{day_.date, one, day_.news_tickers}, run_);
   }
@@ -237,10 +237,10 @@ TEST_F(ConsolidatedDuckDbSinkTest, NewTickerIsAMigrationAndTheViewFollowsTheFirs
             "-0.5");
 }
 
-TEST_F(ConsolidatedDuckDbSinkTest, EmptyPartitionLeavesTheDayEmptyAndUnknownFeedIsAStorageError) {
+TEST_F(ConsolidatedDuckDbSinkTest, EmptyPartitionLeavesTheDayEmptyAndAPartitionWithoutTableIsAStorageError) {
   auto sink = open();
   write_all(*sink);
-  EXPECT_EQ(sink->write(BarPartition{"spy", day_.date, {}, 0, 0}, run_).rows, 0u);
+  EXPECT_EQ(sink->write(BarPartition{"spy", day_.date, {}, 0, 0, "spy_bars"}, run_).rows, 0u);
   try {
     sink->write(BarPartition{"crypto", day_.date, day_.spy, 0, 0}, run_);
     FAIL() << "expected an error";
@@ -260,7 +260,7 @@ TEST_F(ConsolidatedDuckDbSinkTest, FailedWriteRollsBackAndKeepsThePreviousDay) {
   write_all(*sink);
   // Two rows with the same key in one partition: the insert fails, the delete is undone.
   std::vector<BarDay> twice = {day_.spy[0], day_.spy[0]};
-  EXPECT_THROW(sink->write(BarPartition{"spy", day_.date, twice, 0, 0}, run_), SoiError);
+  EXPECT_THROW(sink->write(BarPartition{"spy", day_.date, twice, 0, 0, "spy_bars"}, run_), SoiError);
   EXPECT_EQ(sink->write(day_.vix_partition(), run_).rows, 3u);  // the sink is still usable
   sink.reset();
   auto db = reader();

@@ -87,7 +87,8 @@ class OptionsBackfillTest : public ::testing::Test {
                              ++worker_calls_;
                              workers_.push_back(new_client());
                              return *workers_.back();
-                           });
+                           },
+                           "option_bars");
     if (tracked) job.keep_tracked_contracts(std::move(tracked));
     std::vector<Date> days;
     for (const auto& d : dates) days.push_back(*parse_date(d));

@@ -346,7 +346,7 @@ TEST_F(ParquetSinkTest, OptionsPartitionCarriesContractColumns) {
   std::vector<BarDay> input = {option("O:SPY250124P00590500", ContractType::put, 590.5, 3000),
                                day("O:SPY250124C00595000", 100, kBarFullFields, 1000),  // no contract: NULLs
                                option("O:SPY250124C00590000", ContractType::call, 590, 2500)};
-  const auto result = sink.write_partition("options", kDay, input, run_);
+  const auto result = sink.write(BarPartition{"options", kDay, input, 0, 0, "option_bars", &option_bars_dataset()}, run_);
   EXPECT_EQ(result.rows, 5600u);
   const fs::path file = day_file("options", kDay);
   const auto schema = reader_.query("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM " + read(file) + ")");

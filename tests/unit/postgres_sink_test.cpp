@@ -147,11 +147,11 @@ TEST_F(PostgresSinkTest, RerunUpsertsAndReplacesTheDay) {
   other.date = *parse_date("2025-01-16");
   for (auto& d : other.spy)
     for (auto& b : d.bars) b.ts_ms -= 86'400'000;
-  sink->write(BarPartition{"spy", other.date, other.spy, 0, 0}, run_);
+  sink->write(BarPartition{"spy", other.date, other.spy, 0, 0, "spy_bars"}, run_);
   std::vector<BarDay> corrected = {day_.spy[0]};
   corrected[0].bars.resize(2);
   corrected[0].bars[1].close = 600;
-  sink->write(BarPartition{"spy", day_.date, corrected, day_.open_ms, day_.close_ms + 1000}, RunInfo{"run2", 0});
+  sink->write(BarPartition{"spy", day_.date, corrected, day_.open_ms, day_.close_ms + 1000, "spy_bars"}, RunInfo{"run2", 0});
   EXPECT_EQ(cell("SELECT count(*) FROM spy_bars WHERE date = '2025-01-17'"), "2");
   EXPECT_EQ(cell("SELECT close || ' ' || run_id FROM spy_bars WHERE ts = '2025-01-17 14:30:01Z'"), "600 run2");
   EXPECT_EQ(cell("SELECT count(*) FROM spy_bars WHERE date = '2025-01-16'"), "4");
@@ -160,7 +160,7 @@ TEST_F(PostgresSinkTest, RerunUpsertsAndReplacesTheDay) {
   // A failing write (two rows with one key) rolls back: the day stays as it was.
   std::vector<BarDay> twice = {day_.spy[0], day_.spy[0]};
   try {
-    sink->write(BarPartition{"spy", day_.date, twice, 0, 0}, run_);
+    sink->write(BarPartition{"spy", day_.date, twice, 0, 0, "spy_bars"}, run_);
     ADD_FAILURE() << "expected an error";
   } catch (const SoiError& e) {
     EXPECT_EQ(e.category(), ErrorCategory::storage);

@@ -19,6 +19,8 @@ namespace soi {
 namespace {
 
 const Date kDay = *parse_date("2025-01-17");
+// The default registry's positions (config/feed_registry.cpp).
+constexpr StreamFeed kSpy{0}, kVix{1}, kOptions{2};
 constexpr std::int64_t kOpen = 1737124200000;  // 2025-01-17 09:30 New York
 
 Bar bar(std::int64_t second, double close, bool full = true) {
@@ -38,53 +40,53 @@ Bar bar(std::int64_t second, double close, bool full = true) {
 
 TEST(StreamDayBook, LaterArrivalWinsAndSnapshotIsSorted) {
   StreamDayBook book(kDay);
-  book.add(StreamFeed::spy, "SPY", bar(2, 600.2));
-  book.add(StreamFeed::spy, "SPY", bar(0, 600.0));
-  book.add(StreamFeed::spy, "SPY", bar(1, 600.1));
-  book.add(StreamFeed::spy, "SPY", bar(1, 601.1));  // a corrected re-send of second 1
+  book.add(kSpy, "SPY", bar(2, 600.2));
+  book.add(kSpy, "SPY", bar(0, 600.0));
+  book.add(kSpy, "SPY", bar(1, 600.1));
+  book.add(kSpy, "SPY", bar(1, 601.1));  // a corrected re-send of second 1
   EXPECT_EQ(book.bars_added(), 4u);
-  EXPECT_EQ(*book.last_ts(StreamFeed::spy, "SPY"), kOpen + 2000);
-  EXPECT_FALSE(book.last_ts(StreamFeed::vix));
+  EXPECT_EQ(*book.last_ts(kSpy, "SPY"), kOpen + 2000);
+  EXPECT_FALSE(book.last_ts(kVix));
 
-  auto days = book.snapshot(StreamFeed::spy);
+  auto days = book.snapshot(kSpy);
   ASSERT_EQ(days.size(), 1u);
-  EXPECT_EQ(days[0].feed, "spy");
+  EXPECT_TRUE(days[0].feed.empty()) << "the book knows feeds by index; its caller names them";
   EXPECT_EQ(days[0].ticker, "SPY");
   EXPECT_EQ(days[0].origin, Origin::ws);
   ASSERT_EQ(days[0].bars.size(), 3u);
   EXPECT_EQ(days[0].bars[0].ts_ms, kOpen);
   EXPECT_DOUBLE_EQ(days[0].bars[1].close, 601.1);
   EXPECT_EQ(book.duplicates(), 1u);
-  EXPECT_EQ(book.rows(StreamFeed::spy), 3u) << "compacted by the snapshot";
+  EXPECT_EQ(book.rows(kSpy), 3u) << "compacted by the snapshot";
 
   // Bars after a snapshot still win over the compacted ones.
-  book.add(StreamFeed::spy, "SPY", bar(0, 599.0));
-  days = book.snapshot(StreamFeed::spy);
+  book.add(kSpy, "SPY", bar(0, 599.0));
+  days = book.snapshot(kSpy);
   ASSERT_EQ(days[0].bars.size(), 3u);
   EXPECT_DOUBLE_EQ(days[0].bars[0].close, 599.0);
 }
 
 TEST(StreamDayBook, TakeMovesTheDayOutAndKeepsTheCounts) {
   StreamDayBook book(kDay, /*series_capacity=*/23400);
-  book.add(StreamFeed::spy, "SPY", bar(1, 600.1));
-  book.add(StreamFeed::spy, "SPY", bar(0, 600.0));
-  book.add(StreamFeed::spy, "SPY", bar(1, 601.1));
-  book.add(StreamFeed::vix, "I:VIX", bar(0, 16.0, false));
+  book.add(kSpy, "SPY", bar(1, 600.1));
+  book.add(kSpy, "SPY", bar(0, 600.0));
+  book.add(kSpy, "SPY", bar(1, 601.1));
+  book.add(kVix, "I:VIX", bar(0, 16.0, false));
 
-  const auto days = book.take(StreamFeed::spy);
+  const auto days = book.take(kSpy);
   ASSERT_EQ(days.size(), 1u);
   ASSERT_EQ(days[0].bars.size(), 2u) << "sorted and de-duplicated like a snapshot";
   EXPECT_DOUBLE_EQ(days[0].bars[1].close, 601.1);
-  EXPECT_EQ(book.rows(StreamFeed::spy), 2u) << "the summary still counts the taken day";
-  EXPECT_EQ(book.tickers(StreamFeed::spy), 1u);
-  EXPECT_EQ(*book.last_ts(StreamFeed::spy, "SPY"), kOpen + 1000);
-  EXPECT_EQ(*book.last_ts(StreamFeed::spy), kOpen + 1000);
-  EXPECT_EQ(book.snapshot(StreamFeed::vix).size(), 1u) << "other feeds untouched";
+  EXPECT_EQ(book.rows(kSpy), 2u) << "the summary still counts the taken day";
+  EXPECT_EQ(book.tickers(kSpy), 1u);
+  EXPECT_EQ(*book.last_ts(kSpy, "SPY"), kOpen + 1000);
+  EXPECT_EQ(*book.last_ts(kSpy), kOpen + 1000);
+  EXPECT_EQ(book.snapshot(kVix).size(), 1u) << "other feeds untouched";
   // The feed is closed: a fragment of the day can never be committed as the day.
-  EXPECT_THROW(book.snapshot(StreamFeed::spy), std::logic_error);
-  EXPECT_THROW(book.take(StreamFeed::spy), std::logic_error);
-  EXPECT_THROW(book.add(StreamFeed::spy, "SPY", bar(5, 602.0)), std::logic_error);
-  EXPECT_EQ(book.rows(StreamFeed::spy), 2u);
+  EXPECT_THROW(book.snapshot(kSpy), std::logic_error);
+  EXPECT_THROW(book.take(kSpy), std::logic_error);
+  EXPECT_THROW(book.add(kSpy, "SPY", bar(5, 602.0)), std::logic_error);
+  EXPECT_EQ(book.rows(kSpy), 2u);
 }
 
 TEST(StreamDayBook, HoldsAnswersForTheCommittedBarsReadBack) {
@@ -92,15 +94,15 @@ TEST(StreamDayBook, HoldsAnswersForTheCommittedBarsReadBack) {
   BarDay committed;
   committed.ticker = "SPY";
   committed.bars = {bar(0, 600.0), bar(2, 600.2), bar(4, 600.4)};
-  book.add_day(StreamFeed::spy, committed);
-  EXPECT_TRUE(book.holds(StreamFeed::spy, "SPY", kOpen + 2000));
-  EXPECT_FALSE(book.holds(StreamFeed::spy, "SPY", kOpen + 3000));
-  EXPECT_FALSE(book.holds(StreamFeed::spy, "QQQ", kOpen));
-  EXPECT_FALSE(book.holds(StreamFeed::vix, "SPY", kOpen));
-  book.add(StreamFeed::spy, "SPY", bar(3, 600.3));  // appended: not part of what was read back...
-  EXPECT_FALSE(book.holds(StreamFeed::spy, "SPY", kOpen + 3000));
-  book.snapshot(StreamFeed::spy);  // ...until a snapshot sorts the whole series
-  EXPECT_TRUE(book.holds(StreamFeed::spy, "SPY", kOpen + 3000));
+  book.add_day(kSpy, committed);
+  EXPECT_TRUE(book.holds(kSpy, "SPY", kOpen + 2000));
+  EXPECT_FALSE(book.holds(kSpy, "SPY", kOpen + 3000));
+  EXPECT_FALSE(book.holds(kSpy, "QQQ", kOpen));
+  EXPECT_FALSE(book.holds(kVix, "SPY", kOpen));
+  book.add(kSpy, "SPY", bar(3, 600.3));  // appended: not part of what was read back...
+  EXPECT_FALSE(book.holds(kSpy, "SPY", kOpen + 3000));
+  book.snapshot(kSpy);  // ...until a snapshot sorts the whole series
+  EXPECT_TRUE(book.holds(kSpy, "SPY", kOpen + 3000));
 }
 
 TEST(StreamDayBook, OptionsCarryTheirContractAndTickersSort) {
@@ -111,21 +113,30 @@ TEST(StreamDayBook, OptionsCarryTheirContractAndTickersSort) {
   c.strike = 600;
   c.expiration = kDay;
   book.set_contract(c);
-  book.add(StreamFeed::options, "O:SPY250117P00600000", bar(0, 1.5));
-  book.add(StreamFeed::options, "O:SPY250117C00600000", bar(0, 2.5));
-  const auto days = book.snapshot(StreamFeed::options);
+  book.add(kOptions, "O:SPY250117P00600000", bar(0, 1.5));
+  book.add(kOptions, "O:SPY250117C00600000", bar(0, 2.5));
+  const auto days = book.snapshot(kOptions);
   ASSERT_EQ(days.size(), 2u);
   EXPECT_EQ(days[0].ticker, "O:SPY250117C00600000");
   ASSERT_TRUE(days[0].contract);
   EXPECT_DOUBLE_EQ(days[0].contract->strike, 600);
   EXPECT_FALSE(days[1].contract) << "no metadata known: written with NULL contract columns";
-  EXPECT_EQ(book.tickers(StreamFeed::options), 2u);
+  EXPECT_EQ(book.tickers(kOptions), 2u);
 }
 
-TEST(StreamDayBook, UnknownFeedIdsAreRefused) {
-  EXPECT_EQ(stream_feed_from_id(2), StreamFeed::options);
-  EXPECT_FALSE(stream_feed_from_id(3));
-  EXPECT_EQ(feed_name(StreamFeed::vix), "vix");
+TEST(StreamDayBook, AFeedNotSeenYetIsEmptyAndGrowsOnFirstUse) {
+  StreamDayBook book(kDay);
+  const StreamFeed added{7};  // e.g. a feed a later registry appends
+  EXPECT_EQ(book.rows(added), 0u);
+  EXPECT_EQ(book.tickers(added), 0u);
+  EXPECT_FALSE(book.last_ts(added));
+  EXPECT_FALSE(book.holds(added, "QQQ", kOpen));
+  EXPECT_TRUE(book.snapshot(kVix).empty());
+  book.add(added, "QQQ", bar(0, 500.0));
+  EXPECT_EQ(book.rows(added), 1u);
+  EXPECT_EQ(book.rows(kSpy), 0u) << "feeds are kept apart";
+  EXPECT_EQ(book.take(added).size(), 1u);
+  EXPECT_THROW(book.add(added, "QQQ", bar(1, 500.1)), std::logic_error);
 }
 
 TEST(BarPartitionReader, ReadsBackWhatTheParquetSinkWrote) {
@@ -141,11 +152,11 @@ TEST(BarPartitionReader, ReadsBackWhatTheParquetSinkWrote) {
   c.strike = 600;
   c.expiration = kDay;
   book.set_contract(c);
-  for (int i = 0; i < 50; ++i) book.add(StreamFeed::options, c.ticker, bar(i * 3, 2 + i * 0.01));
-  book.add(StreamFeed::vix, "I:VIX", bar(0, 16.5, /*full=*/false));
-  const auto options = book.snapshot(StreamFeed::options);
-  const auto vix = book.snapshot(StreamFeed::vix);
-  sink.write(BarPartition{"options", kDay, options}, RunInfo{"test", 0});
+  for (int i = 0; i < 50; ++i) book.add(kOptions, c.ticker, bar(i * 3, 2 + i * 0.01));
+  book.add(kVix, "I:VIX", bar(0, 16.5, /*full=*/false));
+  const auto options = book.snapshot(kOptions);
+  const auto vix = book.snapshot(kVix);
+  sink.write(BarPartition{"options", kDay, options, 0, 0, "option_bars", &option_bars_dataset()}, RunInfo{"test", 0});
   sink.write(BarPartition{"vix", kDay, vix}, RunInfo{"test", 0});
 
   const auto back = read_bar_partition(*store, "options", kDay);

@@ -103,30 +103,30 @@ TEST(StreamIngest, CheckpointOnlyWhenDrainedAndReplayTheRest) {
 
 TEST(GapLog, OneJsonLineWithTheWindowTickersAndCount) {
   GapRequest r;
-  r.feed = StreamFeed::options;
+  r.feed = StreamFeed{2};
   r.market = "options";
   r.tickers = {"O:SPY250117C00600000", "O:SPY250117P00600000"};
   r.start_ms = 1737124200000;
   r.end_ms = 1737124260000;
   r.reason = "reconnect";
-  const std::string line = gap_log_line(r, 42, "");
+  const std::string line = gap_log_line(r, "options", 42, "");
   EXPECT_EQ(line.find('\n'), std::string::npos);
   EXPECT_NE(line.find(R"("feed":"options")"), std::string::npos) << line;
   EXPECT_NE(line.find(R"("start":"2025-01-17T14:30:00.000Z")"), std::string::npos) << line;
   EXPECT_NE(line.find(R"("end":"2025-01-17T14:31:00.000Z")"), std::string::npos) << line;
   EXPECT_NE(line.find(R"("tickers":["O:SPY250117C00600000","O:SPY250117P00600000"])"), std::string::npos) << line;
   EXPECT_NE(line.find(R"("bars_recovered":42,"error":null)"), std::string::npos) << line;
-  EXPECT_NE(gap_log_line(r, 0, "server said \"no\"").find(R"("error":"server said \"no\"")"), std::string::npos);
+  EXPECT_NE(gap_log_line(r, "options", 0, "server said \"no\"").find(R"("error":"server said \"no\"")"), std::string::npos);
 }
 
 TEST(GapJournal, RepairsAKilledRunOwedAreTakenOnceForTheirDay) {
   Dir dir;
   const auto path = dir.path / "state" / "open_gaps.jsonl";
   const Date day = *parse_date("2025-01-17");
-  GapRequest owed{StreamFeed::options, "options", {"O:SPY250117C00600000", "O:SPY250117P00600000"},
+  GapRequest owed{StreamFeed{2}, "options", {"O:SPY250117C00600000", "O:SPY250117P00600000"},
                   1737124200000, 1737124500000, "reconnect"};
-  GapRequest repaired{StreamFeed::spy, "stocks", {"SPY"}, 1737124200000, 1737124260000, "start"};
-  GapRequest other_day{StreamFeed::vix, "indices", {"I:VIX"}, 1737037800000, 1737037860000, "reconnect"};
+  GapRequest repaired{StreamFeed{0}, "stocks", {"SPY"}, 1737124200000, 1737124260000, "start"};
+  GapRequest other_day{StreamFeed{1}, "indices", {"I:VIX"}, 1737037800000, 1737037860000, "reconnect"};
   {
     GapJournal journal(path);
     journal.opened(owed);
@@ -138,7 +138,7 @@ TEST(GapJournal, RepairsAKilledRunOwedAreTakenOnceForTheirDay) {
   GapJournal next(path);
   const auto open = next.take_open(day);
   ASSERT_EQ(open.size(), 1u);
-  EXPECT_EQ(open[0].feed, StreamFeed::options);
+  EXPECT_EQ(open[0].feed, StreamFeed{2});
   EXPECT_EQ(open[0].market, "options");
   EXPECT_EQ(open[0].tickers, owed.tickers);
   EXPECT_EQ(open[0].start_ms, owed.start_ms);
