@@ -25,7 +25,7 @@ std::string gap_log_line(const GapRequest& r, std::uint64_t bars, std::string_vi
 }
 
 GapRepairer::GapRepairer(GapRepairServices services) : s_(std::move(services)) {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
 }
 
 GapRepairer::~GapRepairer() { finish(); }
@@ -46,11 +46,7 @@ void GapRepairer::submit(GapRequest request) {
 }
 
 void GapRepairer::finish() {
-  {
-    std::lock_guard lock(mutex_);
-    finishing_ = true;
-  }
-  wake_.notify_all();
+  thread_.request_stop();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -64,14 +60,14 @@ std::uint64_t GapRepairer::bars_recovered() const {
   return bars_;
 }
 
-void GapRepairer::run() {
+void GapRepairer::run(std::stop_token stop) {
   for (;;) {
     GapRequest request;
     std::uint64_t id = 0;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return finishing_ || !pending_.empty(); });
-      if (pending_.empty()) return;  // finishing, nothing left
+      wake_.wait(lock, stop, [&] { return !pending_.empty(); });
+      if (pending_.empty()) return;  // stop requested, nothing left
       id = pending_.front().first;
       request = std::move(pending_.front().second);
       pending_.pop_front();
