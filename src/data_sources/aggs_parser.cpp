@@ -7,11 +7,9 @@
 namespace soi {
 namespace {
 
-using simdjson::ondemand::json_type;
-
-constexpr std::size_t kExampleLimit = 120;
-
-std::string_view shorten(std::string_view s) { return s.substr(0, std::min(s.size(), kExampleLimit)); }
+// Envelope keys of the aggregates contract that are not stored.
+constexpr std::string_view kIgnoredEnvelopeKeys[] = {"ticker", "queryCount", "resultsCount", "adjusted"};
+const EnvelopeSpec kAggsEnvelope{"aggregates", kIgnoredEnvelopeKeys};
 
 }  // namespace
 
@@ -25,86 +23,11 @@ void AggsPage::clear() {
   results_seen = 0;
 }
 
-std::string_view json_object_at(const char* start, const char* limit) {
-  int depth = 0;
-  bool in_string = false;
-  for (const char* p = start; p < limit; ++p) {
-    char c = *p;
-    if (in_string) {
-      if (c == '\\') ++p;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') in_string = true;
-    else if (c == '{' || c == '[') ++depth;
-    else if (c == '}' || c == ']') {
-      if (--depth == 0) return {start, static_cast<std::size_t>(p - start + 1)};
-    }
-  }
-  return {start, static_cast<std::size_t>(limit - start)};
-}
-
-void AggsParser::note_drift(AggsPage& page, std::string_view field, DriftKind kind, std::string_view example) {
-  for (const auto& d : page.drift)
-    if (d.kind == kind && d.field == field) return;
-  page.drift.push_back({std::string(field), kind, std::string(shorten(example))});
-}
-
 void AggsParser::parse(std::string_view body, const BarWindow& window, AggsPage& page) {
   body_end_ = body.data() + body.size();
-  simdjson::ondemand::document doc;
-  auto fail = [&](std::string_view what, simdjson::error_code code) -> void {
-    throw SoiError(ErrorCategory::parse, std::string(what) + ": " + simdjson::error_message(code) +
-                                             " (body starts: " + std::string(shorten(body)) + ")");
-  };
-  if (auto err = parser_.iterate(body.data(), body.size(), body.size() + simdjson::SIMDJSON_PADDING).get(doc))
-    fail("aggregates body is not JSON", err);
-  simdjson::ondemand::object envelope;
-  if (auto err = doc.get_object().get(envelope)) fail("aggregates body is not a JSON object", err);
-
-  for (auto field : envelope) {
-    std::string_view key;
-    if (auto err = field.unescaped_key().get(key)) fail("aggregates envelope", err);
-    simdjson::ondemand::value value;
-    if (auto err = field.value().get(value)) fail("aggregates envelope", err);
-    if (key == "results") {
-      simdjson::ondemand::array results;
-      if (value.get_array().get(results)) {
-        note_drift(page, "envelope.results", DriftKind::type_changed, "not an array");
-        continue;
-      }
-      for (auto element : results) {
-        simdjson::ondemand::value bar_value;
-        if (auto err = element.get(bar_value)) fail("aggregates results", err);
-        ++page.results_seen;
-        parse_bar(bar_value, window, page);
-      }
-    } else if (key == "status") {
-      std::string_view s;
-      if (value.get_string().get(s)) fail("aggregates status", simdjson::INCORRECT_TYPE);
-      page.status = s;
-    } else if (key == "next_url") {
-      std::string_view s;
-      if (value.get_string().get(s)) fail("aggregates next_url", simdjson::INCORRECT_TYPE);
-      page.next_url = s;
-    } else if (key == "request_id") {
-      std::string_view s;
-      if (!value.get_string().get(s)) page.request_id = s;
-    } else if (key == "ticker" || key == "queryCount" || key == "resultsCount" || key == "adjusted" ||
-               key == "count") {
-      // Known envelope fields we do not store.
-    } else if (key == "error" || key == "message") {
-      // Present on error answers; the status check below reports them.
-    } else {
-      std::string_view raw;
-      raw = value.raw_json_token();
-      note_drift(page, "envelope." + std::string(key), DriftKind::unknown_field, raw);
-    }
-  }
-  if (page.status != "OK" && page.status != "DELAYED") {
-    throw SoiError(ErrorCategory::server, "aggregates answer has status \"" + page.status +
-                                              "\" (expected OK or DELAYED): " + std::string(shorten(body)));
-  }
+  parse_response_envelope(parser_, body, kAggsEnvelope,
+                          {page.status, page.request_id, page.next_url, page.drift, page.results_seen},
+                          [&](simdjson::ondemand::value bar) { parse_bar(bar, window, page); });
 }
 
 void AggsParser::parse_bar(simdjson::ondemand::value value, const BarWindow& window, AggsPage& page) {
@@ -118,7 +41,7 @@ void AggsParser::parse_bar(simdjson::ondemand::value value, const BarWindow& win
 
   simdjson::ondemand::object obj;
   if (value.get_object().get(obj)) {
-    page.rejects.push_back({"bar is not a JSON object", std::string(shorten(first_token))});
+    page.rejects.push_back({"bar is not a JSON object", std::string(excerpt(first_token))});
     return;
   }
   Bar bar;
@@ -156,7 +79,7 @@ void AggsParser::parse_bar(simdjson::ondemand::value value, const BarWindow& win
       raw = v.raw_json_token();
       std::string name = "results[].";
       name.append(k, std::find(k, k + 64, '"'));
-      note_drift(page, name, DriftKind::unknown_field, raw);
+      note_drift(page.drift, name, DriftKind::unknown_field, raw);
       continue;
     }
     bool ok;
@@ -177,7 +100,7 @@ void AggsParser::parse_bar(simdjson::ondemand::value value, const BarWindow& win
       raw = v.raw_json_token();
       std::string name = "results[].";
       name.append(k, std::find(k, k + 64, '"'));
-      note_drift(page, name, DriftKind::type_changed, raw);
+      note_drift(page.drift, name, DriftKind::type_changed, raw);
       if (!type_error) type_error = "field has the wrong type";
       continue;
     }
@@ -191,8 +114,8 @@ void AggsParser::parse_bar(simdjson::ondemand::value value, const BarWindow& win
     return;
   }
   if (shape_ == AggsShape::equity) {
-    if (!(seen & kVW)) note_drift(page, "results[].vw", DriftKind::missing_optional_field, "");
-    if (!(seen & kN)) note_drift(page, "results[].n", DriftKind::missing_optional_field, "");
+    if (!(seen & kVW)) note_drift(page.drift, "results[].vw", DriftKind::missing_optional_field, "");
+    if (!(seen & kN)) note_drift(page.drift, "results[].n", DriftKind::missing_optional_field, "");
   }
   bar.fields = static_cast<std::uint8_t>(((seen & kV) ? kBarHasVolume : 0) | ((seen & kVW) ? kBarHasVwap : 0) |
                                          ((seen & kN) ? kBarHasTransactions : 0));

@@ -14,21 +14,15 @@
 
 #include <simdjson.h>
 
+#include "data_sources/response_envelope.hpp"  // FieldDrift, json_object_at
 #include "processing/bar_validator.hpp"
 #include "processing/records.hpp"
-#include "processing/schema_drift.hpp"  // DriftKind
 
 namespace soi {
 
 enum class AggsShape {
   equity,  // stocks and options: o,h,l,c,t,v required; vw, n expected
   index,   // indices: o,h,l,c,t only
-};
-
-struct FieldDrift {
-  std::string field;  // "results[].zz" or "envelope.foo"
-  DriftKind kind;
-  std::string example;
 };
 
 struct BarReject {
@@ -59,15 +53,12 @@ class AggsParser {
   void parse(std::string_view body, const BarWindow& window, AggsPage& page);
 
  private:
+  // One element of `results`: a valid bar, a reject or drift.
   void parse_bar(simdjson::ondemand::value value, const BarWindow& window, AggsPage& page);
-  void note_drift(AggsPage& page, std::string_view field, DriftKind kind, std::string_view example);
 
   AggsShape shape_;
   const char* body_end_ = nullptr;
   simdjson::ondemand::parser parser_;
 };
-
-// The text of one JSON object starting at `start` (balanced braces, string-aware).
-std::string_view json_object_at(const char* start, const char* limit);
 
 }  // namespace soi

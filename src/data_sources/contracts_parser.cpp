@@ -8,15 +8,7 @@
 namespace soi {
 namespace {
 
-constexpr std::size_t kExampleLimit = 120;
-
-std::string_view shorten(std::string_view s) { return s.substr(0, std::min(s.size(), kExampleLimit)); }
-
-void note_drift(ContractsPage& page, std::string_view field, DriftKind kind, std::string_view example) {
-  for (const auto& d : page.drift)
-    if (d.kind == kind && d.field == field) return;
-  page.drift.push_back({std::string(field), kind, std::string(shorten(example))});
-}
+const EnvelopeSpec kContractsEnvelope{"options contracts"};
 
 }  // namespace
 
@@ -33,55 +25,9 @@ void ContractsPage::clear() {
 
 void ContractsParser::parse(std::string_view body, ContractsPage& page) {
   body_end_ = body.data() + body.size();
-  auto fail = [&](std::string_view what, simdjson::error_code code) -> void {
-    throw SoiError(ErrorCategory::parse, std::string(what) + ": " + simdjson::error_message(code) +
-                                             " (body starts: " + std::string(shorten(body)) + ")");
-  };
-  simdjson::ondemand::document doc;
-  if (auto err = parser_.iterate(body.data(), body.size(), body.size() + simdjson::SIMDJSON_PADDING).get(doc))
-    fail("options contracts body is not JSON", err);
-  simdjson::ondemand::object envelope;
-  if (auto err = doc.get_object().get(envelope)) fail("options contracts body is not a JSON object", err);
-
-  for (auto field : envelope) {
-    std::string_view key;
-    if (auto err = field.unescaped_key().get(key)) fail("options contracts envelope", err);
-    simdjson::ondemand::value value;
-    if (auto err = field.value().get(value)) fail("options contracts envelope", err);
-    if (key == "results") {
-      simdjson::ondemand::array results;
-      if (value.get_array().get(results)) {
-        note_drift(page, "envelope.results", DriftKind::type_changed, "not an array");
-        continue;
-      }
-      for (auto element : results) {
-        simdjson::ondemand::value contract_value;
-        if (auto err = element.get(contract_value)) fail("options contracts results", err);
-        ++page.results_seen;
-        parse_contract(contract_value, page);
-      }
-    } else if (key == "status") {
-      std::string_view s;
-      if (value.get_string().get(s)) fail("options contracts status", simdjson::INCORRECT_TYPE);
-      page.status = s;
-    } else if (key == "next_url") {
-      std::string_view s;
-      if (value.get_string().get(s)) fail("options contracts next_url", simdjson::INCORRECT_TYPE);
-      page.next_url = s;
-    } else if (key == "request_id") {
-      std::string_view s;
-      if (!value.get_string().get(s)) page.request_id = s;
-    } else if (key == "count" || key == "error" || key == "message") {
-      // count: seen on other v3 endpoints; error/message: on error answers (status check below).
-    } else {
-      std::string_view raw = value.raw_json_token();
-      note_drift(page, "envelope." + std::string(key), DriftKind::unknown_field, raw);
-    }
-  }
-  if (page.status != "OK" && page.status != "DELAYED") {
-    throw SoiError(ErrorCategory::server, "options contracts answer has status \"" + page.status +
-                                              "\" (expected OK or DELAYED): " + std::string(shorten(body)));
-  }
+  parse_response_envelope(parser_, body, kContractsEnvelope,
+                          {page.status, page.request_id, page.next_url, page.drift, page.results_seen},
+                          [&](simdjson::ondemand::value contract) { parse_contract(contract, page); });
 }
 
 void ContractsParser::parse_contract(simdjson::ondemand::value value, ContractsPage& page) {
@@ -92,7 +38,7 @@ void ContractsParser::parse_contract(simdjson::ondemand::value value, ContractsP
   };
   simdjson::ondemand::object obj;
   if (value.get_object().get(obj)) {
-    page.rejects.push_back({"contract is not a JSON object", std::string(shorten(first_token))});
+    page.rejects.push_back({"contract is not a JSON object", std::string(excerpt(first_token))});
     return;
   }
 
@@ -109,7 +55,7 @@ void ContractsParser::parse_contract(simdjson::ondemand::value value, ContractsP
     simdjson::ondemand::value v = field.value();
     auto wrong_type = [&](bool required) {
       std::string_view raw = v.raw_json_token();
-      note_drift(page, "results[]." + std::string(key), DriftKind::type_changed, raw);
+      note_drift(page.drift, "results[]." + std::string(key), DriftKind::type_changed, raw);
       if (required && !type_error) type_error = "field has the wrong type";
     };
     auto read_string = [&](std::string& target, unsigned bit, bool required) {
@@ -147,7 +93,7 @@ void ContractsParser::parse_contract(simdjson::ondemand::value value, ContractsP
       // Contract-known fields we do not store.
     } else {
       std::string_view raw = v.raw_json_token();
-      note_drift(page, "results[]." + std::string(key), DriftKind::unknown_field, raw);
+      note_drift(page.drift, "results[]." + std::string(key), DriftKind::unknown_field, raw);
     }
   }
 
@@ -158,8 +104,8 @@ void ContractsParser::parse_contract(simdjson::ondemand::value value, ContractsP
                         "strike_price)");
     return;
   }
-  if (!(seen & kStyle)) note_drift(page, "results[].exercise_style", DriftKind::missing_optional_field, "");
-  if (!(seen & kShares)) note_drift(page, "results[].shares_per_contract", DriftKind::missing_optional_field, "");
+  if (!(seen & kStyle)) note_drift(page.drift, "results[].exercise_style", DriftKind::missing_optional_field, "");
+  if (!(seen & kShares)) note_drift(page.drift, "results[].shares_per_contract", DriftKind::missing_optional_field, "");
 
   if (type == "other") {
     ++page.skipped_other;
@@ -167,7 +113,7 @@ void ContractsParser::parse_contract(simdjson::ondemand::value value, ContractsP
   }
   if (type == "call") c.type = ContractType::call;
   else if (type == "put") c.type = ContractType::put;
-  else return reject("contract_type must be call, put or other, got \"" + std::string(shorten(type)) + "\"");
+  else return reject("contract_type must be call, put or other, got \"" + std::string(excerpt(type)) + "\"");
   if (c.ticker.size() < 3 || c.ticker.compare(0, 2, "O:") != 0)
     return reject("ticker is not an option ticker (O:...)");
   if (c.underlying.empty()) return reject("underlying_ticker is empty");

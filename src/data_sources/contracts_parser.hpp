@@ -42,6 +42,7 @@ class ContractsParser {
   void parse(std::string_view body, ContractsPage& page);
 
  private:
+  // One element of `results`: a valid contract, a skipped "other", a reject or drift.
   void parse_contract(simdjson::ondemand::value value, ContractsPage& page);
 
   const char* body_end_ = nullptr;

@@ -18,7 +18,7 @@
 
 #include <simdjson.h>
 
-#include "data_sources/aggs_parser.hpp"  // FieldDrift, json_object_at
+#include "data_sources/response_envelope.hpp"  // FieldDrift, json_object_at
 #include "processing/records.hpp"
 
 namespace soi {
@@ -50,12 +50,12 @@ class NewsParser {
   void parse(std::string_view body, NewsPage& page);
 
  private:
+  // One element of `results`: a valid article, a reject or drift.
   void parse_article(simdjson::ondemand::value value, NewsPage& page);
   void parse_publisher(simdjson::ondemand::value value, NewsArticle& article, NewsPage& page);
   void parse_insights(simdjson::ondemand::value value, NewsArticle& article, NewsPage& page);
   void parse_strings(simdjson::ondemand::value value, std::string_view field, std::vector<std::string>& out,
                      NewsPage& page);
-  void note_drift(NewsPage& page, std::string_view field, DriftKind kind, std::string_view example);
 
   const char* body_end_ = nullptr;
   simdjson::ondemand::parser parser_;

@@ -1,11 +1,14 @@
-// Exponential backoff with jitter between WebSocket reconnects. The random
-// source is injectable so tests get exact delays.
+// Between WebSocket reconnects: the program's backoff (utils/backoff) plus
+// what only reconnects have: an attempt limit, a reset after a stable
+// connection and a floor after the account's connection limit. The random
+// source is injectable so tests get exact delays. Not thread-safe: one per reader.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <optional>
+
+#include "utils/backoff.hpp"
 
 namespace soi {
 
@@ -30,7 +33,7 @@ struct ReconnectPolicy {
 class ReconnectBackoff {
  public:
   // Uniform in [0, 1). Default: a std::mt19937_64 seeded from std::random_device.
-  using RandomSource = std::function<double()>;
+  using RandomSource = UniformSource;
 
   explicit ReconnectBackoff(ReconnectPolicy policy = {}, RandomSource random = {});
 
@@ -48,11 +51,11 @@ class ReconnectBackoff {
   const ReconnectPolicy& policy() const { return policy_; }
 
   // The un-jittered delay of attempt n (1-based), capped at max_delay.
-  std::chrono::milliseconds base_delay(int attempt) const;
+  std::chrono::milliseconds base_delay(int attempt) const { return backoff_.base_delay(attempt); }
 
  private:
   ReconnectPolicy policy_;
-  RandomSource random_;
+  Backoff backoff_;
   int attempts_ = 0;
 };
 

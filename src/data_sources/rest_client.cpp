@@ -4,8 +4,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
-#include <random>
 #include <thread>
 
 #include <fmt/format.h>
@@ -93,7 +91,7 @@ std::string api_name_for_path(const std::string& path) {
 
 RestClient::RestClient(std::string base_url, std::string api_key, RetryPolicy policy)
     : base_url_(std::move(base_url)), api_key_(std::move(api_key)), policy_(std::move(policy)),
-      curl_(std::make_unique<CurlState>()) {
+      backoff_(BackoffPolicy::from_retry(policy_)), curl_(std::make_unique<CurlState>()) {
   static CurlGlobal global;
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
   register_secret(api_key_);
@@ -158,13 +156,9 @@ HttpResponse RestClient::get_once(const std::string& path_or_url) {
   return r;
 }
 
-int RestClient::backoff_ms(int attempt, int retry_after_seconds) const {
+int RestClient::backoff_ms(int attempt, int retry_after_seconds) {
   if (retry_after_seconds >= 0 && policy_.respect_retry_after) return retry_after_seconds * 1000;
-  double base = policy_.initial_backoff_ms * std::pow(policy_.backoff_multiplier, attempt - 1);
-  base = std::min(base, static_cast<double>(policy_.max_backoff_ms));
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::uniform_real_distribution<double> jitter(1.0 - policy_.jitter, 1.0 + policy_.jitter);
-  return static_cast<int>(std::max(0.0, base * jitter(rng)));
+  return static_cast<int>(backoff_.delay(attempt).count());
 }
 
 HttpResponse RestClient::get(const std::string& path_or_url, const ErrorContext& context) {

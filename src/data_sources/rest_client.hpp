@@ -12,6 +12,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "utils/backoff.hpp"
 #include "utils/error.hpp"
 #include "utils/rate_limiter.hpp"
 
@@ -66,11 +67,13 @@ class RestClient {
  private:
   struct CurlState;
   [[noreturn]] void throw_for_status(const HttpResponse& r, const ErrorContext& context) const;
-  int backoff_ms(int attempt, int retry_after_seconds) const;
+  // Retry-After when the server sent one (and the policy respects it), else the backoff.
+  int backoff_ms(int attempt, int retry_after_seconds);
 
   std::string base_url_;
   std::string api_key_;
   RetryPolicy policy_;
+  Backoff backoff_;
   std::unique_ptr<CurlState> curl_;
   RestClientStats stats_;
   std::function<void(int)> sleeper_;

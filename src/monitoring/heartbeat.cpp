@@ -141,15 +141,9 @@ HeartbeatWriter::HeartbeatWriter(std::string log_dir, std::string source, const 
                                  std::chrono::seconds interval)
     : source_(std::move(source)), path_(heartbeat_path(log_dir, source_)), counters_(counters), interval_(interval) {}
 
-HeartbeatWriter::~HeartbeatWriter() {
-  // No final write here: a destructor must not throw and the caller decides what "closed" means.
-  {
-    std::lock_guard lock(thread_mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+// No final write here: a destructor must not throw and the caller decides what
+// "closed" means. The jthread member stops and joins the thread.
+HeartbeatWriter::~HeartbeatWriter() = default;
 
 HeartbeatRecord HeartbeatWriter::write(std::int64_t now_ms) {
   std::lock_guard lock(write_mutex_);
@@ -196,27 +190,25 @@ void HeartbeatWriter::write_logged(std::int64_t now_ms) noexcept {
 }
 
 void HeartbeatWriter::start() {
-  std::lock_guard lock(thread_mutex_);
   if (thread_.joinable()) return;
-  stopping_ = false;
-  thread_ = std::thread([this] {
-    std::unique_lock lock(thread_mutex_);
-    while (!stopping_) {
-      lock.unlock();
-      write_logged(now_utc_ms());
-      lock.lock();
-      wake_.wait_for(lock, interval_, [this] { return stopping_; });
-    }
-  });
+  thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
+}
+
+void HeartbeatWriter::run(std::stop_token stop) {
+  std::unique_lock lock(thread_mutex_);
+  while (!stop.stop_requested()) {
+    lock.unlock();
+    write_logged(now_utc_ms());
+    lock.lock();
+    wake_.wait_for(lock, stop, interval_, [] { return false; });  // the interval, or a stop
+  }
 }
 
 void HeartbeatWriter::stop() {
-  {
-    std::lock_guard lock(thread_mutex_);
-    stopping_ = true;
-    wake_.notify_all();
+  if (thread_.joinable()) {
+    thread_.request_stop();
+    thread_.join();
   }
-  if (thread_.joinable()) thread_.join();
   write_logged(now_utc_ms());
 }
 

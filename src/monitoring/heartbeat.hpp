@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -100,8 +101,9 @@ class HeartbeatWriter {
   // Writes when nothing was written yet or an interval has elapsed: for a loop that ticks anyway.
   bool maybe_write(std::int64_t now_ms);
 
-  // Or let a background thread write at once and then every interval; stop() writes a
-  // last heartbeat (the caller sets the connection to closed first) and joins.
+  // Or let a background thread write at once and then every interval; stop() joins it,
+  // then writes a last heartbeat (the caller sets the connection to closed first).
+  // start() after stop() starts a new thread. Both from the owner's thread.
   // Write failures in the thread go to the errors log and do not stop the stream.
   void start();
   void stop();
@@ -111,6 +113,7 @@ class HeartbeatWriter {
 
  private:
   void write_logged(std::int64_t now_ms) noexcept;
+  void run(std::stop_token stop);
 
   std::string source_;
   std::string path_;
@@ -119,10 +122,9 @@ class HeartbeatWriter {
   std::mutex write_mutex_;  // write() from the thread and from the caller
   std::uint64_t total_at_last_write_ = 0;
   std::int64_t last_write_ms_ = 0;  // 0: never written
-  std::mutex thread_mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
+  std::mutex thread_mutex_;  // only for the thread's interval wait
+  std::condition_variable_any wake_;  // woken by a stop request
+  std::jthread thread_;  // last: destroyed (stopped and joined) before what it uses
 };
 
 // finished: the last heartbeat says the connection was closed on purpose (the

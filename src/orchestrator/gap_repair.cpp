@@ -39,7 +39,7 @@ GapRepairer::GapRepairer(GapRepairServices services) : s_(std::move(services)) {
     }
     clients_.push_back(client);
   }
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
 }
 
 std::string_view GapRepairer::name_of(StreamFeed feed) const {
@@ -64,11 +64,7 @@ void GapRepairer::submit(GapRequest request) {
 }
 
 void GapRepairer::finish() {
-  {
-    std::lock_guard lock(mutex_);
-    finishing_ = true;
-  }
-  wake_.notify_all();
+  thread_.request_stop();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -82,14 +78,14 @@ std::uint64_t GapRepairer::bars_recovered() const {
   return bars_;
 }
 
-void GapRepairer::run() {
+void GapRepairer::run(std::stop_token stop) {
   for (;;) {
     GapRequest request;
     std::uint64_t id = 0;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return finishing_ || !pending_.empty(); });
-      if (pending_.empty()) return;  // finishing, nothing left
+      wake_.wait(lock, stop, [&] { return !pending_.empty(); });
+      if (pending_.empty()) return;  // stop requested, nothing left
       id = pending_.front().first;
       request = std::move(pending_.front().second);
       pending_.pop_front();

@@ -13,6 +13,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <stop_token>
 #include <string>
 #include <thread>
 #include <vector>
@@ -66,19 +67,18 @@ class GapRepairer {
   std::uint64_t repair(const GapRequest& request, std::string& error);
 
  private:
-  void run();
+  // Until a stop is requested and nothing is pending: a stop drains the queue first.
+  void run(std::stop_token stop);
   std::string_view name_of(StreamFeed feed) const;
 
   GapRepairServices s_;
   std::vector<RestClient*> clients_;  // by feed index; nullptr for a feed that is not streamed
   mutable std::mutex mutex_;
-  std::condition_variable wake_;
+  std::condition_variable_any wake_;  // a request arrived, or a stop was requested
   std::deque<std::pair<std::uint64_t, GapRequest>> pending_;  // journal id (0: none), request
-  bool finishing_ = false;
-  bool busy_ = false;
   std::uint64_t gaps_ = 0;
   std::uint64_t bars_ = 0;
-  std::thread thread_;
+  std::jthread thread_;
 };
 
 // The gap-log line (JSON, no newline); feed_name: the request's feed's name.

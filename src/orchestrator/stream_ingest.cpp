@@ -13,25 +13,24 @@ namespace soi {
 StreamIngest::StreamIngest(StreamIngestOptions options, ErrorSummary& errors)
     : options_(options), errors_(errors), wal_(options.wal), queue_(options.queue) {
   if (options_.sync_interval.count() > 0)
-    sync_thread_ = std::thread([this] {
-      std::unique_lock lock(sync_mutex_);
-      while (!sync_cv_.wait_for(lock, options_.sync_interval, [this] { return sync_stop_; })) {
-        lock.unlock();
-        sync_now();
-        lock.lock();
-      }
-    });
+    sync_thread_ = std::jthread([this](std::stop_token stop) { sync_loop(stop); });
 }
 
 StreamIngest::~StreamIngest() {
   if (!sync_thread_.joinable()) return;
-  {
-    std::lock_guard lock(sync_mutex_);
-    sync_stop_ = true;
-  }
-  sync_cv_.notify_all();
+  sync_thread_.request_stop();
   sync_thread_.join();
   sync_now();  // what the last interval appended
+}
+
+void StreamIngest::sync_loop(std::stop_token stop) {
+  std::unique_lock lock(sync_mutex_);
+  // Returns true (stop) as soon as a stop is requested, false when the interval is up.
+  while (!sync_cv_.wait_for(lock, stop, options_.sync_interval, [&stop] { return stop.stop_requested(); })) {
+    lock.unlock();
+    sync_now();
+    lock.lock();
+  }
 }
 
 void StreamIngest::submit(RecordBatch& batch) {

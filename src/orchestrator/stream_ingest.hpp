@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <thread>
 
 #include "monitoring/error_summary.hpp"
@@ -31,7 +32,7 @@ class StreamIngest {
   // Throws SoiError(storage) when the log cannot be opened (e.g. held by another
   // process). With a sync_interval, starts the thread that syncs the log.
   StreamIngest(StreamIngestOptions options, ErrorSummary& errors);
-  ~StreamIngest();  // stops the sync thread after a last sync
+  ~StreamIngest();  // stops and joins the sync thread, then syncs what its last interval left
   StreamIngest(const StreamIngest&) = delete;
   StreamIngest& operator=(const StreamIngest&) = delete;
 
@@ -76,11 +77,12 @@ class StreamIngest {
   bool wal_failing_ = false;
   bool queue_failing_ = false;  // a batch could not be queued: never checkpoint again in this run
 
+  void sync_loop(std::stop_token stop);
+
   std::atomic<std::uint64_t> syncs_{0};
-  std::mutex sync_mutex_;  // sync_stop_, for the sync thread's wait
-  std::condition_variable sync_cv_;
-  bool sync_stop_ = false;
-  std::thread sync_thread_;  // last: started once everything above exists
+  std::mutex sync_mutex_;  // only for the sync thread's interval wait
+  std::condition_variable_any sync_cv_;  // woken by the destructor's stop request
+  std::jthread sync_thread_;  // last: started once everything above exists
 };
 
 }  // namespace soi

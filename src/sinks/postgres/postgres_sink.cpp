@@ -14,6 +14,7 @@
 
 #include "sinks/list_gathering_writer.hpp"
 #include "sinks/sql/consolidated_schema.hpp"
+#include "utils/backoff.hpp"
 #include "utils/error.hpp"
 #include "utils/redact.hpp"
 
@@ -193,7 +194,7 @@ struct PostgresSink::Impl {
   std::string user;
   std::string target;  // host:port/database
   PGconn* conn = nullptr;
-  std::mt19937 rng{std::random_device{}()};
+  UniformSource random = random_uniform_source();
 
   ~Impl() { disconnect(); }
 
@@ -313,10 +314,7 @@ struct PostgresSink::Impl {
   }
 
   int backoff_ms(int attempt) {
-    double base = retry.initial_backoff_ms * std::pow(retry.backoff_multiplier, attempt - 1);
-    base = std::min(base, static_cast<double>(retry.max_backoff_ms));
-    std::uniform_real_distribution<double> jitter(1.0 - retry.jitter, 1.0 + retry.jitter);
-    return static_cast<int>(std::max(0.0, base * jitter(rng)));
+    return static_cast<int>(backoff_delay(BackoffPolicy::from_retry(retry), attempt, random()).count());
   }
 
   // Runs `body` (connecting first when needed) until it succeeds, a
