@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "config/retry_backoff.hpp"
 #include "monitoring/logging.hpp"
 #include "utils/redact.hpp"
 
@@ -91,7 +92,7 @@ std::string api_name_for_path(const std::string& path) {
 
 RestClient::RestClient(std::string base_url, std::string api_key, RetryPolicy policy)
     : base_url_(std::move(base_url)), api_key_(std::move(api_key)), policy_(std::move(policy)),
-      backoff_(BackoffPolicy::from_retry(policy_)), curl_(std::make_unique<CurlState>()) {
+      backoff_(backoff_policy(policy_)), curl_(std::make_unique<CurlState>()) {
   static CurlGlobal global;
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
   register_secret(api_key_);

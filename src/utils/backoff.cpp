@@ -5,18 +5,7 @@
 #include <memory>
 #include <random>
 
-#include "config/config.hpp"
-
 namespace soi {
-
-BackoffPolicy BackoffPolicy::from_retry(const RetryPolicy& retry) {
-  BackoffPolicy p;
-  p.initial = std::chrono::milliseconds(retry.initial_backoff_ms);
-  p.max = std::chrono::milliseconds(retry.max_backoff_ms);
-  p.multiplier = retry.backoff_multiplier;
-  p.jitter = retry.jitter;
-  return p;
-}
 
 UniformSource seeded_uniform_source(std::uint64_t seed) {
   auto rng = std::make_shared<std::mt19937_64>(seed);

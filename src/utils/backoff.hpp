@@ -20,16 +20,12 @@
 
 namespace soi {
 
-struct RetryPolicy;  // config/config.hpp
-
 struct BackoffPolicy {
   std::chrono::milliseconds initial{500};
   std::chrono::milliseconds max{30000};
   double multiplier = 2.0;
   double jitter = 0.2;  // each delay is scaled by a factor in [1 - jitter, 1 + jitter]
-
-  // initial_backoff_ms, max_backoff_ms, backoff_multiplier, jitter of retry_policy.yaml.
-  static BackoffPolicy from_retry(const RetryPolicy& retry);
+  // From retry_policy.yaml: config/retry_backoff.hpp (utils sees no configuration).
 };
 
 // Uniform in [0, 1); values outside are clamped.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "config/retry_backoff.hpp"
 
 namespace soi {
 namespace {
@@ -120,7 +121,7 @@ TEST(BackoffTest, FromRetryPolicy) {
   r.max_backoff_ms = 8000;
   r.backoff_multiplier = 3;
   r.jitter = 0.1;
-  const BackoffPolicy p = BackoffPolicy::from_retry(r);
+  const BackoffPolicy p = backoff_policy(r);
   EXPECT_EQ(p.initial, milliseconds(250));
   EXPECT_EQ(p.max, milliseconds(8000));
   EXPECT_DOUBLE_EQ(p.multiplier, 3);

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "config/retry_backoff.hpp"
 #include "sinks/list_gathering_writer.hpp"
 #include "sinks/sql/consolidated_schema.hpp"
 #include "utils/backoff.hpp"
@@ -314,7 +315,7 @@ struct PostgresSink::Impl {
   }
 
   int backoff_ms(int attempt) {
-    return static_cast<int>(backoff_delay(BackoffPolicy::from_retry(retry), attempt, random()).count());
+    return static_cast<int>(backoff_delay(backoff_policy(retry), attempt, random()).count());
   }
 
   // Runs `body` (connecting first when needed) until it succeeds, a
