@@ -144,7 +144,7 @@ bool BackfillJob::commit(const Partition& partition, std::string_view feed, cons
   out.commit_seconds = seconds_since(commit_start);
   for (const PartitionWriteResult& written : result.written) {
     s_.manifest.add(written);
-    if (&written == &result.written.front()) {  // the first sink (Parquet) is the record of the day
+    if (written.sink == s_.sinks.at(0).name()) {  // the first sink (Parquet) is the record of the day
       out.rows = written.rows;
       out.location = written.location;
     }
@@ -159,8 +159,11 @@ bool BackfillJob::commit(const Partition& partition, std::string_view feed, cons
                        context);
     }
   }
-  for (const SoiError& failure : result.failures) {
+  for (std::size_t i = 0; i < result.failures.size(); ++i) {
+    const SoiError& failure = result.failures[i];
     s_.errors.record(failure);
+    s_.manifest.add_failure(PartitionFailure{result.failed_sinks[i], std::string(feed), context.date,
+                                             std::string(to_string(failure.category())), failure.what()});
     if (out.error.empty()) out.error = failure.what();
   }
   return result.ok();

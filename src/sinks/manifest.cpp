@@ -65,6 +65,16 @@ void RunManifest::add(const PartitionWriteResult& partition) {
   partitions_.push_back(partition);
 }
 
+void RunManifest::add_failure(PartitionFailure failure) {
+  std::lock_guard lock(mutex_);
+  failures_.push_back(std::move(failure));
+}
+
+std::vector<PartitionFailure> RunManifest::failures() const {
+  std::lock_guard lock(mutex_);
+  return failures_;
+}
+
 std::vector<PartitionWriteResult> RunManifest::partitions() const {
   std::lock_guard lock(mutex_);
   return partitions_;
@@ -114,6 +124,20 @@ std::string RunManifest::to_json(RunStatus status, std::int64_t finished_at_ms, 
         json_quote(redact(p.location)), p.rows, p.bytes, json_quote(p.sha256), json_seconds(p.seconds));
   }
   if (!parts.empty()) out += std::string(nl) + in1;
+  out += "],";
+  out += nl;
+  // What a sink could not write: the day keeps its previous content there.
+  const std::vector<PartitionFailure> failed = failures();
+  out += fmt::format("{}\"failures\":{}[", in1, sp);
+  for (std::size_t i = 0; i < failed.size(); ++i) {
+    const auto& f = failed[i];
+    out += nl;
+    out += in2;
+    out += fmt::format("{{\"sink\":{1}{2},{1}\"feed\":{1}{3},{1}\"date\":{1}{4},{1}\"category\":{1}{5},{1}\"error\":{1}{6}}}{0}",
+                       i + 1 < failed.size() ? "," : "", sp, json_quote(f.sink), json_quote(f.feed),
+                       json_quote(f.date), json_quote(f.category), json_quote(redact(f.error)));
+  }
+  if (!failed.empty()) out += std::string(nl) + in1;
   out += "]";
   out += nl;
   out += "}";

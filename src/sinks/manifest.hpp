@@ -25,6 +25,15 @@ struct ManifestTotals {
   double seconds = 0;  // sum of partition commit times
 };
 
+// A partition a sink failed to write: the day stays as it was in that sink.
+struct PartitionFailure {
+  std::string sink;
+  std::string feed;
+  std::string date;      // YYYY-MM-DD
+  std::string category;  // storage, auth, ...
+  std::string error;     // the message, redacted when written
+};
+
 class RunManifest {
  public:
   // run_id becomes a file name: throws SoiError(config) when it is empty or
@@ -33,10 +42,13 @@ class RunManifest {
 
   // Thread-safe: sinks on several threads report their partitions.
   void add(const PartitionWriteResult& partition);
+  // Thread-safe: a partition a sink failed to write ("failures" in the document).
+  void add_failure(PartitionFailure failure);
 
   const std::string& run_id() const { return run_id_; }
   const std::string& command_line() const { return command_line_; }
   std::vector<PartitionWriteResult> partitions() const;  // in add() order
+  std::vector<PartitionFailure> failures() const;        // in add_failure() order
   ManifestTotals totals() const;
 
   // The manifest document; pretty=false gives the single-line runs.jsonl form.
@@ -60,6 +72,7 @@ class RunManifest {
   std::int64_t started_at_ms_;
   mutable std::mutex mutex_;
   std::vector<PartitionWriteResult> partitions_;
+  std::vector<PartitionFailure> failures_;
 };
 
 }  // namespace soi

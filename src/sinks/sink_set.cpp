@@ -9,8 +9,10 @@ SinkSetResult SinkSet::write(const Partition& partition, const RunInfo& run) {
       result.written.push_back(sink->write(partition, run));
     } catch (const SoiError& e) {
       result.failures.push_back(e);
+      result.failed_sinks.emplace_back(sink->name());
     } catch (const std::exception& e) {
       result.failures.emplace_back(ErrorCategory::storage, std::string(sink->name()) + " sink: " + e.what());
+      result.failed_sinks.emplace_back(sink->name());
     }
   }
   return result;

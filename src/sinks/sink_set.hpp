@@ -15,6 +15,7 @@ namespace soi {
 struct SinkSetResult {
   std::vector<PartitionWriteResult> written;  // one per sink that succeeded, in sink order
   std::vector<SoiError> failures;             // one per sink that failed (category storage)
+  std::vector<std::string> failed_sinks;      // the name of the sink of each failure, in the same order
   bool ok() const { return failures.empty(); }
 };
 

@@ -243,6 +243,20 @@ TEST(BackfillCommit, AFailingPartitionStoreFailsTheDayButNotTheOtherSinks) {
   EXPECT_EQ(written, (std::vector<std::pair<std::string, std::string>>{
                          {"duckdb", "2025-01-16"}, {"parquet", "2025-01-17"}, {"duckdb", "2025-01-17"}}));
   EXPECT_EQ(stored_days(*store, "spy"), std::vector<Date>{second});
+  // The manifest names what failed, sink by sink, and the failed day's report
+  // does not borrow another sink's location as the record of the day.
+  const std::vector<PartitionFailure> failed = manifest.failures();
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].sink, "parquet");
+  EXPECT_EQ(failed[0].feed, "spy");
+  EXPECT_EQ(failed[0].date, "2025-01-16");
+  EXPECT_EQ(failed[0].category, "storage");
+  EXPECT_NE(failed[0].error.find("injected put failure"), std::string::npos) << failed[0].error;
+  EXPECT_EQ(summary.days[0].location, "");
+  const std::string document = manifest.to_json(RunStatus::partial, 0, false);
+  EXPECT_NE(document.find("\"failures\":[{\"sink\":\"parquet\",\"feed\":\"spy\",\"date\":\"2025-01-16\""),
+            std::string::npos)
+      << document;
 
   sinks.reset();  // DuckDB: one writer; read the database once the sink closed it
   {

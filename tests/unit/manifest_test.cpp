@@ -105,6 +105,30 @@ TEST_F(ManifestTest, EscapesAndRedacts) {
   EXPECT_EQ(std::string_view(doc["status"]), "partial");
 }
 
+TEST_F(ManifestTest, RecordsWhatEachSinkFailedToWriteRedacted) {
+  register_secret("SECRETKEY123456");
+  RunManifest m(dir_.string(), "run-1", "soi backfill", kStart);
+  m.add(part("2025-01-02", 1));
+  m.add_failure(PartitionFailure{"postgres", "spy", "2025-01-02", "storage", "server gone (password SECRETKEY123456)"});
+  m.add_failure(PartitionFailure{"parquet", "news", "2025-01-03", "storage", "disk full"});
+  const std::string json = m.to_json(RunStatus::partial, kStart, false);
+  EXPECT_EQ(json.find("SECRETKEY123456"), std::string::npos);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(json);
+  simdjson::dom::array failed = doc["failures"];
+  ASSERT_EQ(failed.size(), 2u);
+  EXPECT_EQ(std::string_view(failed.at(0)["sink"]), "postgres");
+  EXPECT_EQ(std::string_view(failed.at(0)["error"]), "server gone (password ****3456)");
+  EXPECT_EQ(std::string_view(failed.at(1)["feed"]), "news");
+  EXPECT_EQ(std::string_view(failed.at(1)["date"]), "2025-01-03");
+  EXPECT_EQ(std::string_view(failed.at(1)["category"]), "storage");
+  EXPECT_EQ(std::uint64_t(doc["totals"]["partitions"]), 1u);  // totals count what was written
+
+  RunManifest clean(dir_.string(), "run-2", "soi backfill", kStart);
+  simdjson::dom::element none = parser.parse(clean.to_json(RunStatus::ok, kStart, true));
+  EXPECT_EQ(simdjson::dom::array(none["failures"]).size(), 0u);
+}
+
 TEST_F(ManifestTest, JoinCommandLineQuotesAndMasksSensitiveOptions) {
   const char* argv[] = {"soi",
                         "backfill",
