@@ -86,7 +86,7 @@ void add_backfill_command(CLI::App& app, const GlobalOptions& global, Runner& ru
     auto run_owner = prepare_run(global.config_dir, overrides, global.command_line);
     RunContext& run = *run_owner;
     auto days = resolve_days(*options, range, run.calendar);
-    auto sinks = make_sinks(run.config, run.store);
+    auto sinks = make_sinks(run.config, run.store, run.feeds);
     // News is published every day: it covers the calendar range asked for
     // (weekends and holidays included), not only its trading days.
     std::vector<Date> news_range{range.first, range.second};

@@ -87,7 +87,7 @@ int run_stream(const GlobalOptions& global, const StreamOptions& o) {
     end_idle_run(run, wait.stopped ? "stopped before the session" : "nothing to stream now");
     return 0;
   }
-  auto sinks = make_sinks(run.config, run.store);
+  auto sinks = make_sinks(run.config, run.store, run.feeds);
   const StreamSessionSummary summary = stream_session(run, *sinks, *clock, *wait.session, control);
   const std::string manifest = finish_run(run, summary.ok ? "ok" : "failed");
   report_session(summary, run, *clock, manifest, o.json);
@@ -136,7 +136,7 @@ int run_daemon(const GlobalOptions& global, const StreamOptions& o) {
       return 0;
     }
     const SessionWindow session = *wait.session;
-    auto sinks = make_sinks(run.config, run.store);
+    auto sinks = make_sinks(run.config, run.store, run.feeds);
     const StreamSessionSummary summary = stream_session(run, *sinks, *clock, session, control);
     if (summary.error_category == "auth") {
       report_session(summary, run, *clock, finish_run(run, "failed"), o.json);

@@ -47,13 +47,16 @@ std::string now_literal() { return "CAST(" + quote_literal(format_utc_iso_ms(now
 
 }  // namespace
 
-std::vector<Table> default_tables() {
-  return {{"spy_bars", &bars_dataset()},
-          {"vix_bars", &bars_dataset()},
-          {"option_bars", &option_bars_dataset()},
-          {"option_contracts", &options_contracts_dataset()},
-          {"news", &news_dataset()}};
+std::vector<Table> tables_of(const FeedRegistry& feeds) {
+  std::vector<Table> out;
+  for (const FeedSpec& f : feeds.feeds()) {
+    out.push_back({f.sql_table, &dataset_for(f.dataset)});
+    if (f.companion) out.push_back({f.companion->sql_table, &dataset_for(f.companion->dataset)});
+  }
+  return out;
 }
+
+std::vector<Table> default_tables() { return tables_of(default_feeds()); }
 
 std::string type_name(Dialect d, LogicalType t) {
   const bool pg = d == Dialect::postgres;

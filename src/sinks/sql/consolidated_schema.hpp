@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/feed_registry.hpp"
 #include "processing/dataset.hpp"
 
 namespace soi::sql {
@@ -34,8 +35,10 @@ struct Table {
   const Dataset* dataset = nullptr;
 };
 
-// The feeds' tables of the default configuration: spy_bars, vix_bars (bars),
-// option_bars, option_contracts, news.
+// One table per feed of the registry (and per companion dataset), each holding
+// its feed's dataset: the SQL sinks create and migrate exactly these.
+std::vector<Table> tables_of(const FeedRegistry& feeds);
+// tables_of(default_feeds()): spy_bars, vix_bars, option_bars, option_contracts, news.
 std::vector<Table> default_tables();
 
 // The base schema's version (schema_version row 1). A column added later (a news
