@@ -3,14 +3,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include "utils/ascii.hpp"
+
 namespace soi::config {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 bool is_secret_word(std::string_view word) {
   static constexpr std::string_view kWords[] = {"apikey", "key",    "secret",     "secrets", "password", "passwd",
@@ -21,8 +17,8 @@ bool is_secret_word(std::string_view word) {
 }  // namespace
 
 size_t edit_distance(std::string_view a_raw, std::string_view b_raw) {
-  const std::string a = lower(a_raw);
-  const std::string b = lower(b_raw);
+  const std::string a = ascii_lower(a_raw);
+  const std::string b = ascii_lower(b_raw);
   std::vector<size_t> row(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
@@ -54,7 +50,7 @@ std::optional<std::string> closest_name(std::string_view name, const std::vector
 }
 
 bool looks_like_secret(std::string_view name) {
-  const std::string l = lower(name);
+  const std::string l = ascii_lower(name);
   std::string joined;  // "api_key" / "API-Key" / "apiKey" -> "apikey"
   std::vector<std::string> words(1);
   for (char c : l) {

@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "utils/ascii.hpp"
+
 namespace soi::config {
 namespace {
 
@@ -18,12 +20,6 @@ std::string_view trim(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
   return text;
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
 }
 
 // Whole text must be a decimal integer: "3.0", "1e3", "0x10" and "3 apples" are refused.
@@ -52,7 +48,7 @@ bool parse_number(std::string_view text, double& out) {
 // "true or false" is what we document; the YAML 1.1 spellings are accepted too
 // because users copy them from other YAML files.
 std::optional<bool> parse_bool(std::string_view text) {
-  const std::string v = lower(text);
+  const std::string v = ascii_lower(text);
   if (v == "true" || v == "yes" || v == "on") return true;
   if (v == "false" || v == "no" || v == "off") return false;
   return std::nullopt;

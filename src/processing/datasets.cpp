@@ -5,14 +5,15 @@
 #include <optional>
 
 #include "processing/dataset.hpp"
+#include "utils/ascii.hpp"
 
 namespace soi {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
+// ingested_at, run_id: the stamp every dataset ends its constants with.
+void write_stamp(RowWriter& out, const WriteStamp& stamp) {
+  out.timestamp_ms(stamp.ingested_at_ms);
+  out.text(stamp.run_id);
 }
 
 void optional_text(RowWriter& out, std::string_view value) {
@@ -101,10 +102,7 @@ class BarCursor : public RowCursor {
         if (b.fields & kBarHasTransactions) out.int64(b.transactions); else out.null();
       }
     }
-    if (roles_ & kRoleConstant) {
-      out.timestamp_ms(stamp_.ingested_at_ms);
-      out.text(stamp_.run_id);
-    }
+    if (roles_ & kRoleConstant) write_stamp(out, stamp_);
     if (roles_ & kRoleRow) {
       out.text(origin_);
       if (with_contract_) {
@@ -162,8 +160,7 @@ class BarsDataset : public Dataset {
   }
   bool emits_sorted(const Partition& p) const override { return bar_order(p.bars).sorted; }
   void write_constants(const Partition&, const WriteStamp& stamp, RowWriter& out) const override {
-    out.timestamp_ms(stamp.ingested_at_ms);
-    out.text(stamp.run_id);
+    write_stamp(out, stamp);
   }
 
  private:
@@ -247,8 +244,7 @@ class ContractsDataset : public Dataset {
     out.float64(u.band_pct);
     out.float64(u.strike_low);
     out.float64(u.strike_high);
-    out.timestamp_ms(stamp.ingested_at_ms);
-    out.text(stamp.run_id);
+    write_stamp(out, stamp);
   }
 };
 
@@ -305,10 +301,7 @@ class NewsCursor : public RowCursor {
         if (value) out.text(*value); else out.null();
       }
     }
-    if (roles_ & kRoleConstant) {
-      out.timestamp_ms(stamp_.ingested_at_ms);
-      out.text(stamp_.run_id);
-    }
+    if (roles_ & kRoleConstant) write_stamp(out, stamp_);
     out.end_row();
     return true;
   }
@@ -357,8 +350,7 @@ class NewsDataset : public Dataset {
     });
   }
   void write_constants(const Partition&, const WriteStamp& stamp, RowWriter& out) const override {
-    out.timestamp_ms(stamp.ingested_at_ms);
-    out.text(stamp.run_id);
+    write_stamp(out, stamp);
   }
 };
 
@@ -403,9 +395,9 @@ std::string sentiment_column(std::string_view ticker) {
 }
 
 std::optional<std::string_view> sentiment_for(const NewsArticle& article, std::string_view ticker) {
-  const std::string want = lower(ticker);
+  const std::string want = ascii_lower(ticker);
   for (const NewsInsight& in : article.insights)
-    if (lower(in.ticker) == want) {
+    if (ascii_lower(in.ticker) == want) {
       if (in.sentiment.empty()) return std::nullopt;
       return std::string_view(in.sentiment);
     }

@@ -3,14 +3,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include "utils/ascii.hpp"
+
 namespace soi {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Case-insensitive (ASCII) substring search; `needle` is lower-case.
 bool contains_lower(std::string_view haystack, std::string_view needle) {
@@ -30,15 +26,15 @@ bool by_time_then_id(const NewsArticle& a, const NewsArticle& b) {
 NewsRelevanceFilter::NewsRelevanceFilter(const std::vector<std::string>& tickers,
                                          const std::vector<std::string>& keywords) {
   for (const auto& t : tickers)
-    if (!t.empty()) tickers_.push_back(lower(t));
+    if (!t.empty()) tickers_.push_back(ascii_lower(t));
   for (const auto& k : keywords)
-    if (!k.empty()) keywords_.push_back(lower(k));
+    if (!k.empty()) keywords_.push_back(ascii_lower(k));
 }
 
 bool NewsRelevanceFilter::keeps(const NewsArticle& a) const {
   if (keeps_all()) return true;
   for (const auto& tagged : a.tickers) {
-    const std::string t = lower(tagged);
+    const std::string t = ascii_lower(tagged);
     if (std::find(tickers_.begin(), tickers_.end(), t) != tickers_.end()) return true;
   }
   for (const auto& k : keywords_) {
