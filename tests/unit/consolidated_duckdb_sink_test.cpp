@@ -155,6 +155,26 @@ TEST_F(ConsolidatedDuckDbSinkTest, RerunReplacesTheDayWithoutDuplicates) {
   EXPECT_EQ(cell(*db, "SELECT count(*) FROM sessions"), "1");  // the 16th came without session bounds
 }
 
+// The news key is the id across days: an article whose publication time was
+// corrected into another New York day moves there, leaving no copy behind.
+TEST_F(ConsolidatedDuckDbSinkTest, AnArticleWhoseDayChangedMovesToItsNewDay) {
+  const Date next = *parse_date("2025-01-18");
+  {
+    auto sink = open();
+    sink->write(day_.news_partition(), run_);
+    std::vector<NewsArticle> moved = {day_.news[0]};
+    moved[0].title = "corrected";
+    sink->write(NewsPartition{next, moved, day_.news_tickers}, RunInfo{"run2", 0});
+  }
+  auto db = reader();
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM news"), "5");
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM news WHERE id = " + DuckDbSession::quote(day_.news[0].id)), "1");
+  EXPECT_EQ(cell(*db, "SELECT CAST(date AS VARCHAR) || ' ' || title || ' ' || run_id FROM news WHERE id = " +
+                          DuckDbSession::quote(day_.news[0].id)),
+            "2025-01-18 corrected run2");
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM news WHERE date = DATE '2025-01-17'"), "4");
+}
+
 TEST_F(ConsolidatedDuckDbSinkTest, ViewGivesOneRowPerSessionSecond) {
   {
     auto sink = open();

@@ -130,6 +130,10 @@ void bind(duckdb_bind_info info) {
 
 void init(duckdb_init_info info) {
   const auto* src = static_cast<const DatasetScan::Source*>(duckdb_init_get_extra_info(info));
+  if (!src->partition) {
+    duckdb_init_set_error(info, "soi_dataset_scan: no partition is set (the sink sets one per write)");
+    return;
+  }
   try {
     auto cursor = src->partition->dataset->rows(*src->partition, src->stamp, kRoleRow);
     duckdb_init_set_init_data(info, cursor.release(), [](void* p) { delete static_cast<RowCursor*>(p); });
