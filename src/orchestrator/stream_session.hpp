@@ -1,4 +1,4 @@
-// One trading session streamed over WebSocket (issue 4), from shortly before
+// One trading session streamed over WebSocket, from shortly before
 // the open to the close:
 //
 //   reader thread per connection: read_frame -> WsEventParser -> RecordBatch
