@@ -34,10 +34,10 @@ std::uint64_t BackfillSummary::failed_days() const {
          days_skipped;
 }
 
-BarWindow BackfillJob::session_window(Date d) const {
-  const SessionHours hours = s_.calendar.session(d);
-  int start = parse_hh_mm(s_.config.settings.session_start).value_or(kRegularOpenMinute);
-  int end = parse_hh_mm(s_.config.settings.session_end).value_or(kRegularCloseMinute);
+BarWindow configured_session_window(const Config& config, const MarketCalendar& calendar, Date d) {
+  const SessionHours hours = calendar.session(d);
+  int start = parse_hh_mm(config.settings.session_start).value_or(kRegularOpenMinute);
+  int end = parse_hh_mm(config.settings.session_end).value_or(kRegularCloseMinute);
   // An exchange early close (or late open) narrows the configured session.
   if (hours.close_minute < kRegularCloseMinute) end = std::min(end, hours.close_minute);
   if (hours.open_minute > kRegularOpenMinute) start = std::max(start, hours.open_minute);

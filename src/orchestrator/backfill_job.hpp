@@ -74,6 +74,10 @@ struct BackfillServices {
   RunInfo run;
 };
 
+// UTC window of the configured session (settings.session_start/end) on day d,
+// narrowed by an exchange early close or late open.
+BarWindow configured_session_window(const Config& config, const MarketCalendar& calendar, Date d);
+
 class BackfillJob {
  public:
   explicit BackfillJob(BackfillServices services) : s_(services) {}
@@ -87,7 +91,7 @@ class BackfillJob {
                            const std::function<DayOutcome(Date)>& day);
 
   // UTC window of the configured session on day d (early closes honoured).
-  BarWindow session_window(Date d) const;
+  BarWindow session_window(Date d) const { return configured_session_window(s_.config, s_.calendar, d); }
 
   // Writes a partition to every sink: results into the manifest and the perf
   // log, slow commits as alerts, sink failures into the error summary. Returns

@@ -1,227 +1,124 @@
+// The session itself: builds its parts in order (ingest, committer, recovery,
+// gap repair, connections, universe), runs the writer loop until the close or
+// a stop, and sums up. Each part's job and threads are in its own header.
 #include "orchestrator/stream_session.hpp"
-#include "orchestrator/stream_session_impl.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+#include <optional>
+
+#include "monitoring/logging.hpp"
+#include "orchestrator/gap_journal.hpp"
+#include "orchestrator/gap_repair.hpp"
+#include "orchestrator/news_backfill.hpp"
+#include "orchestrator/stream_connections.hpp"
+#include "orchestrator/stream_day_committer.hpp"
+#include "orchestrator/stream_day_router.hpp"
+#include "orchestrator/stream_feed_set.hpp"
+#include "orchestrator/stream_ingest.hpp"
+#include "orchestrator/stream_recovery.hpp"
+#include "orchestrator/stream_universe.hpp"
+#include "utils/error.hpp"
+#include "utils/time_util.hpp"
 
 namespace soi {
 
-using namespace stream_session_detail;
+namespace {
 
-std::optional<StreamFeed> StreamSession::Impl::stream_feed(std::uint8_t id) const {
-  if (id >= feeds.size() || !feeds[id].streamed()) return std::nullopt;
-  return StreamFeed{id};
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+StreamIngestOptions ingest_options(const StreamConfig& st, const std::filesystem::path& state) {
+  StreamIngestOptions options;
+  options.wal.dir = state / "wal" / "stream";
+  options.queue.capacity_batches = static_cast<std::size_t>(st.queue_capacity_batches);
+  options.queue.policy = st.queue_policy == "block"         ? OverflowPolicy::block
+                         : st.queue_policy == "drop_oldest" ? OverflowPolicy::drop_oldest
+                                                            : OverflowPolicy::spill;
+  options.queue.spill_path = state / "spill" / "stream.spill";
+  std::filesystem::create_directories(options.queue.spill_path.parent_path());
+  options.sync_interval = milliseconds(st.wal_sync_ms);
+  return options;
 }
 
-std::string StreamSession::Impl::contracts_dataset() const { return options_spec().companion->name; }
+}  // namespace
 
-// ---- connections ----
+struct StreamSession::Impl {
+  Impl(StreamServices services, SessionWindow session_window, StreamControl& ctl)
+      : s(services),
+        cfg(services.backfill.config),
+        session(std::move(session_window)),
+        window{session.open_ms, session.close_ms, 1000},
+        control(ctl),
+        job(services.backfill),
+        feeds(services.feeds, cfg),
+        router({feeds, services.backfill.calendar, services.backfill.quarantine, services.store}, session.date,
+               window) {}
 
-WsReaderConfig StreamSession::Impl::reader_config(WsMarket market, StreamFeed feed, std::size_t shard,
-                                                  std::string url, std::vector<std::string> topics) {
-  WsReaderConfig c;
-  c.market = market;
-  c.feed = feed;
-  c.feed_name = spec(feed).name;
-  c.shard = shard;
-  c.url = std::move(url);
-  c.topics = std::move(topics);
-  c.api_key = s.api_key;
-  c.client.source = c.feed_name;
-  c.client.connect_timeout = seconds(cfg.retry.connect_timeout_seconds);
-  c.reconnect = ReconnectPolicy::from_retry(cfg.retry);
-  // The connection of a feed an enabled feed depends on (SPY, for the options
-  // band) carries the underlying's open and last price.
-  for (StreamFeed other : streamed) {
-    const FeedSpec& dependent = spec(other);
-    if (dependent.enabled(cfg) &&
-        std::find(dependent.depends_on.begin(), dependent.depends_on.end(), spec(feed).name) !=
-            dependent.depends_on.end()) {
-      c.underlying = spec(feed).rest_tickers(cfg).front();
-      break;
-    }
-  }
-  // The last second this connection's own tickers reached (a restart), not the
-  // feed's: another shard may have kept receiving while this one was down.
-  std::optional<std::int64_t> last;
-  for (const auto& topic : c.topics) {
-    const auto t = book.last_ts(feed, ws_topic_symbol(topic));
-    if (t && (!last || *t > *last)) last = t;
-  }
-  c.first_gap_start_ms = last ? std::max(*last, session.open_ms) : session.open_ms;
-  c.first_gap_reason = last ? "restart" : "start";
-  c.session_close_ms = session.close_ms;
-  return c;
+  StreamSessionSummary run();
+  bool prepare(StreamSessionSummary& summary);  // ingest, recovery; false: the session cannot start
+  void start_repair_and_connections();
+  void stream_until_close(StreamSessionSummary& summary);
+  void finish(StreamSessionSummary& summary);
+  void drain(milliseconds first_wait, int max_batches);
+  bool commit_session_day(bool last);
+  void poll_news();
+  std::int64_t market_now() const;
+  void set_fatal(std::string error, std::string category);
+
+  StreamServices s;
+  const Config& cfg;
+  SessionWindow session;
+  BarWindow window;  // the session's regular hours, 1 s bars
+  StreamControl& control;
+  BackfillJob job;
+  StreamFeedSet feeds;
+  StreamDayRouter router;
+
+  std::unique_ptr<StreamIngest> ingest;
+  std::unique_ptr<StreamDayCommitter> committer;
+  std::unique_ptr<GapJournal> gap_journal;
+  std::unique_ptr<GapRepairer> gaps;
+  std::unique_ptr<StreamConnectionSet> connections;
+  std::unique_ptr<OptionsUniverseTracker> universe;  // only with an enabled options feed
+  std::optional<OptionsUniverse> committed_universe;
+
+  std::string fatal;
+  std::string fatal_category;  // "auth", "network", ... when fatal is set
+  std::uint64_t quarantine_at_start = 0;
+  std::uint64_t replayed = 0, news_articles = 0;
+  std::uint64_t committed_added = ~0ull;  // bars_added() of the session's day at the last commit
+};
+
+void StreamSession::Impl::set_fatal(std::string error, std::string category) {
+  fatal = std::move(error);
+  fatal_category = std::move(category);
 }
 
-void StreamSession::Impl::start_reader(WsReaderConfig config) {
-  const auto m = market_index(config.market);
-  if (!heartbeats[m]) {
-    heartbeats[m] = std::make_unique<HeartbeatWriter>(s.log_dir, std::string(to_string(config.market)), counters[m],
-                                                      seconds(cfg.settings.stream.heartbeat_interval_seconds));
-    heartbeats[m]->write(now_utc_ms());  // on disk before anyone (our own stale check) looks
-    heartbeats[m]->start();
-  }
-  WsReaderServices services{*ingest, *gaps, s.backfill.quarantine, s.backfill.drift, s.backfill.errors,
-                            counters[m], session.date};
-  auto reader = std::make_unique<WsReader>(std::move(config), services);
-  reader->start();
-  readers.push_back(std::move(reader));
-}
-
-void StreamSession::Impl::start_base_readers() {
-  heartbeats.resize(kMarkets.size());
-  WsPlanRequest plan;
-  plan.stock_topics.clear();
-  plan.index_topics.clear();
-  // One feed per market: a connection's events are all logged as its feed's.
-  std::map<WsMarket, StreamFeed> feed_of_market;
-  for (StreamFeed feed : streamed) {
-    const FeedSpec& f = spec(feed);
-    // The options contracts are subscribed once the universe is known.
-    if (f.dataset == DatasetKind::option_bars || !feeds.needed(f, cfg)) continue;
-    const auto market = ws_market_from(f.ws_market);
-    if (!market || *market == WsMarket::options)
-      throw SoiError(ErrorCategory::config, "feed " + f.name + ": no base connection for WebSocket market '" +
-                                                f.ws_market + "'");
-    if (!feed_of_market.emplace(*market, feed).second)
-      throw SoiError(ErrorCategory::config, "feeds " + spec(feed_of_market.at(*market)).name + " and " + f.name +
-                                                " share the " + f.ws_market + " connection; one streamed feed per "
-                                                "market is supported");
-    auto& topics = *market == WsMarket::indices ? plan.index_topics : plan.stock_topics;
-    for (const std::string& ticker : f.rest_tickers(cfg)) topics.push_back(ws_topic(f.ws_topic_prefix, ticker));
-  }
-  plan.urls = urls;
-  plan.max_per_connection = static_cast<std::size_t>(cfg.sources.websocket.max_subscriptions_per_connection);
-  for (auto& c : plan_ws_connections(plan))
-    start_reader(reader_config(c.market, feed_of_market.at(c.market), c.shard, c.url, std::move(c.topics)));
-}
-
-WsReader* StreamSession::Impl::stocks_reader() const {
-  for (const auto& r : readers)
-    if (!r->config().underlying.empty()) return r.get();
-  return nullptr;
-}
-
-// ---- periodic work ----
-
-bool StreamSession::Impl::commit_day(StreamDayBook& day, const BarWindow& window, bool all_feeds, bool last) {
-  const auto position = ingest->drained_position();
-  bool ok = true;
-  for (StreamFeed feed : streamed) {
-    if (!feed_enabled(feed) || (!all_feeds && day.tickers(feed) == 0)) continue;
-    const FeedSpec& f = spec(feed);
-    std::vector<BarDay> days = last ? day.take(feed) : day.snapshot(feed);
-    for (BarDay& d : days) d.feed = f.name;
-    DayOutcome out;
-    const ErrorContext context{f.name, "", format_date(day.date()), ""};
-    ok &= job.commit(
-        BarPartition{f.name, day.date(), days, window.from_ms, window.to_ms, f.sql_table, &dataset_for(f.dataset)},
-        f.name, context, out);
-  }
-  ++commits;
-  // Everything logged before `position` is in this snapshot: the log may forget it.
-  if (ok && position && &day == &book && other_days.empty() && !keep_log) ingest->checkpoint(*position);
-  return ok;
-}
-
-void StreamSession::Impl::poll_news() {
-  if (!cfg.sources.news.enabled) return;
-  NewsBackfillJob news(s.backfill);
-  const BackfillSummary summary = news.run({session.date}, nullptr);
-  news_articles = summary.rows();
-  if (summary.stopped_on_auth) {
-    fatal = "news: authentication failed";
-    fatal_category = "auth";
-  }
-}
-
-void StreamSession::Impl::check_staleness(std::int64_t now_ms) {
-  const std::int64_t stale_ms = std::int64_t{cfg.settings.stream.stale_heartbeat_seconds} * 1000;
-  for (WsMarket m : kMarkets) {
-    const auto i = market_index(m);
-    if (!heartbeats[i]) continue;
-    HeartbeatCheck check = check_heartbeat(heartbeats[i]->path(), now_ms, seconds(stale_ms / 1000));
-    // The file is rewritten by its own thread; a connection that stopped
-    // delivering is stale too: no message for the threshold while streaming.
-    const std::int64_t last = counters[i].last_message_ms.load();
-    if (!check.stale() && now_ms - (last ? last : now_ms) > stale_ms) {
-      check.state = HeartbeatState::stale;
-      check.age_seconds = static_cast<double>(now_ms - last) / 1000.0;
-      check.message = fmt::format("no {} message for {:.0f} s (threshold {} s); connection {}", to_string(m),
-                                  check.age_seconds, stale_ms / 1000,
-                                  to_string(static_cast<ConnectionStatus>(counters[i].connection.load())));
-    }
-    if (check.stale() && !stale_alerted[i]) stale_alerted[i] = record_heartbeat_alert(s.backfill.errors, to_string(m), check);
-    if (!check.stale()) stale_alerted[i] = false;
-  }
-}
-
-// Market time: the configured clock, or the data when it is ahead (a simulator
-// at full speed, or a host clock that lags).
-std::int64_t StreamSession::Impl::market_now() {
-  // The data's time counts when every SPY/VIX connection agrees (the slowest of
-  // them): one bogus future-dated event cannot end the session early.
-  std::int64_t data_time = INT64_MAX;
-  for (const auto& r : readers)
-    if (r->config().feed != options_feed && r->last_event_end_ms() > 0)
-      data_time = std::min(data_time, r->last_event_end_ms());
-  const std::int64_t now = s.clock.now_ms();
-  return data_time == INT64_MAX ? now : std::max(now, data_time);
-}
-
-bool StreamSession::Impl::fatal_is_auth() const {
-  return std::any_of(readers.begin(), readers.end(), [](const auto& r) { return r->fatal_is_auth(); });
-}
-
-std::string StreamSession::Impl::fatal_error() const {
-  if (!fatal.empty()) return fatal;
-  bool any_alive = false;
-  std::string error;
-  for (const auto& r : readers) {
-    const std::string e = r->fatal_error();
-    if (e.empty()) any_alive = true;
-    else if (r->fatal_is_auth()) return e;
-    else error = e;
-  }
-  return any_alive ? "" : error;
-}
-
-StreamSessionSummary StreamSession::Impl::run() {
-  const auto started = Clock::now();
-  quarantine_at_start = s.backfill.quarantine.total();
-  StreamSessionSummary summary;
-  summary.date = session.date;
-  const auto& st = cfg.settings.stream;
+bool StreamSession::Impl::prepare(StreamSessionSummary& summary) {
   const std::filesystem::path state = std::filesystem::path(s.data_dir) / "state";
   try {
-    StreamIngestOptions options;
-    options.wal.dir = state / "wal" / "stream";
-    options.queue.capacity_batches = static_cast<std::size_t>(st.queue_capacity_batches);
-    options.queue.policy = st.queue_policy == "block"         ? OverflowPolicy::block
-                           : st.queue_policy == "drop_oldest" ? OverflowPolicy::drop_oldest
-                                                              : OverflowPolicy::spill;
-    options.queue.spill_path = state / "spill" / "stream.spill";
-    std::filesystem::create_directories(options.queue.spill_path.parent_path());
-    options.sync_interval = milliseconds(st.wal_sync_ms);
-    ingest = std::make_unique<StreamIngest>(options, s.backfill.errors);
-    recover();
-    if (options_feed) committed_universe = read_universe_partition(s.store, session.date);
-    for (auto& [key, day] : other_days) {
-      const bool ok = commit_day(day, job.session_window(day.date()), false);
-      // The log is the only copy of what the failed day misses: never checkpoint past it.
-      if (!ok) keep_log = true;
-      exec_log().info("stream: recovered {} record(s) of unfinished day {} from the write-ahead log{}",
-                      day.bars_added(), format_date(day.date()), ok ? "" : " (commit failed; run soi backfill)");
-    }
-    other_days.clear();
-    if (replayed) commit_day(book, BarWindow{session.open_ms, session.close_ms, 1000}, false);
+    ingest = std::make_unique<StreamIngest>(ingest_options(cfg.settings.stream, state), s.backfill.errors);
+    committer = std::make_unique<StreamDayCommitter>(feeds, job, *ingest);
+    StreamRecovery recovery({feeds, router, *committer, *ingest, s.backfill.calendar, s.store, s.data_dir});
+    StreamRecoveryResult recovered = recovery.run(window);
+    replayed = recovered.replayed;
+    committed_universe = std::move(recovered.universe);
+    return true;
   } catch (const SoiError& e) {
     s.backfill.errors.record(e);
     summary.error = e.what();
     summary.error_category = std::string(to_string(e.category()));
-    return summary;
+    return false;
   }
+}
 
+void StreamSession::Impl::start_repair_and_connections() {
+  const std::filesystem::path state = std::filesystem::path(s.data_dir) / "state";
   gap_journal = std::make_unique<GapJournal>(state / "stream" / "open_gaps.jsonl");
-  gaps = std::make_unique<GapRepairer>(GapRepairServices{cfg, feeds, s.worker_client, *ingest,
+  gaps = std::make_unique<GapRepairer>(GapRepairServices{cfg, s.feeds, s.worker_client, *ingest,
                                                           s.backfill.quarantine, s.backfill.errors, session.date,
                                                           (std::filesystem::path(s.log_dir) / "gaps.jsonl").string(),
                                                           gap_journal.get()});
@@ -231,30 +128,73 @@ StreamSessionSummary StreamSession::Impl::run() {
   } catch (const SoiError& e) {
     s.backfill.errors.record(e);
   }
-  if (options_feed) {
-    const std::string url = options_spec().rest_base_url(cfg);
-    options_job = std::make_unique<OptionsBackfillJob>(
-        s.backfill, [this, url]() -> RestClient& { return s.worker_client(url); }, options_spec().sql_table);
+  connections = std::make_unique<StreamConnectionSet>(
+      StreamConnectionSet::Services{feeds, *ingest, *gaps, s.backfill.quarantine, s.backfill.drift,
+                                    s.backfill.errors, s.api_key, s.log_dir},
+      session.date, window, router.session_day());
+  if (feeds.options()) {
+    universe = std::make_unique<OptionsUniverseTracker>(
+        OptionsUniverseTracker::Services{feeds, s.backfill, s.worker_client, *connections, router.session_day(),
+                                         *committer, *gaps},
+        window);
+    universe->resume(std::move(committed_universe));
   }
+}
+
+StreamSessionSummary StreamSession::Impl::run() {
+  const auto started = Clock::now();
+  quarantine_at_start = s.backfill.quarantine.total();
+  StreamSessionSummary summary;
+  summary.date = session.date;
+  if (!prepare(summary)) return summary;
+  start_repair_and_connections();
   exec_log().info("stream {}: session {} -> {} (clock {})", format_date(session.date),
                   format_ny_rfc3339(session.open_ms), format_ny_rfc3339(session.close_ms), s.clock.describe());
   try {
     stream_until_close(summary);
   } catch (const SoiError& e) {  // e.g. a topic the plan refuses, a spill file that cannot be written
     s.backfill.errors.record(e);
-    fatal = e.what();
-    fatal_category = std::string(to_string(e.category()));
+    set_fatal(e.what(), std::string(to_string(e.category())));
   }
   finish(summary);
   summary.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return summary;
 }
 
+// Market time: the configured clock, or the data when it is ahead (a simulator
+// at full speed, or a host clock that lags).
+std::int64_t StreamSession::Impl::market_now() const {
+  const std::int64_t now = s.clock.now_ms();
+  const auto data_time = connections->data_time_ms();
+  return data_time ? std::max(now, *data_time) : now;
+}
+
+// Everything logged up to now that the writer has not routed yet (bounded, so
+// the loop's checks keep running).
+void StreamSession::Impl::drain(milliseconds first_wait, int max_batches) {
+  RecordBatch batch;
+  for (int i = 0; i < max_batches && ingest->pop(batch, i == 0 ? first_wait : milliseconds(0)); ++i)
+    for (std::size_t k = 0; k < batch.size(); ++k) router.route_live(batch[k]);
+}
+
+bool StreamSession::Impl::commit_session_day(bool last) {
+  return committer->commit_bars(router.session_day(), window,
+                                {StreamDayCommitter::Feeds::enabled, last, router.other_days().empty()});
+}
+
+void StreamSession::Impl::poll_news() {
+  if (!cfg.sources.news.enabled) return;
+  NewsBackfillJob news(s.backfill);
+  const BackfillSummary summary = news.run({session.date}, nullptr);
+  news_articles = summary.rows();
+  if (summary.stopped_on_auth) set_fatal("news: authentication failed", "auth");
+}
+
 // The writer's loop: drain the queue into the day book, commit on the interval,
 // discover the universe, poll news, watch staleness, until the close or a stop.
 void StreamSession::Impl::stream_until_close(StreamSessionSummary& summary) {
   const auto& st = cfg.settings.stream;
-  start_base_readers();
+  connections->start_base();
 
   const auto commit_interval = seconds(st.commit_interval_seconds);
   const auto news_interval = seconds(st.news_poll_seconds);
@@ -262,51 +202,45 @@ void StreamSession::Impl::stream_until_close(StreamSessionSummary& summary) {
   auto next_news = Clock::now();
   auto next_check = Clock::now() + seconds(1);
   std::optional<Clock::time_point> close_deadline;
-  const BarWindow window{session.open_ms, session.close_ms, 1000};
-  RecordBatch batch;
   while (true) {
     if (control.stop.load()) {
       summary.stopped = true;
       break;
     }
-    if (fatal = fatal_error(); !fatal.empty()) {
-      if (fatal_category.empty()) fatal_category = fatal_is_auth() ? "auth" : "network";
+    if (fatal.empty() && universe && !universe->fatal().empty()) set_fatal(universe->fatal(), "auth");
+    if (fatal.empty()) fatal = connections->fatal_error();
+    if (!fatal.empty()) {
+      if (fatal_category.empty()) fatal_category = connections->fatal_is_auth() ? "auth" : "network";
       break;
     }
     const std::int64_t now = market_now();
     if (!close_deadline && now >= session.close_ms) close_deadline = Clock::now() + seconds(st.close_grace_seconds);
-    if (control.recenter.exchange(false)) recenter();
-    maybe_discover_universe();
+    if (control.recenter.exchange(false)) {
+      if (universe) universe->recenter(now);
+      else exec_log().warn("stream: re-centre ignored (the options feed is not enabled)");
+    }
+    if (universe) universe->maybe_discover(now);
     if (close_deadline) {
       // Early out when every connection has delivered the session's last window
       // (and the universe is known); otherwise the grace period bounds the wait.
-      const bool all_at_close = std::all_of(readers.begin(), readers.end(), [&](const auto& r) {
-        return r->last_event_end_ms() >= session.close_ms;
-      });
-      const bool universe_known = universe || !options_feed;
-      if (Clock::now() >= *close_deadline || (all_at_close && universe_known)) break;
+      const bool universe_known = !universe || universe->known();
+      if (Clock::now() >= *close_deadline || (connections->all_reached(session.close_ms) && universe_known)) break;
     }
     if (st.news_poll_seconds > 0 && Clock::now() >= next_news && now >= session.open_ms) {
       poll_news();
       next_news = Clock::now() + news_interval;
     }
-    // Drain what is queued (bounded per turn so the checks above keep running).
-    for (int i = 0; i < 256 && ingest->pop(batch, milliseconds(i == 0 ? 100 : 0)); ++i)
-      for (std::size_t k = 0; k < batch.size(); ++k) process(batch[k]);
-    const auto q = ingest->queue_stats();
-    for (auto& c : counters) {
-      c.set_queue_depth(q.depth);
-      c.spilled.store(q.spilled_records, std::memory_order_relaxed);
-    }
+    drain(milliseconds(100), 256);
+    connections->publish_queue_stats(ingest->queue_stats());
     if (Clock::now() >= next_commit) {
-      if (book.bars_added() != committed_added) {
-        committed_added = book.bars_added();
-        commit_day(book, window, true);
+      if (router.session_day().bars_added() != committed_added) {
+        committed_added = router.session_day().bars_added();
+        commit_session_day(false);
       }
       next_commit = Clock::now() + commit_interval;
     }
     if (Clock::now() >= next_check) {
-      check_staleness(now_utc_ms());
+      connections->check_staleness(now_utc_ms());
       // The heartbeat files change once per interval: reading them more often is wasted I/O.
       next_check = Clock::now() + seconds(std::clamp(st.heartbeat_interval_seconds, 1, 10));
     }
@@ -320,57 +254,49 @@ void StreamSession::Impl::finish(StreamSessionSummary& summary) {
   // before 16:00) is repaired from its last second to the close.
   const bool at_close = market_now() >= session.close_ms;
   summary.reached_close = at_close && !summary.stopped;
-  for (auto& r : readers) r->request_stop(at_close);
-  for (auto& r : readers) r->join();
+  connections->stop(at_close);
   gaps->finish();
   ingest->close_queue();
-  RecordBatch batch;
-  while (ingest->pop(batch, milliseconds(0)))
-    for (std::size_t k = 0; k < batch.size(); ++k) process(batch[k]);
+  drain(milliseconds(0), std::numeric_limits<int>::max());
   // A stop must be quick (soi stop waits): the day's last news poll is for the close.
   if (fatal.empty() && at_close && cfg.settings.stream.news_poll_seconds > 0) poll_news();
-  const BarWindow window{session.open_ms, session.close_ms, 1000};
+  StreamDayBook& day = router.session_day();
   // Nothing received (e.g. refused at login): leave the day's partitions alone.
-  summary.ok = book.bars_added() == 0 || commit_day(book, window, true, true);
-  for (auto& [key, day] : other_days) summary.ok &= commit_day(day, job.session_window(day.date()), false, true);
-  for (auto& c : counters) c.set_connection(ConnectionStatus::closed);
-  for (auto& h : heartbeats)
-    if (h) h->stop();
+  summary.ok = day.bars_added() == 0 || commit_session_day(true);
+  for (auto& [key, other] : router.other_days())
+    summary.ok &= committer->commit_bars(other, job.session_window(other.date()),
+                                         {StreamDayCommitter::Feeds::with_bars, true, false});
+  connections->close();
 
-  if (fatal.empty() && !readers.empty() &&
-      std::none_of(readers.begin(), readers.end(), [](const auto& r) { return r->connects() > 0; })) {
-    fatal = "no WebSocket connection was accepted during the session (see the errors log: e.g. the account's "
-            "connection limit, max_connections)";
-    fatal_category = "rate_limit";
-  }
+  if (fatal.empty() && connections->none_ever_connected())
+    set_fatal("no WebSocket connection was accepted during the session (see the errors log: e.g. the account's "
+              "connection limit, max_connections)",
+              "rate_limit");
   summary.error = fatal;
   if (!fatal.empty()) {
     summary.ok = false;
     summary.error_category = fatal_category.empty() ? "network" : fatal_category;
   }
-  const auto q = ingest->queue_stats();
-  summary.spilled_batches = q.spilled_batches;
-  for (const auto& c : counters) {
-    summary.events += c.messages_total.load();
-    summary.reconnects += c.reconnects.load();
-  }
+  summary.spilled_batches = ingest->queue_stats().spilled_batches;
+  summary.events = connections->events();
+  summary.reconnects = connections->reconnects();
   summary.replayed = replayed;
   // Everything this session sent to the quarantine: the writer's rejects, the
   // readers' (malformed / unknown events) and the gap repairs'.
   summary.quarantined = s.backfill.quarantine.total() - quarantine_at_start;
-  summary.late = late_rejects;
+  summary.late = router.late_rejects();
   summary.gaps = gaps->gaps();
   summary.gap_bars = gaps->bars_recovered();
-  summary.commits = commits;
+  summary.commits = committer->commits();
   summary.news_articles = news_articles;
-  summary.contracts = universe ? universe->contracts.size() : 0;
-  summary.connections = readers.size();
-  for (StreamFeed feed : streamed) {
-    if (!feed_enabled(feed)) continue;
+  summary.contracts = universe ? universe->contracts() : 0;
+  summary.connections = connections->size();
+  for (StreamFeed feed : feeds.all()) {
+    if (!feeds.enabled(feed)) continue;
     StreamFeedCounts counts;
-    counts.feed = spec(feed).name;
-    counts.rows = book.rows(feed);
-    counts.tickers = book.tickers(feed);
+    counts.feed = feeds.spec(feed).name;
+    counts.rows = day.rows(feed);
+    counts.tickers = day.tickers(feed);
     summary.feeds.push_back(std::move(counts));
   }
 }
