@@ -402,7 +402,10 @@ finally:
     return "[DEFAULT]\nbind_ip = 127.0.0.1\nbind_port = " + std::to_string(port) +
            // No worker processes: quick to start, and a SIGTERM ends the server.
            "\nworkers = 0\nbind_timeout = 3\nuser = " + std::string(pw ? pw->pw_name : "root") +
-           "\nswift_dir = " + dir_ + "\n";
+           "\nswift_dir = " + dir_ +
+           // An object's update of its container listing may not time out on a busy machine: no
+           // updater runs to redo it later, and the object would be missing from listings.
+           "\nconn_timeout = 5\nnode_timeout = 10\ncontainer_update_timeout = 10\n";
   }
 
   std::string proxy_conf(int port, int memcache_port) const {
