@@ -351,8 +351,9 @@ finally:
 )";
 
   void start_once() {
-    char pattern[] = "/tmp/soi_swift_XXXXXX";
-    if (!::mkdtemp(pattern)) throw std::runtime_error("mkdtemp failed");
+    // $TMPDIR if set: the object server needs user xattrs, which tmpfs lacks before Linux 6.6.
+    std::string pattern = (std::filesystem::temp_directory_path() / "soi_swift_XXXXXX").string();
+    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed in " + pattern);
     dir_ = pattern;
     std::filesystem::create_directories(dir_ + "/node/d0");
     access_key_ = "test:" + random_word("u", 10);
