@@ -10,6 +10,7 @@ PACKAGES=(
   libcurl4-openssl-dev libboost-dev libboost-system-dev libssl-dev
   libsimdjson-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   libhowardhinnant-date-dev libpq-dev postgresql-15
+  swift-proxy swift-account swift-container swift-object
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs npm
 )
@@ -25,6 +26,18 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The Swift packages enable system services that, once /etc/swift holds rings, listen on every
+# address. The tests start their own Swift on 127.0.0.1 (tests/support/swift_server.hpp), so the
+# system ones stay disabled, and stopped where systemd runs. Nothing to do on a second run.
+swift_units=$(systemctl list-unit-files 'swift-*' --no-legend 2>/dev/null | awk '$2 == "enabled" {print $1}')
+if [[ -n $swift_units ]]; then
+  echo "setup: disabling the system Swift services"
+  # shellcheck disable=SC2086  # one unit name a word
+  systemctl disable --quiet $swift_units 2>/dev/null || true
+  # shellcheck disable=SC2086
+  if [[ -d /run/systemd/system ]]; then systemctl stop $swift_units 2>/dev/null || true; fi
 fi
 
 # --- DuckDB 1.4.4 C API ---------------------------------------------------
