@@ -128,11 +128,28 @@ struct PostgresSinkConfig {
   int connect_timeout_seconds = 10;
 };
 
+// An S3-compatible bucket (AWS S3, GCS interoperability, R2, MinIO, Ceph, Swift's
+// s3api). Its credentials come only from the environment or .env
+// (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), never from here.
+struct ObjectStoreConfig {
+  bool enabled = false;
+  std::string endpoint = "https://s3.amazonaws.com";
+  std::string region = "us-east-1";
+  std::string bucket;
+  std::string prefix;       // keys go under <prefix>/ ("" = the bucket's root)
+  bool path_style = false;  // http://endpoint/bucket/key (MinIO, Ceph, Swift, loopback); else bucket.endpoint
+  std::string role = "mirror";  // mirror: the local Parquet is the record; primary: the bucket is
+  int multipart_threshold_mb = 64;
+  int multipart_part_mb = 16;
+  int parallel_parts = 4;
+};
+
 // config/sinks.yaml. Parquet is always written; SQL sinks are optional.
 struct SinksConfig {
   ParquetSinkConfig parquet;
   DuckDbSinkConfig duckdb;
   PostgresSinkConfig postgres;
+  ObjectStoreConfig object_store;
 };
 
 // config/retry_policy.yaml

@@ -35,6 +35,34 @@ void require_order(const Config& config, const Origins& origins, const SettingSp
                    format_value(other, config), other_note, format_value(blamed, config)));
 }
 
+// S3's bucket naming rules (3 to 63 of a-z 0-9 . -, starting and ending with a
+// letter or digit): a name that breaks them would only fail later, as a signature
+// or DNS error far from its cause.
+bool valid_bucket_name(std::string_view name) {
+  if (name.size() < 3 || name.size() > 63) return false;
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-')) return false;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  return alnum(name.front()) && alnum(name.back());
+}
+
+void check_object_store(const Config& config, const Origins& origins) {
+  const ObjectStoreConfig& store = config.sinks.object_store;
+  if (!store.enabled) return;
+  const SettingSpec& bucket = spec_of(ConfigFile::sinks, "object_store.bucket");
+  if (store.bucket.empty())
+    fail(fmt::format("{}: a bucket is required when object_store.enabled is true", origins.where(bucket)));
+  if (!valid_bucket_name(store.bucket))
+    fail(fmt::format("{}: expected a bucket name of 3 to 63 lower-case letters, digits, '.' or '-' starting and "
+                     "ending with a letter or digit, got \"{}\"",
+                     origins.where(bucket), store.bucket));
+  const SettingSpec& prefix = spec_of(ConfigFile::sinks, "object_store.prefix");
+  if (store.prefix.find("//") != std::string::npos || store.prefix.find('\\') != std::string::npos ||
+      store.prefix.find("..") != std::string::npos)
+    fail(fmt::format("{}: expected a key prefix of plain segments (no '//', '..' or '\\'), got \"{}\"",
+                     origins.where(prefix), store.prefix));
+}
+
 }  // namespace
 
 void check_consistency(const Config& config, const Origins& origins) {
@@ -50,6 +78,7 @@ void check_consistency(const Config& config, const Origins& origins) {
                 config.settings.stream.heartbeat_interval_seconds,
                 spec_of(F::settings, "stream.stale_heartbeat_seconds"), config.settings.stream.stale_heartbeat_seconds,
                 true, "");
+  check_object_store(config, origins);
 }
 
 }  // namespace soi::config

@@ -279,6 +279,36 @@ TEST_F(ConfigTest, StaleHeartbeatMustExceedTheHeartbeatInterval) {
             "");
 }
 
+TEST_F(ConfigTest, AnEnabledObjectStoreNeedsAValidBucket) {
+  EXPECT_EQ(error_for("sinks.yaml", "object_store:\n  enabled: true\n"),
+            path("sinks.yaml") +
+                ": object_store.bucket (default): a bucket is required when object_store.enabled is true");
+  EXPECT_EQ(error_for("sinks.yaml", "object_store:\n  enabled: true\n  bucket: Market_Data\n"),
+            path("sinks.yaml") + ": object_store.bucket: expected a bucket name of 3 to 63 lower-case letters, "
+                                 "digits, '.' or '-' starting and ending with a letter or digit, got \"Market_Data\"");
+  EXPECT_EQ(error_for("sinks.yaml", "object_store:\n  enabled: true\n  bucket: market-data\n  prefix: a/../b\n"),
+            path("sinks.yaml") + ": object_store.prefix: expected a key prefix of plain segments (no '//', '..' or "
+                                 "'\\'), got \"a/../b\"");
+  EXPECT_EQ(error_for("sinks.yaml", "object_store:\n  role: backup\n"),
+            path("sinks.yaml") + ": object_store.role: expected one of: mirror, primary, got \"backup\"");
+  // Disabled, nothing is required.
+  EXPECT_EQ(error_for("sinks.yaml", "object_store:\n  enabled: false\n"), "");
+  EXPECT_EQ(error_for("sinks.yaml",
+                      "object_store:\n  enabled: true\n  bucket: market-data\n  prefix: soi/prod\n"
+                      "  endpoint: http://127.0.0.1:9000\n  path_style: true\n  role: primary\n"),
+            "");
+}
+
+TEST_F(ConfigTest, CloudCredentialsInYamlAreRefusedNamingTheAwsVariables) {
+  const std::string value = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY";
+  const std::string message =
+      error_for("sinks.yaml", "object_store:\n  secret_access_key: " + value + "\n");
+  EXPECT_EQ(message, path("sinks.yaml") + ": object_store.secret_access_key: secrets are not read from YAML files; "
+                                          "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for "
+                                          "temporary credentials) in the environment or in a git-ignored .env file");
+  EXPECT_EQ(message.find(value), std::string::npos);
+}
+
 TEST_F(ConfigTest, SecretsInYamlAreRefusedWithoutEchoingThem) {
   const std::string value = "Zq8uPk2VvSECRETvalue99";
   const std::string advice = ": secrets are not read from YAML files; set MASSIVE_API_KEY (or POLYGON_API_KEY) "
