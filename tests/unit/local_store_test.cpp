@@ -168,6 +168,26 @@ TEST_F(LocalStoreTest, AMissingObjectIsNotAnError) {
   EXPECT_FALSE(fs::exists(dir_));
 }
 
+TEST_F(LocalStoreTest, StagingIntoANewFeedCreatesItsDirectoriesAndPutMakesTheDayVisible) {
+  put(kKey, "spy day");  // the root and raw/ exist; the feed does not
+  const std::string key = partition_key("qqq", kDay);
+  ASSERT_FALSE(fs::exists(dir_ / "raw/qqq"));
+  StagedFile staged = store_.stage(key);
+  EXPECT_TRUE(fs::is_directory(dir_ / "raw/qqq/date=2025-01-17"));
+  EXPECT_EQ(staged.path().parent_path(), dir_ / "raw/qqq/date=2025-01-17");
+  std::ofstream(staged.path(), std::ios::binary) << "qqq day";
+  EXPECT_FALSE(store_.get(key)) << "staged is not stored";
+  EXPECT_EQ(stored_days(store_, "qqq"), std::vector<Date>{});
+  const StoredObject stored = store_.put(std::move(staged));
+  EXPECT_EQ(stored.location, (dir_ / key).string());
+  const auto object = store_.get(key);
+  ASSERT_TRUE(object);
+  EXPECT_EQ(read(object->path()), "qqq day");
+  EXPECT_EQ(stored_days(store_, "qqq"), std::vector<Date>{kDay});
+  EXPECT_EQ(files_in(dir_ / "raw/qqq/date=2025-01-17"), std::set<std::string>{"data.parquet"});
+  EXPECT_EQ(read(dir_ / kKey), "spy day");
+}
+
 TEST_F(LocalStoreTest, FailedPutLeavesTheOldObjectAndNoStagingFile) {
   fs::create_directories(dir_ / "raw/spy/date=2025-01-17/data.parquet/blocker");  // rename must fail
   expect_storage_error([&] { put(kKey, "new"); }, (dir_ / kKey).string());

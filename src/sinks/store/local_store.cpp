@@ -84,7 +84,9 @@ StagedFile LocalStore::stage(std::string_view key) {
   const fs::path dir = target.parent_path();
   const std::string prefix = staging_prefix(target.filename().string());
   try {
-    if (create_directories_or_throw(dir)) fsync_directory(dir.parent_path());
+    // A brand-new feed or day directory must survive a power loss with the
+    // object put() syncs into it.
+    create_directories_durably(dir);
     // An earlier write of this key was interrupted: its staging file is stale.
     for (const auto& entry : fs::directory_iterator(dir))
       if (starts_with(entry.path().filename().string(), prefix)) fs::remove(entry.path());

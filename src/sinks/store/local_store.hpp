@@ -1,6 +1,10 @@
 // PartitionStore on a local (POSIX) filesystem: the object of key K is the
 // file <root>/K, e.g. <data_dir>/raw/spy/date=2025-01-17/data.parquet.
 //
+// stage(): creates the object's directory when missing (raw/<feed>/date=...),
+// fsync()ing the parent of each directory it creates, so that a new feed or
+// day is still reachable after a power loss once put() has synced the object.
+//
 // put(): the file was staged next to its target as a hidden
 // .<name>.tmp-<pid>-<n> (hidden from pyarrow/Spark, and not ending in the
 // object's extension, so a *.parquet glob never picks up a half-written file);
