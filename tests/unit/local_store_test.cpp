@@ -188,6 +188,29 @@ TEST_F(LocalStoreTest, StagingIntoANewFeedCreatesItsDirectoriesAndPutMakesTheDay
   EXPECT_EQ(read(dir_ / kKey), "spy day");
 }
 
+// After the rename the new object is what readers get: a failure then (here
+// removing a stray file of the directory; a directory fsync failing is the
+// same path) cannot claim the previous object is intact, and says it was replaced.
+TEST_F(LocalStoreTest, APutThatFailsAfterTheRenameSaysTheObjectWasReplaced) {
+  put(kKey, "previous");
+  const fs::path day_dir = (dir_ / kKey).parent_path();
+  fs::create_directories(day_dir / "stray.parquet/not-empty");  // removal must fail
+  try {
+    put(kKey, "replacement");
+    ADD_FAILURE() << "expected SoiError";
+  } catch (const SoiError& e) {
+    EXPECT_EQ(e.category(), ErrorCategory::storage);
+    EXPECT_NE(e.message().find((dir_ / kKey).string() + " was replaced by the new object, but "), std::string::npos)
+        << e.message();
+    EXPECT_NE(e.message().find((day_dir / "stray.parquet").string()), std::string::npos) << e.message();
+  }
+  EXPECT_EQ(read(dir_ / kKey), "replacement");
+  EXPECT_EQ(files_in(day_dir), (std::set<std::string>{"data.parquet", "stray.parquet"})) << "no staging file left";
+  fs::remove_all(day_dir / "stray.parquet");
+  put(kKey, "next");
+  EXPECT_EQ(read(dir_ / kKey), "next");
+}
+
 TEST_F(LocalStoreTest, FailedPutLeavesTheOldObjectAndNoStagingFile) {
   fs::create_directories(dir_ / "raw/spy/date=2025-01-17/data.parquet/blocker");  // rename must fail
   expect_storage_error([&] { put(kKey, "new"); }, (dir_ / kKey).string());

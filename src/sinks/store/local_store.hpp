@@ -13,6 +13,12 @@
 // new one, plus at most a stray staging file, which the next stage() of that
 // key or remove_stale_staging() at start-up drops.
 //
+// What a throwing put() leaves: before the rename (the staged file cannot be
+// read or synced, the rename fails) the old object, untouched; after it (the
+// other files of the directory cannot be removed, the directory fsync fails)
+// the new object, in place but perhaps not durable, and the message says
+// "<path> was replaced by the new object, but ...".
+//
 // An object's directory belongs to it: put() removes the other files of that
 // directory with the object's extension (older layouts, stray copies), so
 // that a hive-style reader of the directory sees exactly this object.
