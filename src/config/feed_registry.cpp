@@ -91,6 +91,12 @@ const FeedSpec& FeedRegistry::at(std::string_view name) const {
   throw SoiError(ErrorCategory::config, "unknown feed '" + std::string(name) + "' (" + source_choices() + ")");
 }
 
+const FeedSpec& FeedRegistry::first_of(DatasetKind dataset) const {
+  for (const FeedSpec& f : feeds_)
+    if (f.dataset == dataset) return f;
+  throw SoiError(ErrorCategory::config, "the feed registry has no feed of dataset " + std::string(to_string(dataset)));
+}
+
 std::string FeedRegistry::source_choices() const {
   std::string out;
   for (const FeedSpec& f : feeds_) out += f.name + ", ";
@@ -216,6 +222,11 @@ FeedRegistry default_feeds() {
   feeds.push_back(std::move(news));
 
   return FeedRegistry(std::move(feeds));
+}
+
+const FeedRegistry& default_feed_registry() {
+  static const FeedRegistry feeds = default_feeds();
+  return feeds;
 }
 
 }  // namespace soi

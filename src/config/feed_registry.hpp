@@ -92,6 +92,9 @@ class FeedRegistry {
   std::optional<std::size_t> index_of(std::string_view name) const noexcept;
   // Throws SoiError(config) for a name not in the registry.
   const FeedSpec& at(std::string_view name) const;
+  // The first feed whose own dataset is `dataset` (a companion does not count).
+  // Throws SoiError(config) when there is none.
+  const FeedSpec& first_of(DatasetKind dataset) const;
 
   // "spy, vix, options, news, all".
   std::string source_choices() const;
@@ -113,5 +116,8 @@ class FeedRegistry {
 
 // Today's feeds, in this order (their stream log ids): spy, vix, options, news.
 FeedRegistry default_feeds();
+// default_feeds(), built once, for code that needs a feed's names without being
+// handed its FeedSpec (a universe or news partition, a committed universe read back).
+const FeedRegistry& default_feed_registry();
 
 }  // namespace soi

@@ -2,23 +2,18 @@
 
 #include <algorithm>
 
-#include "config/config.hpp"
+#include "config/retry_backoff.hpp"
 
 namespace soi {
 
 ReconnectPolicy ReconnectPolicy::from_retry(const RetryPolicy& retry) {
   ReconnectPolicy p;
-  p.initial_delay = std::chrono::milliseconds(retry.initial_backoff_ms);
-  p.max_delay = std::chrono::milliseconds(retry.max_backoff_ms);
-  p.multiplier = retry.backoff_multiplier;
-  p.jitter = retry.jitter;
+  p.backoff = backoff_policy(retry);
   return p;
 }
 
 ReconnectBackoff::ReconnectBackoff(ReconnectPolicy policy, RandomSource random)
-    : policy_(policy),
-      backoff_(BackoffPolicy{policy.initial_delay, policy.max_delay, policy.multiplier, policy.jitter},
-               std::move(random)) {}
+    : policy_(policy), backoff_(policy.backoff, std::move(random)) {}
 
 std::optional<std::chrono::milliseconds> ReconnectBackoff::next_delay(bool rate_limited) {
   if (policy_.max_attempts > 0 && attempts_ >= policy_.max_attempts) return std::nullopt;

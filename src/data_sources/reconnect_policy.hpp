@@ -15,10 +15,7 @@ namespace soi {
 struct RetryPolicy;  // config/config.hpp
 
 struct ReconnectPolicy {
-  std::chrono::milliseconds initial_delay{500};
-  std::chrono::milliseconds max_delay{30000};
-  double multiplier = 2.0;
-  double jitter = 0.2;      // each delay is scaled by a factor in [1 - jitter, 1 + jitter]
+  BackoffPolicy backoff;    // the delay of each attempt
   int max_attempts = 0;     // consecutive failed attempts before giving up; 0 = never give up
   // A connection that stayed up this long resets the attempt count.
   std::chrono::milliseconds stable_after{60000};
@@ -26,7 +23,7 @@ struct ReconnectPolicy {
   // (max_connections): another process is holding the slot.
   std::chrono::milliseconds rate_limited_delay{60000};
 
-  // initial/max/multiplier/jitter from retry_policy.yaml; attempts unlimited.
+  // The backoff of retry_policy.yaml (config/retry_backoff); attempts unlimited.
   static ReconnectPolicy from_retry(const RetryPolicy& retry);
 };
 
@@ -50,7 +47,7 @@ class ReconnectBackoff {
   int attempts() const { return attempts_; }
   const ReconnectPolicy& policy() const { return policy_; }
 
-  // The un-jittered delay of attempt n (1-based), capped at max_delay.
+  // The un-jittered delay of attempt n (1-based), capped at backoff.max.
   std::chrono::milliseconds base_delay(int attempt) const { return backoff_.base_delay(attempt); }
 
  private:

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "config/feed_registry.hpp"
 #include "data_sources/news_fetcher.hpp"
 #include "monitoring/logging.hpp"
 #include "processing/news_filter.hpp"
@@ -15,7 +16,8 @@
 namespace soi {
 namespace {
 
-constexpr std::string_view kFeed = "news";
+// The registry's news feed: its name labels the partitions, logs and summary.
+const std::string& feed_name() { return default_feed_registry().first_of(DatasetKind::news).name; }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -36,7 +38,7 @@ NewsBackfillJob::NewsBackfillJob(BackfillServices services) : s_(services) {}
 
 BackfillSummary NewsBackfillJob::run(const std::vector<Date>& days, ProgressReporter* progress) {
   BackfillSummary summary;
-  summary.feed = std::string(kFeed);
+  summary.feed = feed_name();
   if (days.empty()) {
     if (progress) progress->finish();
     return summary;
@@ -67,7 +69,7 @@ BackfillSummary NewsBackfillJob::run(const std::vector<Date>& days, ProgressRepo
     TickerStream ts;
     ts.ticker = ticker;
     ts.stream = std::make_unique<NewsPageStream>(s_.client, parser, request,
-                                                 ErrorContext{std::string(kFeed), ticker, format_date(first), ""},
+                                                 ErrorContext{feed_name(), ticker, format_date(first), ""},
                                                  s_.config.retry.max_attempts);
     ts.frontier_ms = from_ms;
     streams.push_back(std::move(ts));
@@ -91,7 +93,7 @@ BackfillSummary NewsBackfillJob::run(const std::vector<Date>& days, ProgressRepo
   auto decide_date = [&](std::size_t i) {
     DayOutcome& out = pending[i];
     const std::string date_text = format_date(out.date);
-    const ErrorContext context{std::string(kFeed), ticker_list, date_text, ""};
+    const ErrorContext context{feed_name(), ticker_list, date_text, ""};
     NewsDay day = collector.take(out.date);
     out.duplicates = day.duplicates;
     out.pages = pages_since;
@@ -110,7 +112,7 @@ BackfillSummary NewsBackfillJob::run(const std::vector<Date>& days, ProgressRepo
       out.error = failed->error;
       exec_log().warn("news {}: not stored ({} incomplete): {}", date_text, failed->ticker, failed->error);
     } else {
-      out.ok = committer.commit(NewsPartition{out.date, day.articles, tickers}, kFeed, context, out);
+      out.ok = committer.commit(NewsPartition{out.date, day.articles, tickers}, feed_name(), context, out);
       rows += out.rows;
       exec_log().info("news {}: {} articles, {} quarantined, {} duplicates replaced, {} irrelevant -> {}", date_text,
                       out.rows, out.rejects, out.duplicates, day.irrelevant, out.ok ? out.location : out.error);
@@ -143,11 +145,11 @@ BackfillSummary NewsBackfillJob::run(const std::vector<Date>& days, ProgressRepo
       for (const NewsReject& reject : page.rejects) {
         const std::size_t i =
             std::max(next, reject.published_ms != 0 ? index_of(reject.published_ms) : page_index);
-        s_.quarantine.add(kFeed, date_at(i), s->ticker, reject.reason, reject.raw_json, url);
+        s_.quarantine.add(feed_name(), date_at(i), s->ticker, reject.reason, reject.raw_json, url);
         ++pending[i].rejects;
       }
       for (const FieldDrift& drift : page.drift)
-        s_.drift.observe(kFeed, date_at(page_index), drift.field, drift.kind, drift.example);
+        s_.drift.observe(feed_name(), date_at(page_index), drift.field, drift.kind, drift.example);
       std::int64_t frontier = s->frontier_ms;
       for (NewsArticle& article : page.articles) {
         frontier = std::max(frontier, article.published_ms);
@@ -159,7 +161,7 @@ BackfillSummary NewsBackfillJob::run(const std::vector<Date>& days, ProgressRepo
       // The dates this stream had not covered yet fail; the other streams go on.
       s->failed = true;
       ErrorContext context = e.context();
-      context.source = std::string(kFeed);
+      context.source = feed_name();
       context.ticker = s->ticker;
       context.date = format_date(date_at(std::max(next, index_of(s->frontier_ms))));
       const SoiError error(e.category(), e.message(), context, e.http_status());

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "config/feed_registry.hpp"
 #include "data_sources/parsed_get.hpp"
 #include "monitoring/logging.hpp"
 #include "processing/dedup.hpp"
@@ -17,8 +18,11 @@
 namespace soi {
 namespace {
 
-constexpr std::string_view kFeed = "options";
-constexpr std::string_view kContractsFeed = "options_contracts";
+// The registry's options feed and its universe's folder (the job is handed
+// the feed's SQL table only: its constructor is shared with the stream).
+const FeedSpec& options_feed() { return default_feed_registry().first_of(DatasetKind::option_bars); }
+const std::string& feed_name() { return options_feed().name; }
+const std::string& contracts_name() { return options_feed().companion->name; }
 constexpr std::int64_t kFirstBarWindowMs = 5 * 60 * 1000;  // the open is looked for in the first 5 minutes
 constexpr int kFirstBarPageLimit = 10;
 constexpr int kMaxContractPages = 10000;  // a next_url loop must end
@@ -77,13 +81,13 @@ BackfillSummary OptionsBackfillJob::run(const std::vector<Date>& days, ProgressR
   const auto& o = s_.config.sources.options;
   exec_log().info("backfill options ({} +/-{}% of the open, expiry_selection={}): {} trading day(s), run {}",
                   o.underlying, o.strike_range_pct, o.expiry_selection, days.size(), s_.run.run_id);
-  return job_.run_days(kFeed, days, progress, [this](Date d) { return backfill_day(d); });
+  return job_.run_days(feed_name(), days, progress, [this](Date d) { return backfill_day(d); });
 }
 
 OptionsBackfillJob::Open OptionsBackfillJob::resolve_open(Date d, const BarWindow& session) {
   const auto& o = s_.config.sources.options;
   const std::string date_text = format_date(d);
-  ErrorContext context{std::string(kFeed), o.underlying, date_text, ""};
+  ErrorContext context{feed_name(), o.underlying, date_text, ""};
   std::string why;
   try {
     const HttpResponse r =
@@ -122,7 +126,7 @@ OptionsBackfillJob::Open OptionsBackfillJob::resolve_open(Date d, const BarWindo
 
 std::vector<OptionContract> OptionsBackfillJob::list_contracts(Date d, const StrikeBand& band, DayOutcome& out) {
   const auto& o = s_.config.sources.options;
-  ErrorContext context{std::string(kFeed), o.underlying, format_date(d), ""};
+  ErrorContext context{feed_name(), o.underlying, format_date(d), ""};
   std::vector<OptionContract> listed;
   ContractsPage page;
   std::string next = contracts_path(o, d, band);
@@ -136,10 +140,10 @@ std::vector<OptionContract> OptionsBackfillJob::list_contracts(Date d, const Str
                                                contracts_parser_.parse(body, page);
                                              });
     for (const auto& reject : page.rejects) {
-      s_.quarantine.add(kContractsFeed, d, o.underlying, reject.reason, reject.raw_json, response.url);
+      s_.quarantine.add(contracts_name(), d, o.underlying, reject.reason, reject.raw_json, response.url);
       ++out.rejects;
     }
-    for (const auto& drift : page.drift) s_.drift.observe(kContractsFeed, d, drift.field, drift.kind, drift.example);
+    for (const auto& drift : page.drift) s_.drift.observe(contracts_name(), d, drift.field, drift.kind, drift.example);
     listed.insert(listed.end(), std::make_move_iterator(page.contracts.begin()),
                   std::make_move_iterator(page.contracts.end()));
     next = page.next_url;
@@ -188,10 +192,10 @@ std::vector<BarDay> OptionsBackfillJob::fetch_bars(const OptionsUniverse& univer
         request.page_limit = o.page_limit;
         request.adjusted = true;
         request.shape = AggsShape::equity;
-        const ErrorContext context{std::string(kFeed), contract.ticker, date_text, ""};
+        const ErrorContext context{feed_name(), contract.ticker, date_text, ""};
         AggregatesPageStream stream(client, parser, request, context, max_attempts);
         BarDay& day = days[i];
-        day.feed = std::string(kFeed);
+        day.feed = feed_name();
         day.ticker = contract.ticker;
         day.date = universe.date;
         day.origin = Origin::rest;
@@ -200,11 +204,11 @@ std::vector<BarDay> OptionsBackfillJob::fetch_bars(const OptionsUniverse& univer
           day.bars.insert(day.bars.end(), page.bars.begin(), page.bars.end());
           // QuarantineWriter and SchemaDriftTracker are thread-safe.
           for (const auto& reject : page.rejects) {
-            s_.quarantine.add(kFeed, universe.date, contract.ticker, reject.reason, reject.raw_json, "");
+            s_.quarantine.add(feed_name(), universe.date, contract.ticker, reject.reason, reject.raw_json, "");
             ++fetched[i].rejects;
           }
           for (const auto& drift : page.drift)
-            s_.drift.observe(kFeed, universe.date, drift.field, drift.kind, drift.example);
+            s_.drift.observe(feed_name(), universe.date, drift.field, drift.kind, drift.example);
         }
         fetched[i].pages = stream.pages();
         fetched[i].duplicates = dedup_keep_last(day.bars);
@@ -237,7 +241,7 @@ std::vector<BarDay> OptionsBackfillJob::fetch_bars(const OptionsUniverse& univer
   } catch (const std::exception& e) {
     // bad_alloc, thread creation failure...: still a recorded day failure, never an escape past the run.
     throw SoiError(ErrorCategory::storage, std::string("options download failed: ") + e.what(),
-                   ErrorContext{std::string(kFeed), universe.underlying, format_date(universe.date), ""});
+                   ErrorContext{feed_name(), universe.underlying, format_date(universe.date), ""});
   }
 
   std::vector<BarDay> traded;
@@ -271,7 +275,7 @@ DayOutcome OptionsBackfillJob::backfill_day(Date d) {
   DayOutcome out;
   out.date = d;
   const std::string date_text = format_date(d);
-  const ErrorContext context{std::string(kFeed), o.underlying, date_text, ""};
+  const ErrorContext context{feed_name(), o.underlying, date_text, ""};
   const auto fetch_start = std::chrono::steady_clock::now();
   const BarWindow session = job_.session_window(d);
 
@@ -290,13 +294,13 @@ DayOutcome OptionsBackfillJob::backfill_day(Date d) {
   out.fetch_seconds = seconds_since(fetch_start);
   // The universe is stored first: the bars of the day refer to it.
   DayOutcome contracts_out;
-  const bool contracts_ok = job_.commit(ContractsPartition{d, universe}, kContractsFeed, context, contracts_out);
+  const bool contracts_ok = job_.commit(ContractsPartition{d, universe}, contracts_name(), context, contracts_out);
   if (out.rejects)
     s_.errors.record(ErrorCategory::validation,
                      std::to_string(out.rejects) + " record(s) failed validation and were quarantined", context);
-  const bool bars_ok = job_.commit(BarPartition{kFeed, d, std::span<const BarDay>(traded), session.from_ms,
+  const bool bars_ok = job_.commit(BarPartition{feed_name(), d, std::span<const BarDay>(traded), session.from_ms,
                                                 session.to_ms, bars_sql_table_, &option_bars_dataset()},
-                                   kFeed, context, out);
+                                   feed_name(), context, out);
   out.commit_seconds += contracts_out.commit_seconds;
   if (!contracts_ok && out.error.empty()) out.error = contracts_out.error;
   out.ok = contracts_ok && bars_ok;

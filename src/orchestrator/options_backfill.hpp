@@ -3,10 +3,13 @@
 //     when that is unavailable, the first regular-session second bar;
 //  2. the contracts listed as of the day within +/-strike_range_pct of the open
 //     on the selected expirations (/v3/reference/options/contracts, all pages),
-//     stored as the day's universe (feed options_contracts) before any bar;
+//     stored as the day's universe (the feed's companion, options_contracts)
+//     before any bar;
 //  3. every contract's per-second bars over the session, `max_in_flight`
 //     contracts at a time (one worker thread and one RestClient each),
-//     stored as ONE partition of feed "options".
+//     stored as ONE partition of the feed (options).
+// The feed and its companion are the registry's option_bars feed
+// (default_feed_registry): their names label the partitions, logs and summary.
 // A failed day is recorded and the run goes on; an auth failure stops the run.
 #pragma once
 
@@ -32,7 +35,7 @@ class OptionsBackfillJob {
                      std::string bars_sql_table);
 
   // For each trading day: resolve the open, discover and store the universe (feed
-  // options_contracts), fetch and store the bars (feed options). summary.feed = "options";
+  // options_contracts), fetch and store the bars (feed options). summary.feed: the feed's name;
   // DayOutcome.rows = option bar rows; a failed day is recorded and the run goes on; an
   // auth failure stops the run (days_skipped), like BackfillJob::run.
   BackfillSummary run(const std::vector<Date>& days, ProgressReporter* progress);

@@ -126,7 +126,8 @@ std::string RunManifest::to_json(RunStatus status, std::int64_t finished_at_ms, 
   if (!parts.empty()) out += std::string(nl) + in1;
   out += "],";
   out += nl;
-  // What a sink could not write: the day keeps its previous content there.
+  // What a sink could not write: the day keeps its previous content there,
+  // unless the error says the store replaced it before failing.
   const std::vector<PartitionFailure> failed = failures();
   out += fmt::format("{}\"failures\":{}[", in1, sp);
   for (std::size_t i = 0; i < failed.size(); ++i) {

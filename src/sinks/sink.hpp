@@ -50,13 +50,15 @@ struct BarPartition {
   const Dataset* dataset = nullptr;
 };
 
-// The day's options universe (feed "options_contracts").
+// The day's options universe (the options feed's companion dataset,
+// options_contracts: its names come from the feed registry).
 struct ContractsPartition {
   Date date;
   const OptionsUniverse& universe;
 };
 
-// News published on one New York calendar day (feed "news"), de-duplicated on id.
+// News published on one New York calendar day (the registry's news feed),
+// de-duplicated on id.
 struct NewsPartition {
   Date date;
   std::span<const NewsArticle> articles;

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "utils/error.hpp"
 
@@ -64,6 +65,24 @@ bool create_directories_or_throw(const std::filesystem::path& dir) {
   const bool created = std::filesystem::create_directories(dir, ec);
   if (ec) throw SoiError(ErrorCategory::storage, "cannot create directory " + dir.string() + ": " + ec.message());
   return created;
+}
+
+bool create_directories_durably(const std::filesystem::path& dir) {
+  // The directories that do not exist yet, deepest first. An error while
+  // looking counts as "exists": create_directories reports it if it matters.
+  std::vector<std::filesystem::path> missing;
+  for (std::filesystem::path p = dir; !p.empty(); p = p.parent_path()) {
+    std::error_code ec;
+    if (std::filesystem::exists(p, ec) || ec) break;
+    missing.push_back(p);
+    if (p == p.parent_path()) break;
+  }
+  if (!create_directories_or_throw(dir)) return false;
+  for (const auto& created : missing) {
+    const std::filesystem::path parent = created.parent_path();
+    fsync_directory(parent.empty() ? std::filesystem::path(".") : parent);
+  }
+  return true;
 }
 
 }  // namespace soi

@@ -21,4 +21,10 @@ void append_line_durably(const std::filesystem::path& path, std::string_view lin
 // std::filesystem_error. Returns true when it created something.
 bool create_directories_or_throw(const std::filesystem::path& dir);
 
+// create_directories_or_throw(), then fsync()s the parent of every directory
+// it created, deepest first: a new directory's name is durable only once its
+// parent is synced, and a file's own directory fsync does not reach that far.
+// Returns true when it created something. Throws SoiError(storage).
+bool create_directories_durably(const std::filesystem::path& dir);
+
 }  // namespace soi

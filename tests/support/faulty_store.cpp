@@ -1,5 +1,7 @@
 #include "support/faulty_store.hpp"
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -24,6 +26,12 @@ StoredObject FaultyStore::put(StagedFile staged) {
     std::error_code ec;
     const auto size = std::filesystem::file_size(staged.path(), ec);
     if (!ec) std::filesystem::resize_file(staged.path(), size / 2, ec);
+    // A tear that did not happen would let a test pass on an ordinary failure:
+    // the harness stops instead.
+    if (ec) {
+      std::fprintf(stderr, "FaultyStore: cannot tear %s: %s\n", staged.path().c_str(), ec.message().c_str());
+      std::abort();
+    }
     staged.release();  // a crash leaves the partial file where it was
     throw SoiError(ErrorCategory::storage, "injected torn put #" + std::to_string(n) + " for " + staged.key());
   }

@@ -6,7 +6,8 @@
 //   tear_put = N   the Nth put() is torn as a crash mid-write leaves it: the
 //                  staged file is cut to half its bytes and left behind (for
 //                  the next stage() or remove_stale_staging() to find), the
-//                  object is never replaced, and SoiError(storage) is thrown
+//                  object is never replaced, and SoiError(storage) is thrown;
+//                  a staged file it cannot cut aborts the test program
 //   put_delay      every put() first sleeps this long (a slow store)
 //   fail_get       every get() throws SoiError(storage) naming the key
 // put() calls are counted from 1 over the store's life, whatever their key.

@@ -29,10 +29,11 @@ class FaultyStoreTest : public ::testing::Test {
     std::ofstream(staged.path(), std::ios::binary) << content;
     return store.put(std::move(staged));
   }
-  std::string stored() const {
-    std::ifstream in(dir_ / kKey, std::ios::binary);
+  static std::string read(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
+  std::string stored() const { return read(dir_ / kKey); }
   std::vector<fs::path> hidden_files() const {
     std::vector<fs::path> out;
     for (const auto& e : fs::directory_iterator((dir_ / kKey).parent_path()))
@@ -63,18 +64,46 @@ TEST_F(FaultyStoreTest, FailsTheNthPutOnly) {
   EXPECT_EQ(store.failed_puts(), 1u);
 }
 
+// A torn put is what a crash while the object is being written leaves: the
+// first half of the new bytes in a staging file, the previous object whole.
 TEST_F(FaultyStoreTest, ATornPutLeavesHalfAStagingFileAndNeverTheObject) {
+  FaultyStore store(local_, StoreFaults{.tear_put = 2});
+  put(store, "previous");
+  try {
+    put(store, "0123456789");
+    FAIL() << "expected SoiError";
+  } catch (const SoiError& e) {
+    EXPECT_EQ(e.category(), ErrorCategory::storage);
+    EXPECT_NE(e.message().find(kKey), std::string::npos) << e.message();
+  }
+  EXPECT_EQ(stored(), "previous");
+  ASSERT_TRUE(store.get(kKey));
+  EXPECT_EQ(read(store.get(kKey)->path()), "previous");
+  EXPECT_EQ(store.list("raw/"), std::vector<std::string>{kKey});
+  const auto left = hidden_files();
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(read(left[0]), "01234") << "the staged bytes, cut in half";
+  EXPECT_EQ(store.failed_puts(), 1u);
+
+  // The next write of the key drops it, as after a restart.
+  StagedFile next = store.stage(kKey);
+  EXPECT_FALSE(fs::exists(left[0]));
+  std::ofstream(next.path(), std::ios::binary) << "whole";
+  store.put(std::move(next));
+  EXPECT_EQ(stored(), "whole");
+  EXPECT_TRUE(hidden_files().empty());
+}
+
+TEST_F(FaultyStoreTest, ATornPutOfANewKeyLeavesNoObjectAndAStaleFileForStartUp) {
   FaultyStore store(local_, StoreFaults{.tear_put = 1});
   EXPECT_THROW(put(store, "0123456789"), SoiError);
   EXPECT_FALSE(store.get(kKey));
   EXPECT_TRUE(store.list("raw/").empty());
   const auto left = hidden_files();
   ASSERT_EQ(left.size(), 1u);
-  EXPECT_EQ(fs::file_size(left[0]), 5u);
+  EXPECT_EQ(read(left[0]), "01234");
   EXPECT_EQ(store.remove_stale_staging("raw/"), 1u);
-  EXPECT_EQ(store.failed_puts(), 1u);
-  put(store, "whole");
-  EXPECT_EQ(stored(), "whole");
+  EXPECT_TRUE(hidden_files().empty());
 }
 
 TEST_F(FaultyStoreTest, ASlowStoreSleepsOnEveryPut) {

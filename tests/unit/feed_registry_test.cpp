@@ -112,6 +112,16 @@ TEST(FeedRegistryTest, RefusesBrokenTables) {
   expect_config_error([&] { FeedRegistry r(reversed); }, "must be a feed listed before it");
 }
 
+TEST(FeedRegistryTest, FirstOfADatasetAndTheDefaultRegistryBuiltOnce) {
+  const FeedRegistry& feeds = default_feed_registry();
+  EXPECT_EQ(&feeds, &default_feed_registry());
+  EXPECT_EQ(feeds.first_of(DatasetKind::bars).name, "spy");
+  EXPECT_EQ(feeds.first_of(DatasetKind::option_bars).name, "options");
+  EXPECT_EQ(feeds.first_of(DatasetKind::news).name, "news");
+  // The universe is a companion, never a feed's own dataset.
+  expect_config_error([&] { (void)feeds.first_of(DatasetKind::options_contracts); }, "options_contracts");
+}
+
 TEST(FeedRegistryTest, ATestCanAddAFeed) {
   std::vector<FeedSpec> v = default_feeds().feeds();
   v.push_back(extra_bar_feed("qqq", "qqq_bars"));

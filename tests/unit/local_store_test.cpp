@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -13,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "sinks/parquet/bar_partition_reader.hpp"
 #include "sinks/parquet/parquet_sink.hpp"
 #include "utils/error.hpp"
 #include "utils/file_digest.hpp"
@@ -168,6 +170,91 @@ TEST_F(LocalStoreTest, AMissingObjectIsNotAnError) {
   EXPECT_FALSE(fs::exists(dir_));
 }
 
+TEST_F(LocalStoreTest, StagingIntoANewFeedCreatesItsDirectoriesAndPutMakesTheDayVisible) {
+  put(kKey, "spy day");  // the root and raw/ exist; the feed does not
+  const std::string key = partition_key("qqq", kDay);
+  ASSERT_FALSE(fs::exists(dir_ / "raw/qqq"));
+  StagedFile staged = store_.stage(key);
+  EXPECT_TRUE(fs::is_directory(dir_ / "raw/qqq/date=2025-01-17"));
+  EXPECT_EQ(staged.path().parent_path(), dir_ / "raw/qqq/date=2025-01-17");
+  std::ofstream(staged.path(), std::ios::binary) << "qqq day";
+  EXPECT_FALSE(store_.get(key)) << "staged is not stored";
+  EXPECT_EQ(stored_days(store_, "qqq"), std::vector<Date>{});
+  const StoredObject stored = store_.put(std::move(staged));
+  EXPECT_EQ(stored.location, (dir_ / key).string());
+  const auto object = store_.get(key);
+  ASSERT_TRUE(object);
+  EXPECT_EQ(read(object->path()), "qqq day");
+  EXPECT_EQ(stored_days(store_, "qqq"), std::vector<Date>{kDay});
+  EXPECT_EQ(files_in(dir_ / "raw/qqq/date=2025-01-17"), std::set<std::string>{"data.parquet"});
+  EXPECT_EQ(read(dir_ / kKey), "spy day");
+}
+
+// A staged file, however far its writer got, is not the object: until put()
+// the key gives the previous object whole.
+TEST_F(LocalStoreTest, AHalfWrittenStagedFileIsNeverWhatTheKeyGives) {
+  put(kKey, "previous day, whole");
+  StagedFile staged = store_.stage(kKey);
+  std::ofstream(staged.path(), std::ios::binary) << "new d";  // the writer is mid-way
+  const auto object = store_.get(kKey);
+  ASSERT_TRUE(object);
+  EXPECT_EQ(read(object->path()), "previous day, whole");
+  EXPECT_EQ(store_.list("raw/"), std::vector<std::string>{kKey});
+  EXPECT_EQ(store_.sha256(kKey), sha256_file_hex(dir_ / kKey));
+}
+
+// A partition file cut short (a copy made by hand, a disk fault) is reported by
+// its reader as a storage error naming it, never read as a shorter day.
+TEST_F(LocalStoreTest, AReadOfATruncatedPartitionIsReportedNotShortened) {
+  auto store = std::make_shared<LocalStore>(dir_);
+  ParquetSink sink(store, ParquetSinkConfig{}, 1);
+  BarDay day;
+  day.feed = "spy";
+  day.ticker = "SPY";
+  day.date = kDay;
+  for (int i = 0; i < 2000; ++i) {
+    Bar b;
+    b.ts_ms = 1737124200000 + i * 1000;
+    b.open = b.high = b.low = b.close = 600 + i * 0.01;
+    day.bars.push_back(b);
+  }
+  const std::vector<BarDay> days = {day};
+  sink.write_partition("spy", kDay, days, RunInfo{"test", 0});
+  ASSERT_EQ(read_bar_partition(*store, "spy", kDay).at(0).bars.size(), 2000u);  // whole, it reads
+
+  const fs::path file = dir_ / kKey;
+  const std::string whole = read(file);
+  for (const std::size_t size : {whole.size() - 1, whole.size() / 2, std::size_t{4}, std::size_t{0}}) {
+    SCOPED_TRACE(size);
+    std::ofstream(file, std::ios::binary | std::ios::trunc) << whole.substr(0, size);
+    ASSERT_EQ(fs::file_size(file), size);
+    expect_storage_error([&] { (void)read_bar_partition(*store, "spy", kDay); }, file.string());
+  }
+}
+
+// After the rename the new object is what readers get: a failure then (here
+// removing a stray file of the directory; a directory fsync failing is the
+// same path) cannot claim the previous object is intact, and says it was replaced.
+TEST_F(LocalStoreTest, APutThatFailsAfterTheRenameSaysTheObjectWasReplaced) {
+  put(kKey, "previous");
+  const fs::path day_dir = (dir_ / kKey).parent_path();
+  fs::create_directories(day_dir / "stray.parquet/not-empty");  // removal must fail
+  try {
+    put(kKey, "replacement");
+    ADD_FAILURE() << "expected SoiError";
+  } catch (const SoiError& e) {
+    EXPECT_EQ(e.category(), ErrorCategory::storage);
+    EXPECT_NE(e.message().find((dir_ / kKey).string() + " was replaced by the new object, but "), std::string::npos)
+        << e.message();
+    EXPECT_NE(e.message().find((day_dir / "stray.parquet").string()), std::string::npos) << e.message();
+  }
+  EXPECT_EQ(read(dir_ / kKey), "replacement");
+  EXPECT_EQ(files_in(day_dir), (std::set<std::string>{"data.parquet", "stray.parquet"})) << "no staging file left";
+  fs::remove_all(day_dir / "stray.parquet");
+  put(kKey, "next");
+  EXPECT_EQ(read(dir_ / kKey), "next");
+}
+
 TEST_F(LocalStoreTest, FailedPutLeavesTheOldObjectAndNoStagingFile) {
   fs::create_directories(dir_ / "raw/spy/date=2025-01-17/data.parquet/blocker");  // rename must fail
   expect_storage_error([&] { put(kKey, "new"); }, (dir_ / kKey).string());
@@ -215,31 +302,34 @@ TEST(PartitionKey, IsTheHiveLayoutOfAFeedDay) {
 }
 
 // Readers on other threads see a whole old or whole new object while a writer
-// replaces it over and over.
+// replaces it over and over. The writer goes on until the reader has read many
+// times while it was writing, so the reads overlap the replacements (an
+// in-place rewrite would show up as a short or mixed read).
 TEST_F(LocalStoreTest, ReadersNeverSeeAPartialObject) {
   const std::string a(256 * 1024, 'a');
   const std::string b(512 * 1024, 'b');
   put(kKey, a);
-  std::atomic<bool> done{false};
-  std::atomic<int> reads{0};
+  std::atomic<bool> writing{true};
+  std::atomic<int> reads_while_writing{0};
   std::atomic<int> torn{0};
   std::thread reader([&] {
-    while (!done.load()) {
+    while (writing.load()) {
       const auto object = store_.get(kKey);
-      if (!object) {
-        ++torn;
-        continue;
-      }
-      const std::string content = read(object->path());
+      const std::string content = object ? read(object->path()) : std::string();
       if (content != a && content != b) ++torn;
-      ++reads;
+      if (writing.load()) ++reads_while_writing;
     }
   });
-  for (int i = 0; i < 40; ++i) put(kKey, i % 2 ? a : b);
-  while (reads.load() < 5 && torn.load() == 0) std::this_thread::yield();
-  done = true;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  int puts = 0;
+  for (; puts < 40 || reads_while_writing.load() < 40; ++puts) {
+    if (std::chrono::steady_clock::now() > deadline) break;
+    put(kKey, puts % 2 ? a : b);
+  }
+  writing = false;
   reader.join();
   EXPECT_EQ(torn.load(), 0);
+  EXPECT_GE(reads_while_writing.load(), 40) << "the reads did not overlap the " << puts << " replacements";
 }
 
 }  // namespace

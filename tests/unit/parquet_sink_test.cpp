@@ -437,5 +437,20 @@ TEST_F(ParquetSinkTest, ContractsPartitionIsTheUniverse) {
   EXPECT_EQ(files_in(file.parent_path()), std::set<std::string>{"data.parquet"});
 }
 
+// A universe or news partition carries no names of its own: its folder and
+// table are those of the registry's entries.
+TEST(PartitionNames, UniverseAndNewsPartitionsAreNamedByTheRegistry) {
+  const FeedRegistry& feeds = default_feed_registry();
+  OptionsUniverse u;
+  const Partition contracts = to_partition(ContractsPartition{kDay, u});
+  EXPECT_EQ(contracts.name, feeds.first_of(DatasetKind::option_bars).companion->name);
+  EXPECT_EQ(contracts.table, feeds.first_of(DatasetKind::option_bars).companion->sql_table);
+  EXPECT_EQ(contracts.dataset, &options_contracts_dataset());
+  const Partition news = to_partition(NewsPartition{kDay, {}, {}});
+  EXPECT_EQ(news.name, feeds.first_of(DatasetKind::news).name);
+  EXPECT_EQ(news.table, feeds.first_of(DatasetKind::news).sql_table);
+  EXPECT_EQ(news.dataset, &news_dataset());
+}
+
 }  // namespace
 }  // namespace soi

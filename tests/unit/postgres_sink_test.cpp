@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <memory>
+#include <string>
+#include <thread>
 
 #include "support/consolidated_fixture.hpp"
 #include "support/postgres_server.hpp"
@@ -255,6 +258,127 @@ TEST_F(PostgresSinkTest, UnparsableConnectionStringIsAConfigError) {
     EXPECT_NE(std::string(e.what()).find("SOI_POSTGRES_URL"), std::string::npos) << e.what();
     EXPECT_EQ(std::string(e.what()).find("se cret"), std::string::npos) << e.what();
   }
+}
+
+// A full regular session of SPY at one bar a second (23,400 rows, several MiB
+// of COPY text). Values vary in every field, with transactions not carried on
+// every 7th bar, so that a row lost, repeated or cut at a chunk boundary shows.
+std::vector<BarDay> session_of_bars(const test::ConsolidatedDay& day, double base) {
+  BarDay d;
+  d.feed = "spy";
+  d.ticker = "SPY";
+  d.date = day.date;
+  for (int i = 0; i < 23'400; ++i) {
+    Bar b = test::ConsolidatedDay::bar(day.at(i), base + i * 0.001 + (i % 13) / 97.0, 1000 + i,
+                                       i % 7 ? kBarFullFields : kBarHasVolume | kBarHasVwap);
+    b.vwap = b.close - (i % 5) / 8.0;
+    d.bars.push_back(b);
+  }
+  return {d};
+}
+
+// Every row of the day's rows as stored equals the input bar, in order.
+void expect_session_stored(const Rows& rows, const std::vector<BarDay>& input) {
+  const std::vector<Bar>& bars = input.at(0).bars;
+  ASSERT_EQ(rows.size(), bars.size());
+  std::size_t mismatches = 0;
+  for (std::size_t i = 0; i < bars.size(); ++i) {
+    const Bar& b = bars[i];
+    const std::vector<std::string>& r = rows[i];
+    const std::string transactions = b.fields & kBarHasTransactions ? std::to_string(b.transactions) : "\\N";
+    const bool equal = r[0] == "SPY" && std::stoll(r[1]) == b.ts_ms && std::stod(r[2]) == b.open &&
+                       std::stod(r[3]) == b.high && std::stod(r[4]) == b.low && std::stod(r[5]) == b.close &&
+                       std::stod(r[6]) == b.volume && std::stod(r[7]) == b.vwap && r[8] == transactions;
+    if (!equal && ++mismatches <= 3) ADD_FAILURE() << "row " << i << " differs from its bar (ts " << b.ts_ms << ")";
+  }
+  EXPECT_EQ(mismatches, 0u);
+}
+
+// The sink streams COPY data in 1 MiB chunks: a day several chunks long arrives
+// whole, row for row.
+TEST_F(PostgresSinkTest, ADayLargerThanOneCopyChunkArrivesWhole) {
+  auto sink = open();
+  const std::vector<BarDay> input = session_of_bars(day_, 590);
+  const auto r = sink->write(BarPartition{"spy", day_.date, input, day_.open_ms, day_.open_ms + 23'400'000LL, "spy_bars"},
+                             run_);
+  EXPECT_EQ(r.rows, 23'400u);
+  // The rows' text is what COPY carried: several chunks of 1 MiB.
+  EXPECT_GT(std::stoll(cell("SELECT sum(length(CAST(t AS text))) FROM spy_bars AS t")), 3LL << 20);
+  expect_session_stored(q("SELECT ticker, CAST(extract(epoch FROM ts) * 1000 AS bigint), open, high, low, close, "
+                          "volume, vwap, transactions FROM spy_bars WHERE date = '2025-01-17' ORDER BY ts"),
+                        input);
+}
+
+// The connection drops in the middle of a COPY: the transaction is lost with
+// it, the sink reconnects and writes the day again, and the day lands once and
+// whole. The drop is made deterministic by a gate on the server: a column
+// added to spy_bars whose default takes an advisory lock the test holds. The
+// sink's staging table copies the default (LIKE ... INCLUDING DEFAULTS) and
+// COPY evaluates it on the first row, so the sink's backend waits inside the
+// COPY until the test terminates it (pg_terminate_backend) and opens the gate.
+TEST_F(PostgresSinkTest, AConnectionDroppedMidCopyIsRetriedAndTheDayLandsOnceAndWhole) {
+  constexpr int kGate = 7301;
+  auto sink = open();
+  std::vector<BarDay> previous = session_of_bars(day_, 500);
+  previous[0].bars.resize(10'000);
+  const std::int64_t close_ms = day_.open_ms + 23'400'000LL;
+  sink->write(BarPartition{"spy", day_.date, previous, day_.open_ms, close_ms, "spy_bars"}, run_);
+  const std::string rows_of_day = "SELECT count(*) FROM spy_bars WHERE date = '2025-01-17'";
+  ASSERT_EQ(cell(rows_of_day), "10000");
+  q("CREATE FUNCTION pass_gate() RETURNS integer LANGUAGE plpgsql VOLATILE AS "
+    "$$ BEGIN PERFORM pg_advisory_xact_lock_shared(" + std::to_string(kGate) + "); RETURN 1; END $$; "
+    "ALTER TABLE spy_bars ADD COLUMN gate integer DEFAULT pass_gate()");
+
+  // The gate's lock, held on a connection of the test's own.
+  PGconn* holder = PQconnectdb(server_->url().c_str());
+  ASSERT_EQ(PQstatus(holder), CONNECTION_OK) << PQerrorMessage(holder);
+  const auto holder_exec = [&](const std::string& sql) {
+    PGresult* r = PQexec(holder, sql.c_str());
+    const bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+    PQclear(r);
+    return ok;
+  };
+  ASSERT_TRUE(holder_exec("SELECT pg_advisory_lock(" + std::to_string(kGate) + ")"));
+
+  const std::vector<BarDay> input = session_of_bars(day_, 590);
+  auto write = std::async(std::launch::async, [&] {
+    return sink->write(BarPartition{"spy", day_.date, input, day_.open_ms, close_ms, "spy_bars"}, RunInfo{"run2", 0});
+  });
+  // The sink's backend, waiting at the gate inside its COPY.
+  const std::string waiting_in_copy =
+      "SELECT pid FROM pg_stat_activity WHERE datname = 'soi_test' AND application_name = 'soi' AND "
+      "wait_event_type = 'Lock' AND wait_event = 'advisory' AND query LIKE 'COPY soi_stage %'";
+  std::string pid;
+  for (const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+       pid.empty() && std::chrono::steady_clock::now() < deadline;) {
+    const Rows rows = q(waiting_in_copy);
+    if (rows.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    else pid = rows[0][0];
+  }
+  if (pid.empty()) {
+    holder_exec("SELECT pg_advisory_unlock_all()");
+    PQfinish(holder);
+    write.wait();
+    FAIL() << "the sink's COPY never reached the gate";
+  }
+  // Mid-write, readers still see the previous day.
+  EXPECT_EQ(cell(rows_of_day), "10000");
+  EXPECT_EQ(cell("SELECT run_id FROM spy_bars LIMIT 1"), run_.run_id);
+
+  EXPECT_EQ(cell("SELECT pg_terminate_backend(" + pid + ")"), "t");
+  holder_exec("SELECT pg_advisory_unlock_all()");
+  PQfinish(holder);
+
+  PartitionWriteResult result;
+  ASSERT_NO_THROW(result = write.get());
+  EXPECT_EQ(result.rows, 23'400u);
+  EXPECT_NE(cell("SELECT pid FROM pg_stat_activity WHERE datname = 'soi_test' AND application_name = 'soi'"), pid)
+      << "the day was written on a new connection";
+  EXPECT_EQ(cell(rows_of_day), "23400");
+  EXPECT_EQ(cell("SELECT string_agg(DISTINCT run_id, ',') FROM spy_bars"), "run2");
+  expect_session_stored(q("SELECT ticker, CAST(extract(epoch FROM ts) * 1000 AS bigint), open, high, low, close, "
+                          "volume, vwap, transactions FROM spy_bars WHERE date = '2025-01-17' ORDER BY ts"),
+                        input);
 }
 
 // Last: stops the shared server.

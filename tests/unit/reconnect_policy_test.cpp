@@ -15,8 +15,8 @@ ReconnectBackoff fixed(ReconnectPolicy p, double u) {
 
 TEST(ReconnectPolicyTest, ExponentialWithoutJitterAtMidpoint) {
   ReconnectPolicy p;
-  p.initial_delay = milliseconds(500);
-  p.max_delay = milliseconds(5000);
+  p.backoff.initial = milliseconds(500);
+  p.backoff.max = milliseconds(5000);
   auto b = fixed(p, 0.5);  // 0.5 -> factor exactly 1
   EXPECT_EQ(b.next_delay(), milliseconds(500));
   EXPECT_EQ(b.next_delay(), milliseconds(1000));
@@ -30,9 +30,9 @@ TEST(ReconnectPolicyTest, ExponentialWithoutJitterAtMidpoint) {
 
 TEST(ReconnectPolicyTest, JitterBoundsAndCap) {
   ReconnectPolicy p;
-  p.initial_delay = milliseconds(1000);
-  p.max_delay = milliseconds(1100);
-  p.jitter = 0.2;
+  p.backoff.initial = milliseconds(1000);
+  p.backoff.max = milliseconds(1100);
+  p.backoff.jitter = 0.2;
   EXPECT_EQ(fixed(p, 0.0).next_delay(), milliseconds(800));
   EXPECT_EQ(fixed(p, 0.999999).next_delay(), milliseconds(1100));  // 1200 capped at max
   EXPECT_EQ(fixed(p, 0.25).next_delay(), milliseconds(900));
@@ -59,7 +59,7 @@ TEST(ReconnectPolicyTest, GivesUpAfterMaxAttemptsAndStableConnectionsReset) {
   EXPECT_FALSE(b.next_delay());
   b.on_disconnected(milliseconds(60000));
   EXPECT_EQ(b.attempts(), 0);
-  EXPECT_EQ(b.next_delay(), p.initial_delay);
+  EXPECT_EQ(b.next_delay(), p.backoff.initial);
 }
 
 TEST(ReconnectPolicyTest, RateLimitedWaitsAtLeastTheFloor) {
@@ -77,10 +77,10 @@ TEST(ReconnectPolicyTest, FromRetryPolicy) {
   r.backoff_multiplier = 3;
   r.jitter = 0.1;
   auto p = ReconnectPolicy::from_retry(r);
-  EXPECT_EQ(p.initial_delay, milliseconds(250));
-  EXPECT_EQ(p.max_delay, milliseconds(8000));
-  EXPECT_DOUBLE_EQ(p.multiplier, 3);
-  EXPECT_DOUBLE_EQ(p.jitter, 0.1);
+  EXPECT_EQ(p.backoff.initial, milliseconds(250));
+  EXPECT_EQ(p.backoff.max, milliseconds(8000));
+  EXPECT_DOUBLE_EQ(p.backoff.multiplier, 3);
+  EXPECT_DOUBLE_EQ(p.backoff.jitter, 0.1);
   EXPECT_EQ(p.max_attempts, 0);
   auto b = fixed(p, 0.5);
   b.next_delay();

@@ -3,13 +3,17 @@
 #include <charconv>
 #include <string>
 
+#include "config/feed_registry.hpp"
 #include "sinks/duckdb/duckdb_session.hpp"
 #include "utils/error.hpp"
 
 namespace soi {
 namespace {
 
-constexpr std::string_view kContractsFeed = "options_contracts";
+// The universe's folder: the companion dataset of the registry's options feed.
+const std::string& contracts_feed() {
+  return default_feed_registry().first_of(DatasetKind::option_bars).companion->name;
+}
 
 double to_double(const std::optional<std::string>& cell) { return cell ? std::stod(*cell) : 0.0; }
 
@@ -36,7 +40,8 @@ std::vector<BarDay> read_bar_partition(PartitionStore& store, std::string_view f
   const std::optional<LocalObject> object = fetch(store, key, context);
   if (!object) return days;
   const std::filesystem::path& file = object->path();
-  const bool options = feed == "options";
+  const FeedSpec* spec = default_feed_registry().find(feed);
+  const bool options = spec && spec->dataset == DatasetKind::option_bars;
   std::string sql =
       "SELECT ticker, epoch_ms(ts), open, high, low, close, volume, vwap, transactions";
   if (options) sql += ", underlying, contract_type, strike, strftime(expiration, '%Y-%m-%d')";
@@ -86,8 +91,8 @@ std::vector<OptionContract> read_contracts_partition(PartitionStore& store, Date
 }
 
 std::optional<OptionsUniverse> read_universe_partition(PartitionStore& store, Date date) {
-  const std::string key = partition_key(kContractsFeed, date);
-  const ErrorContext context{std::string(kContractsFeed), "", format_date(date), ""};
+  const std::string key = partition_key(contracts_feed(), date);
+  const ErrorContext context{contracts_feed(), "", format_date(date), ""};
   const std::optional<LocalObject> object = fetch(store, key, context);
   if (!object) return std::nullopt;
   const std::filesystem::path& file = object->path();

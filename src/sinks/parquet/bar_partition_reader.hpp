@@ -17,8 +17,9 @@
 namespace soi {
 
 // One BarDay per ticker, bars by ts; optional fields the file holds as NULL are
-// left out of Bar::fields. Options partitions also give each BarDay its contract
-// (underlying, type, strike, expiration). No stored day gives an empty result.
+// left out of Bar::fields. Partitions of an option_bars feed of the registry
+// (default_feed_registry) also give each BarDay its contract (underlying, type,
+// strike, expiration). No stored day gives an empty result.
 // Throws SoiError(storage) naming the location when it cannot be read.
 std::vector<BarDay> read_bar_partition(PartitionStore& store, std::string_view feed, Date date);
 

@@ -55,7 +55,9 @@ class ParquetSink : public Sink {
   // soi process writes a store at a time: staging files of other writers of
   // the day are treated as stale and removed.
   // Throws SoiError(storage) naming the partition's location on any failure;
-  // the previous data.parquet of that day is then left untouched.
+  // the previous data.parquet of that day is then left untouched, unless the
+  // store's put() failed after the replacement, which its message says
+  // (PartitionStore::put).
   using Sink::write;
   PartitionWriteResult write(const Partition& partition, const RunInfo& run) override;
 

@@ -84,7 +84,9 @@ StagedFile LocalStore::stage(std::string_view key) {
   const fs::path dir = target.parent_path();
   const std::string prefix = staging_prefix(target.filename().string());
   try {
-    if (create_directories_or_throw(dir)) fsync_directory(dir.parent_path());
+    // A brand-new feed or day directory must survive a power loss with the
+    // object put() syncs into it.
+    create_directories_durably(dir);
     // An earlier write of this key was interrupted: its staging file is stale.
     for (const auto& entry : fs::directory_iterator(dir))
       if (starts_with(entry.path().filename().string(), prefix)) fs::remove(entry.path());
@@ -107,15 +109,28 @@ StoredObject LocalStore::put(StagedFile staged) {
   if (::rename(staged.path().c_str(), target.c_str()) != 0)
     fail("cannot rename " + staged.path().string() + " to " + target.string() + ": " + std::strerror(errno));
   staged.release();
+
+  // The new object is in place and readers see it: from here a failure cannot
+  // give the previous object back, so its message says the object was replaced.
+  // The directory is synced even when removing the other files failed.
+  std::string unfinished;
   try {
     for (const auto& entry : fs::directory_iterator(dir)) {
       const fs::path& p = entry.path();
       if (p.extension() == target.extension() && p.filename() != target.filename()) fs::remove(p);
     }
   } catch (const fs::filesystem_error& e) {
-    fail("cannot remove other files of " + dir.string() + ": " + e.code().message());
+    unfinished = "the other files of its directory could not be removed (" + e.path1().string() + ": " +
+                 e.code().message() + ")";
   }
-  fsync_directory(dir);
+  try {
+    fsync_directory(dir);
+  } catch (const SoiError& e) {
+    if (!unfinished.empty()) unfinished += ", and ";
+    unfinished += "its directory could not be synced, so the replacement may not survive a power loss (" +
+                  e.message() + ")";
+  }
+  if (!unfinished.empty()) fail(target.string() + " was replaced by the new object, but " + unfinished);
   return StoredObject{digest.bytes, digest.sha256, target.string()};
 }
 

@@ -1,6 +1,10 @@
 // PartitionStore on a local (POSIX) filesystem: the object of key K is the
 // file <root>/K, e.g. <data_dir>/raw/spy/date=2025-01-17/data.parquet.
 //
+// stage(): creates the object's directory when missing (raw/<feed>/date=...),
+// fsync()ing the parent of each directory it creates, so that a new feed or
+// day is still reachable after a power loss once put() has synced the object.
+//
 // put(): the file was staged next to its target as a hidden
 // .<name>.tmp-<pid>-<n> (hidden from pyarrow/Spark, and not ending in the
 // object's extension, so a *.parquet glob never picks up a half-written file);
@@ -8,6 +12,12 @@
 // fsync()s the directory. A crash at any point leaves the old object or the
 // new one, plus at most a stray staging file, which the next stage() of that
 // key or remove_stale_staging() at start-up drops.
+//
+// What a throwing put() leaves: before the rename (the staged file cannot be
+// read or synced, the rename fails) the old object, untouched; after it (the
+// other files of the directory cannot be removed, the directory fsync fails)
+// the new object, in place but perhaps not durable, and the message says
+// "<path> was replaced by the new object, but ...".
 //
 // An object's directory belongs to it: put() removes the other files of that
 // directory with the object's extension (older layouts, stray copies), so

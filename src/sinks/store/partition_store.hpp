@@ -7,9 +7,11 @@
 //
 // Guarantees every store gives:
 //   - put() replaces the object whole: a reader sees the old object or the new
-//     one, never a mix or a partial file, and a failed put leaves the old one.
-//     A store that survives a crash (LocalStore) has the new object durable
-//     once put() returns.
+//     one, never a mix or a partial file. A put that fails before the new
+//     object is visible leaves the old one; one that fails after (LocalStore:
+//     the rename happened, the directory sync did not) says in its message
+//     that the object was replaced. A store that survives a crash (LocalStore)
+//     has the new object durable once put() returns.
 //   - Objects are whole files: no append, no ranged write.
 //   - Failures throw SoiError(storage) naming the key or its location.
 //
@@ -97,7 +99,11 @@ class PartitionStore {
   // an interrupted write of this key left behind.
   virtual StagedFile stage(std::string_view key) = 0;
   // Replaces the object of staged.key() with the staged file, atomically, and
-  // consumes the file. On failure the previous object is untouched.
+  // consumes the file. A throw before the new object became visible leaves the
+  // previous object untouched (and drops the staged file with its handle). A
+  // throw after it became visible, but before it was made durable, leaves the
+  // new object in place, the previous one gone, and says so: "<location> was
+  // replaced by the new object, but ...". Either way SoiError(storage).
   virtual StoredObject put(StagedFile staged) = 0;
   // A readable local path of the object, nullopt when there is none.
   virtual std::optional<LocalObject> get(std::string_view key) = 0;
