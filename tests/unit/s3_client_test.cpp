@@ -364,6 +364,18 @@ TEST_F(S3ClientTest, AFailingPartAbortsTheUploadAndKeepsThePreviousObject) {
   EXPECT_EQ(read_file(dir_ / "out"), "previous object");
 }
 
+TEST_F(S3ClientTest, AMultipartUploadWhoseCreationIsRefusedSendsNoPart) {
+  S3Credentials wrong = credentials();
+  wrong.secret_access_key += "x";
+  S3Client client(multipart_options(4), wrong);
+  write_file(dir_ / "big.bin", random_bytes(6 * test::SwiftServer::kMinPartSize, 6));
+  const SoiError e = expect_error([&] { client.put_file("k", dir_ / "big.bin"); });
+  EXPECT_EQ(e.category(), ErrorCategory::auth) << e.what();
+  EXPECT_NE(e.message().find("CreateMultipartUpload"), std::string::npos) << e.message();
+  EXPECT_EQ(client.stats().requests, 1u) << "the parts digested meanwhile were never sent";
+  EXPECT_EQ(uploads_in_progress(), "");
+}
+
 TEST_F(S3ClientTest, ARefusedCompletionAbortsTheUpload) {
   S3ClientOptions o = multipart_options(2);
   o.part_size = 1024;  // under the server's minimum: refused at completion (EntityTooSmall)
@@ -711,6 +723,47 @@ TEST(S3ClientScripted, ACompletionFailingLateWithInternalErrorIsRetried) {
   EXPECT_EQ(stored.etag, "whole-2");
   EXPECT_EQ(server.requests().size(), 5u);
   EXPECT_EQ(server.requests()[4].method, "POST");
+}
+
+std::string base64_md5(const std::string& data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), digest, &len, EVP_md5(), nullptr);
+  unsigned char out[64];
+  const int n = EVP_EncodeBlock(out, digest, static_cast<int>(len));
+  return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
+}
+
+// From 4 MiB on, the SHA-256 and the MD5 of a file are computed on two threads.
+TEST(S3ClientScripted, ALargeBodyGoesWithItsSha256AndMd5) {
+  test::ScriptedHttpServer server({{200, {"ETag: \"e\""}, ""}});
+  S3Client client(scripted_options(server), kScriptedCredentials);
+  const std::string body = random_bytes(5 << 20, 7);
+  const fs::path file = fs::temp_directory_path() / ("soi_s3_scripted_" + std::to_string(::getpid()));
+  write_file(file, body);
+  const S3ObjectInfo stored = client.put_file("big", file);
+  fs::remove(file);
+  EXPECT_EQ(stored.sha256, test::sha256_hex(body));
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_TRUE(requests[0].body == body);
+  EXPECT_EQ(requests[0].headers.at("x-amz-content-sha256"), test::sha256_hex(body));
+  EXPECT_EQ(requests[0].headers.at("content-md5"), base64_md5(body));
+}
+
+TEST(S3ClientScripted, ContentMd5CanBeLeftOut) {
+  test::ScriptedHttpServer server({{200, {"ETag: \"e\""}, ""}});
+  S3ClientOptions o = scripted_options(server);
+  o.content_md5 = false;
+  S3Client client(o, kScriptedCredentials);
+  bool tampered = false;
+  client.set_upload_tamper([&](int, std::string&) { tampered = true; });
+  client.put_bytes("k", "body", "text/plain");
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_FALSE(requests[0].headers.count("content-md5"));
+  EXPECT_EQ(requests[0].headers.at("x-amz-content-sha256"), test::sha256_hex("body"));
+  EXPECT_FALSE(tampered);
 }
 
 TEST(S3ClientScripted, UrlOfNamesEndpointBucketAndKeyOnly) {

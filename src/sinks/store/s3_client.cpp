@@ -14,7 +14,6 @@
 #include "sinks/store/s3_payload_digest.hpp"
 #include "sinks/store/s3_xml.hpp"
 #include "utils/error.hpp"
-#include "utils/file_digest.hpp"
 
 namespace soi {
 namespace fs = std::filesystem;
@@ -82,22 +81,32 @@ S3ObjectInfo S3Client::put_file(std::string_view key, const fs::path& file, std:
   const auto size = static_cast<std::uint64_t>(st.st_size);
   if (size <= options_.multipart_threshold && size <= kMaxSinglePut)
     return put_single(key, source.fd, size, file, content_type);
-  const S3MultipartSource multipart{source.fd, size, file, digest_file(file, false).sha256};
+  const S3MultipartSource multipart{source.fd, size, file};
   return s3_multipart_upload(executor_, key, multipart, content_type, options_.part_size, options_.parallel_parts,
-                             tamper_);
+                             options_.content_md5, tamper_);
+}
+
+std::vector<std::string> S3Client::upload_headers(std::string_view content_type, S3PayloadDigest& digest,
+                                                  int part_number) const {
+  std::vector<std::string> headers = {"Content-Type: " + std::string(content_type),
+                                      "x-amz-content-sha256: " + digest.sha256_hex};
+  if (part_number == 0) headers.push_back("x-amz-meta-sha256: " + digest.sha256_hex);
+  if (!digest.md5_base64.empty()) {
+    if (tamper_) tamper_(part_number, digest.md5_base64);
+    headers.push_back("Content-MD5: " + digest.md5_base64);
+  }
+  return headers;
 }
 
 S3ObjectInfo S3Client::put_single(std::string_view key, int fd, std::uint64_t size, const fs::path& file,
                                   std::string_view content_type) {
   // One read gives both digests; the upload reads the file a second time
   // (from the page cache), so it is never held in memory.
-  S3PayloadDigest digest = s3_digest_file_range(fd, 0, size, file);
-  if (tamper_) tamper_(0, digest.md5_base64);
+  S3PayloadDigest digest = s3_digest_file_range(fd, 0, size, file, options_.content_md5);
   S3HttpRequest request;
   request.method = "PUT";
   request.url = s3_request_url(executor_.bucket_url(), key);
-  request.headers = {"Content-Type: " + std::string(content_type), "Content-MD5: " + digest.md5_base64,
-                     "x-amz-content-sha256: " + digest.sha256_hex, "x-amz-meta-sha256: " + digest.sha256_hex};
+  request.headers = upload_headers(content_type, digest, 0);
   request.body_fd = fd;
   request.body_length = size;
   request.body_file = file.string();
@@ -107,13 +116,11 @@ S3ObjectInfo S3Client::put_single(std::string_view key, int fd, std::uint64_t si
 
 S3ObjectInfo S3Client::put_bytes(std::string_view key, std::string_view body, std::string_view content_type) {
   require_key(key, "PUT");
-  S3PayloadDigest digest = s3_digest_bytes(body);
-  if (tamper_) tamper_(0, digest.md5_base64);
+  S3PayloadDigest digest = s3_digest_bytes(body, options_.content_md5);
   S3HttpRequest request;
   request.method = "PUT";
   request.url = s3_request_url(executor_.bucket_url(), key);
-  request.headers = {"Content-Type: " + std::string(content_type), "Content-MD5: " + digest.md5_base64,
-                     "x-amz-content-sha256: " + digest.sha256_hex, "x-amz-meta-sha256: " + digest.sha256_hex};
+  request.headers = upload_headers(content_type, digest, 0);
   request.body = body;
   const S3HttpResponse response = executor_.execute(request, {"PUT", std::string(key)});
   return S3ObjectInfo{std::string(key), body.size(), unquote_etag(response.etag), digest.sha256_hex};

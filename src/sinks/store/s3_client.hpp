@@ -2,9 +2,10 @@
 // s3api) over libcurl, signed with libcurl's SigV4; no cloud SDK.
 //
 // What it guarantees:
-//   - Every upload carries x-amz-content-sha256 (the signed payload hash) and
-//     Content-MD5, so the server refuses a body damaged on the way instead of
-//     storing it, and x-amz-meta-sha256: the hex SHA-256 of the whole object,
+//   - Every upload carries x-amz-content-sha256 (the signed payload hash: the
+//     body's real SHA-256) and Content-MD5, so the server refuses a body
+//     damaged on the way instead of storing it, and x-amz-meta-sha256: the hex
+//     SHA-256 of the whole object,
 //     which head() returns and get_file() checks the download against.
 //   - An object is replaced whole: S3 makes a PUT or a completed multipart
 //     upload visible at once, and a failed one leaves the previous object.
@@ -40,6 +41,7 @@
 #include "config/config.hpp"
 #include "sinks/store/s3_credentials.hpp"
 #include "sinks/store/s3_executor.hpp"
+#include "sinks/store/s3_payload_digest.hpp"
 
 namespace soi {
 
@@ -53,6 +55,10 @@ struct S3ClientOptions {
   std::uint64_t part_size = 16ull << 20;            // S3 wants >= 5 MiB for every part but the last
   int parallel_parts = 4;
   int list_page_size = 1000;  // max-keys of each ListObjectsV2 page (1000 is S3's most)
+  // Content-MD5 on every upload request. The signed x-amz-content-sha256 is
+  // the body's real SHA-256, which S3 checks already; the MD5 is a second
+  // check that costs more CPU than the SHA-256 (docs/performance.md).
+  bool content_md5 = true;
 };
 
 struct S3ObjectInfo {
@@ -69,7 +75,8 @@ struct S3MultipartUploadInfo {
 };
 
 // Tests only: called with each upload request's Content-MD5 before it is sent
-// (part_number 0 for a single PUT), to corrupt it so the server answers BadDigest.
+// (part_number 0 for a single PUT), to corrupt it so the server answers
+// BadDigest. Not called when content_md5 is off.
 using S3UploadTamper = std::function<void(int part_number, std::string& content_md5)>;
 
 class S3Client {
@@ -115,6 +122,9 @@ class S3Client {
  private:
   S3ObjectInfo put_single(std::string_view key, int fd, std::uint64_t size, const std::filesystem::path& file,
                           std::string_view content_type);
+  // Content-Type, the digests and, for a whole object (part 0), x-amz-meta-sha256.
+  std::vector<std::string> upload_headers(std::string_view content_type, S3PayloadDigest& digest,
+                                          int part_number) const;
 
   S3ClientOptions options_;
   S3Executor executor_;

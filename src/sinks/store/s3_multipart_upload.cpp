@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <future>
+#include <system_error>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -17,33 +19,42 @@ namespace {
 
 const std::string kEmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-// The parts' work: a shared counter hands out part numbers, the first failure
-// is kept and stops everyone (the exchanges in flight included).
+// The parts' work: `threads` workers take part numbers from a shared counter,
+// digest their range and, once the upload exists, send it. Digesting needs no
+// upload ID, so the first parts are digested while the caller hashes the
+// whole file and creates the upload. The first failure is kept and stops
+// everyone (the exchanges in flight included).
 class PartUploads {
  public:
-  PartUploads(S3Executor& executor, std::string_view key, const S3MultipartSource& source, std::string upload_id,
-              std::uint64_t part_size, const S3UploadTamper& tamper)
+  PartUploads(S3Executor& executor, std::string_view key, const S3MultipartSource& source,
+              std::shared_future<std::string> upload_id, std::uint64_t part_size, bool content_md5,
+              const S3UploadTamper& tamper)
       : executor_(executor),
         key_(key),
         source_(source),
         upload_id_(std::move(upload_id)),
         part_size_(part_size),
         part_count_(static_cast<int>((source.size + part_size - 1) / part_size)),
+        content_md5_(content_md5),
         tamper_(tamper),
         etags_(static_cast<std::size_t>(part_count_)) {}
+  ~PartUploads() { join(); }
 
   int part_count() const { return part_count_; }
 
-  void run(int threads) {
-    std::vector<std::thread> workers;
+  void start(int threads) {
     try {
-      for (int i = 1; i < threads; ++i) workers.emplace_back([this] { work(); });
-    } catch (const std::exception& e) {  // no thread to be had: the ones started and this one do the work
-      if (workers.empty()) record_failure(std::make_exception_ptr(
-                               SoiError(ErrorCategory::storage, "cannot start an upload thread: " + std::string(e.what()))));
+      for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
+    } catch (const std::system_error& e) {  // fewer threads than asked for: those started do the work
+      if (workers_.empty())
+        record_failure(std::make_exception_ptr(
+            SoiError(ErrorCategory::storage, "cannot start an upload thread: " + std::string(e.what()))));
     }
-    work();
-    for (std::thread& worker : workers) worker.join();
+  }
+  void stop() { stop_.store(true); }
+  void join() {
+    for (std::thread& worker : workers_)
+      if (worker.joinable()) worker.join();
   }
 
   std::exception_ptr failure() const { return failure_; }
@@ -62,7 +73,8 @@ class PartUploads {
       try {
         etags_[static_cast<std::size_t>(number - 1)] = upload_part(number);
       } catch (...) {
-        record_failure(std::current_exception());
+        // The upload was never created: the caller reports why.
+        if (!stop_.load()) record_failure(std::current_exception());
         return;
       }
     }
@@ -71,14 +83,18 @@ class PartUploads {
   std::string upload_part(int number) {
     const std::uint64_t offset = static_cast<std::uint64_t>(number - 1) * part_size_;
     const std::uint64_t length = std::min(part_size_, source_.size - offset);
-    S3PayloadDigest digest = s3_digest_file_range(source_.fd, offset, length, source_.path);
-    if (tamper_) tamper_(number, digest.md5_base64);
+    S3PayloadDigest digest = s3_digest_file_range(source_.fd, offset, length, source_.path, content_md5_);
+    const std::string& upload_id = upload_id_.get();  // throws when the upload could not be created
+    if (stop_.load()) return {};
     S3HttpRequest request;
     request.method = "PUT";
     request.url = s3_request_url(executor_.bucket_url(), key_,
-                                 {{"partNumber", std::to_string(number)}, {"uploadId", upload_id_}});
-    request.headers = {"Content-MD5: " + digest.md5_base64, "x-amz-content-sha256: " + digest.sha256_hex,
-                       "Content-Type: application/octet-stream"};
+                                 {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}});
+    request.headers = {"x-amz-content-sha256: " + digest.sha256_hex, "Content-Type: application/octet-stream"};
+    if (content_md5_) {
+      if (tamper_) tamper_(number, digest.md5_base64);
+      request.headers.push_back("Content-MD5: " + digest.md5_base64);
+    }
     request.body_fd = source_.fd;
     request.body_offset = offset;
     request.body_length = length;
@@ -100,23 +116,25 @@ class PartUploads {
   S3Executor& executor_;
   std::string key_;
   const S3MultipartSource& source_;
-  std::string upload_id_;
+  std::shared_future<std::string> upload_id_;
   std::uint64_t part_size_;
   int part_count_;
+  bool content_md5_;
   const S3UploadTamper& tamper_;
   std::vector<std::string> etags_;  // each written by the one thread that uploaded its part
+  std::vector<std::thread> workers_;
   std::atomic<int> next_{1};
   std::atomic<bool> stop_{false};
   std::mutex mutex_;
   std::exception_ptr failure_;
 };
 
-std::string create_upload(S3Executor& executor, std::string_view key, const S3MultipartSource& source,
+std::string create_upload(S3Executor& executor, std::string_view key, const std::string& sha256,
                           std::string_view content_type) {
   S3HttpRequest request;
   request.method = "POST";
   request.url = s3_request_url(executor.bucket_url(), key, {{"uploads", ""}});
-  request.headers = {"Content-Type: " + std::string(content_type), "x-amz-meta-sha256: " + source.sha256,
+  request.headers = {"Content-Type: " + std::string(content_type), "x-amz-meta-sha256: " + sha256,
                      "x-amz-content-sha256: " + kEmptySha256};
   const S3HttpResponse response = executor.execute(request, {"CreateMultipartUpload", std::string(key)});
   std::string upload_id = xml_element_text(response.body, "UploadId").value_or("");
@@ -199,12 +217,27 @@ void abort_upload(S3Executor& executor, std::string_view key, const std::string&
 
 S3ObjectInfo s3_multipart_upload(S3Executor& executor, std::string_view key, const S3MultipartSource& source,
                                  std::string_view content_type, std::uint64_t part_size, int parallel_parts,
-                                 const S3UploadTamper& tamper) {
+                                 bool content_md5, const S3UploadTamper& tamper) {
   part_size = std::max<std::uint64_t>({part_size, 1, (source.size + kS3MaxParts - 1) / kS3MaxParts});
-  const std::string upload_id = create_upload(executor, key, source, content_type);
+  std::promise<std::string> created;
+  PartUploads parts(executor, key, source, created.get_future().share(), part_size, content_md5, tamper);
+  parts.start(std::clamp(parallel_parts, 1, std::max(1, parts.part_count())));
 
-  PartUploads parts(executor, key, source, upload_id, part_size, tamper);
-  parts.run(std::clamp(parallel_parts, 1, std::max(1, parts.part_count())));
+  // The object's SHA-256 goes in the request that creates the upload: the
+  // parts' digests are computed meanwhile.
+  std::string sha256;
+  std::string upload_id;
+  try {
+    sha256 = s3_digest_file_range(source.fd, 0, source.size, source.path, false).sha256_hex;
+    upload_id = create_upload(executor, key, sha256, content_type);
+  } catch (...) {
+    parts.stop();
+    created.set_exception(std::current_exception());
+    parts.join();
+    throw;
+  }
+  created.set_value(upload_id);
+  parts.join();
   if (parts.failure()) fail_after_abort(executor, key, upload_id, parts.failure());
 
   std::string etag;
@@ -215,7 +248,7 @@ S3ObjectInfo s3_multipart_upload(S3Executor& executor, std::string_view key, con
     std::optional<std::string> done;
     if (e.http_status() == 404) {
       try {
-        done = completed_anyway(executor, key, source.sha256, parts.part_count());
+        done = completed_anyway(executor, key, sha256, parts.part_count());
       } catch (const SoiError&) {
         // Unknown either way: report the completion's failure.
       }
@@ -223,7 +256,7 @@ S3ObjectInfo s3_multipart_upload(S3Executor& executor, std::string_view key, con
     if (!done) fail_after_abort(executor, key, upload_id, failure);
     etag = *done;
   }
-  return S3ObjectInfo{std::string(key), source.size, etag, source.sha256};
+  return S3ObjectInfo{std::string(key), source.size, etag, sha256};
 }
 
 }  // namespace soi

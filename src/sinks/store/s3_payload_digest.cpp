@@ -6,13 +6,19 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <memory>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 #include "utils/error.hpp"
 
 namespace soi {
 namespace {
+
+// From this size on, the SHA-256 and the MD5 of a file range run on two threads.
+constexpr std::uint64_t kTwoThreadDigest = 4u << 20;
 
 using DigestContext = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
 
@@ -46,33 +52,11 @@ std::string finish_base64(EVP_MD_CTX* ctx) {
   return std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(n));
 }
 
-class PayloadDigester {
- public:
-  PayloadDigester() : sha256_(start(EVP_sha256())), md5_(start(EVP_md5())) {}
-  void update(const void* data, std::size_t size) {
-    EVP_DigestUpdate(sha256_.get(), data, size);
-    EVP_DigestUpdate(md5_.get(), data, size);
-  }
-  S3PayloadDigest finish() { return {finish_hex(sha256_.get()), finish_base64(md5_.get())}; }
-
- private:
-  DigestContext sha256_;
-  DigestContext md5_;
-};
-
-}  // namespace
-
-S3PayloadDigest s3_digest_bytes(std::string_view bytes) {
-  PayloadDigester digester;
-  digester.update(bytes.data(), bytes.size());
-  return digester.finish();
-}
-
-S3PayloadDigest s3_digest_file_range(int fd, std::uint64_t offset, std::uint64_t length,
-                                     const std::filesystem::path& path) {
-  PayloadDigester digester;
+// Feeds the range to every context given (nullptr ones skipped).
+void digest_range(int fd, std::uint64_t offset, std::uint64_t length, const std::filesystem::path& path,
+                  EVP_MD_CTX* first, EVP_MD_CTX* second) {
   // Big enough that the digests, not the system calls, set the pace; small
-  // enough to stay in cache between the read and the two digests.
+  // enough to stay in cache between the read and the digests.
   std::vector<unsigned char> buffer(256 * 1024);
   std::uint64_t done = 0;
   while (done < length) {
@@ -83,16 +67,60 @@ S3PayloadDigest s3_digest_file_range(int fd, std::uint64_t offset, std::uint64_t
       throw SoiError(ErrorCategory::storage, "cannot read " + path.string() + ": " + std::strerror(errno));
     }
     if (n == 0) throw SoiError(ErrorCategory::storage, "cannot read " + path.string() + ": it shrank while being sent");
-    digester.update(buffer.data(), static_cast<std::size_t>(n));
+    if (first) EVP_DigestUpdate(first, buffer.data(), static_cast<std::size_t>(n));
+    if (second) EVP_DigestUpdate(second, buffer.data(), static_cast<std::size_t>(n));
     done += static_cast<std::uint64_t>(n);
   }
-  return digester.finish();
 }
 
-std::string s3_sha256_hex(std::string_view bytes) {
-  DigestContext ctx = start(EVP_sha256());
-  EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size());
-  return finish_hex(ctx.get());
+}  // namespace
+
+S3PayloadDigest s3_digest_bytes(std::string_view bytes, bool with_md5) {
+  DigestContext sha256 = start(EVP_sha256());
+  EVP_DigestUpdate(sha256.get(), bytes.data(), bytes.size());
+  S3PayloadDigest digest{finish_hex(sha256.get()), ""};
+  if (with_md5) {
+    DigestContext md5 = start(EVP_md5());
+    EVP_DigestUpdate(md5.get(), bytes.data(), bytes.size());
+    digest.md5_base64 = finish_base64(md5.get());
+  }
+  return digest;
 }
+
+S3PayloadDigest s3_digest_file_range(int fd, std::uint64_t offset, std::uint64_t length,
+                                     const std::filesystem::path& path, bool with_md5) {
+  DigestContext sha256 = start(EVP_sha256());
+  DigestContext md5(nullptr, &EVP_MD_CTX_free);
+  if (with_md5) md5 = start(EVP_md5());
+  if (!with_md5 || length < kTwoThreadDigest) {
+    digest_range(fd, offset, length, path, sha256.get(), md5.get());
+  } else {
+    std::exception_ptr md5_failure;
+    std::thread md5_thread;
+    try {
+      md5_thread = std::thread([&] {
+        try {
+          digest_range(fd, offset, length, path, md5.get(), nullptr);
+        } catch (...) {
+          md5_failure = std::current_exception();
+        }
+      });
+    } catch (const std::system_error&) {  // no thread to be had: one after the other
+      digest_range(fd, offset, length, path, sha256.get(), md5.get());
+      return {finish_hex(sha256.get()), finish_base64(md5.get())};
+    }
+    try {
+      digest_range(fd, offset, length, path, sha256.get(), nullptr);
+    } catch (...) {
+      md5_thread.join();
+      throw;
+    }
+    md5_thread.join();
+    if (md5_failure) std::rethrow_exception(md5_failure);
+  }
+  return {finish_hex(sha256.get()), md5 ? finish_base64(md5.get()) : std::string()};
+}
+
+std::string s3_sha256_hex(std::string_view bytes) { return s3_digest_bytes(bytes, false).sha256_hex; }
 
 }  // namespace soi
