@@ -21,9 +21,9 @@ const std::string kEmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b93
 
 // The parts' work: `threads` workers take part numbers from a shared counter,
 // digest their range and, once the upload exists, send it. Digesting needs no
-// upload ID, so the first parts are digested while the caller hashes the
-// whole file and creates the upload. The first failure is kept and stops
-// everyone (the exchanges in flight included).
+// upload ID, so the first parts are digested while the caller creates the
+// upload. The first failure is kept and stops everyone (the exchanges in
+// flight included).
 class PartUploads {
  public:
   PartUploads(S3Executor& executor, std::string_view key, const S3MultipartSource& source,
@@ -219,16 +219,15 @@ S3ObjectInfo s3_multipart_upload(S3Executor& executor, std::string_view key, con
                                  std::string_view content_type, std::uint64_t part_size, int parallel_parts,
                                  bool content_md5, const S3UploadTamper& tamper) {
   part_size = std::max<std::uint64_t>({part_size, 1, (source.size + kS3MaxParts - 1) / kS3MaxParts});
+  // The object's SHA-256 goes in the request that creates the upload. It is
+  // computed first, alone (the parts' digests would only slow it down), and
+  // the parts are digested while the server creates the upload.
+  const std::string sha256 = s3_digest_file_range(source.fd, 0, source.size, source.path, false).sha256_hex;
   std::promise<std::string> created;
   PartUploads parts(executor, key, source, created.get_future().share(), part_size, content_md5, tamper);
   parts.start(std::clamp(parallel_parts, 1, std::max(1, parts.part_count())));
-
-  // The object's SHA-256 goes in the request that creates the upload: the
-  // parts' digests are computed meanwhile.
-  std::string sha256;
   std::string upload_id;
   try {
-    sha256 = s3_digest_file_range(source.fd, 0, source.size, source.path, false).sha256_hex;
     upload_id = create_upload(executor, key, sha256, content_type);
   } catch (...) {
     parts.stop();

@@ -3,7 +3,7 @@
 // UploadPart of each range on `parallel_parts` threads, each range read with
 // pread() (digested first, then streamed) so the file is never in memory, then
 // CompleteMultipartUpload. The threads digest their first parts while the
-// whole file is hashed and the upload created.
+// server creates the upload.
 //
 // Any failure (a part refused or out of retries, a local read, the
 // completion, including a completion whose 200 answer holds an <Error>) stops
