@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench: Google Benchmark programs, the end-to-end streaming bench (simulator
 # -> WebSocket -> write-ahead log -> committed Parquet, and the same under an
-# overload), then end-to-end `soi backfill` runs and a `soi stream --once` of one
+# overload), the S3 upload bench (S3Client against curl on a loopback Swift),
+# then end-to-end `soi backfill` runs and a `soi stream --once` of one
 # simulated day, timed with /usr/bin/time (wall clock, peak RSS).
 # Results go to stdout; copy them into docs/performance.md with the machine.
 set -euo pipefail
@@ -15,7 +16,9 @@ echo
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 for b in "$BUILD"/bench/*_bench; do
-  [[ $(basename "$b") == stream_e2e_bench ]] && continue  # one simulated session per run: below
+  case $(basename "$b") in
+    stream_e2e_bench | s3_upload_bench) continue ;;  # plain main(), one big unit of work per run: below
+  esac
   echo "== $(basename "$b")"
   "$b" --benchmark_min_time=1
   echo
@@ -24,6 +27,11 @@ done
 # Plain main(), not Google Benchmark: one simulated session (~2.9 M events) per run.
 echo "== stream_e2e_bench (simulator -> loopback WebSocket -> WAL + queue -> committed Parquet)"
 "$BUILD"/bench/stream_e2e_bench --repeat 5 || echo "stream_e2e_bench reported a failure (exit $?)"
+echo
+
+# Plain main(): one 200 MB upload per run, against a throw-away Swift S3 server on loopback.
+echo "== s3_upload_bench (S3Client one PUT and parallel multipart vs curl --aws-sigv4, Swift s3api on loopback)"
+"$BUILD"/bench/s3_upload_bench --mb 200 --part-mib 16 --parallel 4 --repeat 5 || echo "s3_upload_bench reported a failure (exit $?)"
 echo
 
 work=$(mktemp -d)
