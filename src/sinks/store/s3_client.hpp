@@ -3,20 +3,23 @@
 //
 // What it guarantees:
 //   - Every upload carries x-amz-content-sha256 (the signed payload hash: the
-//     body's real SHA-256) and Content-MD5, so the server refuses a body
-//     damaged on the way instead of storing it, and x-amz-meta-sha256: the hex
-//     SHA-256 of the whole object,
-//     which head() returns and get_file() checks the download against.
-//   - An object is replaced whole: S3 makes a PUT or a completed multipart
-//     upload visible at once, and a failed one leaves the previous object.
-//   - A multipart upload that fails in any way (a part, the completion, a local
-//     read) is aborted, so no parts are left behind to be billed; only an abort
-//     that fails too (the server gone) can leave them, and the error says so;
-//     list_multipart_uploads() and abort_multipart_upload() clean up after a
-//     crash.
-//   - get_file() writes a temporary file beside the target and renames it into
-//     place once the download is whole and matches its SHA-256: the target is
-//     never a partial download.
+//     body's real SHA-256, which the server checks) and Content-MD5 (unless
+//     content_md5 is off), so a body damaged on the way is refused rather than
+//     stored; and x-amz-meta-sha256, the SHA-256 of the whole object, which
+//     head() returns and get_file() checks every download against.
+//   - File bodies stream from the file (pread) and downloads into it: no
+//     object is ever held in memory. A transfer fails when no byte moves for
+//     request_timeout_seconds, not after a fixed total time.
+//
+// What survives a failure:
+//   - put_*: the previous object. S3 makes a PUT or a completed multipart
+//     upload visible whole and at once; a multipart upload that fails in any
+//     way (a part, the completion, a local read) is aborted, so no parts stay
+//     behind to be billed. Only an abort that fails too (the server gone) can
+//     leave them, and the error says so; list_multipart_uploads() and
+//     abort_multipart_upload() clean up after that or after a crash.
+//   - get_file(): the target, untouched: the download goes to a temporary file
+//     beside it, renamed into place once it is whole and matches its SHA-256.
 //   - Failures are SoiError with a category (s3_failure.hpp: auth, config for
 //     a missing bucket, network, rate_limit, server, storage) and a message
 //     naming the request and url_of(key), never a credential. Network errors,
@@ -26,7 +29,8 @@
 // request borrows its own libcurl easy handle from the client's pool (kept
 // between requests so connections are reused); a multipart upload runs its
 // parts on parallel_parts threads of its own, each with its own handle.
-// set_sleeper() and set_upload_tamper() must be called before any request.
+// set_sleeper() and set_upload_tamper() must not be called while a request is
+// in flight.
 #pragma once
 
 #include <chrono>
@@ -95,6 +99,9 @@ class S3Client {
   // Downloads into `file` (replaced once the download is whole); false, with
   // `file` untouched, when there is no such key.
   bool get_file(std::string_view key, const std::filesystem::path& file);
+  // nullopt when there is no such key. A HEAD answer has no body to name the
+  // error, so a missing bucket reads as a missing key here; check_bucket()
+  // tells them apart.
   std::optional<S3ObjectInfo> head(std::string_view key);
   // HEAD first (S3 answers a DELETE with 204 whether or not there was an
   // object): false when there was none.

@@ -7,9 +7,12 @@
 //
 // put(): uploads the staged file (one PUT, or a multipart upload aborted on
 // failure), then the handle removes it. S3 makes a new object visible whole
-// and at once, and a failed upload leaves the previous object: a put() that
-// throws always left the old object in place. The object carries
-// x-amz-meta-sha256, which sha256() reads back with one HEAD.
+// and at once, and a refused or failed upload leaves the previous object. The
+// one case PartitionStore's "was replaced" message cannot be given for: an
+// answer lost on the way back (a network error once the retries are spent)
+// after the server stored the new object; the next put() of the day settles
+// it either way. The object carries x-amz-meta-sha256, which sha256() reads
+// back with one HEAD.
 //
 // get(): downloads into a temporary file under staging_dir
 // ("<encoded key>.get-<pid>-<n>"), checked against the object's SHA-256, which
