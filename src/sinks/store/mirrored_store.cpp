@@ -22,7 +22,16 @@ StoredObject MirroredStore::copy_in(std::string_view key, const std::filesystem:
 }
 
 std::size_t MirroredStore::remove_stale_staging(std::string_view prefix) {
-  return local_->remove_stale_staging(prefix) + mirror_->remove_stale_staging(prefix);
+  std::size_t removed = local_->remove_stale_staging(prefix);
+  // The bucket's leftovers (uploads a crash left unfinished) can wait for a run
+  // that reaches it: a bucket that is down must not stop the local record.
+  try {
+    removed += mirror_->remove_stale_staging(prefix);
+  } catch (const SoiError& e) {
+    if (e.category() == ErrorCategory::auth || e.category() == ErrorCategory::config) throw;
+    if (report_) report_(e, "");
+  }
+  return removed;
 }
 
 bool MirroredStore::upload(std::string_view key) {
