@@ -12,6 +12,7 @@
 #include "config/config.hpp"
 #include "simulator/fault_injector.hpp"
 #include "simulator/http_server.hpp"
+#include "sinks/sink_factory.hpp"
 #include "utils/error.hpp"
 #include "utils/time_util.hpp"
 
@@ -36,6 +37,7 @@ struct SimulateFlags {
   CLI::Option* vix_level_opt = nullptr;
   CLI::Option* data_opt = nullptr;
   CLI::Option* replay_dir_opt = nullptr;
+  bool replay_from_bucket = false;
   CLI::Option* speed_opt = nullptr;
   CLI::Option* start_opt = nullptr;
 };
@@ -68,6 +70,13 @@ int run_simulate(const GlobalOptions& global, const SimulateFlags& f) {
   options.port = f.port;
   options.port_file = f.port_file;
   options.api_key = f.api_key;
+  if (f.replay_from_bucket) {
+    if (f.replay_dir_opt->count())
+      throw SoiError(ErrorCategory::config, "--replay-from-bucket and --replay-dir name two sources: give one");
+    // The bucket of sinks.yaml object_store (its credentials from the environment or .env).
+    options.replay_store = make_bucket_store(load_config(global.config_dir));
+    options.config.data = "replay";
+  }
 
   // Block the stop signals before any thread exists so every thread inherits the
   // mask and the main thread alone receives them through sigwait().
@@ -116,6 +125,8 @@ void add_simulate_command(CLI::App& app, const GlobalOptions& global, Runner& ru
                          ->check(CLI::PositiveNumber);
   f->data_opt = cmd->add_option("--data", f->data, "bar source: synthetic (generated) or replay (Parquet from --replay-dir)")
                     ->check(CLI::IsMember({"synthetic", "replay"}));
+  cmd->add_flag("--replay-from-bucket", f->replay_from_bucket,
+                "replay the partitions stored in the bucket of sinks.yaml object_store (implies --data replay)");
   f->replay_dir_opt = cmd->add_option("--replay-dir", f->replay_dir,
                                       "soi data directory to replay (reads raw/{spy,vix,options}/date=YYYY-MM-DD/*.parquet)");
   f->speed_opt = cmd->add_option("--speed", f->speed,

@@ -23,6 +23,7 @@ void add_config_command(CLI::App& app, const GlobalOptions& global, Runner& runn
 void add_query_command(CLI::App& app, const GlobalOptions& global, Runner& runner);
 void add_simulate_command(CLI::App& app, const GlobalOptions& global, Runner& runner);
 void add_status_command(CLI::App& app, const GlobalOptions& global, Runner& runner);
+void add_sync_command(CLI::App& app, const GlobalOptions& global, Runner& runner);
 void add_stream_command(CLI::App& app, const GlobalOptions& global, Runner& runner);
 void add_run_command(CLI::App& app, const GlobalOptions& global, Runner& runner);
 void add_stop_command(CLI::App& app, const GlobalOptions& global, Runner& runner);

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   soi::cli::add_query_command(app, global, runner);
   soi::cli::add_config_command(app, global, runner);
   soi::cli::add_status_command(app, global, runner);
+  soi::cli::add_sync_command(app, global, runner);
   soi::cli::add_stop_command(app, global, runner);
   soi::cli::add_recenter_command(app, global, runner);
   try {

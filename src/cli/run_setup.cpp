@@ -1,11 +1,16 @@
 #include "cli/run_setup.hpp"
 
+#include <atomic>
 #include <filesystem>
+
+#include <fmt/format.h>
 
 #include "data_sources/market_status_client.hpp"
 #include "monitoring/logging.hpp"
 #include "orchestrator/run_id.hpp"
 #include "sinks/sink_factory.hpp"
+#include "sinks/store/mirrored_store.hpp"
+#include "sinks/store/upload_outbox.hpp"
 #include "utils/secrets.hpp"
 #include "utils/time_util.hpp"
 
@@ -18,6 +23,36 @@ std::unique_ptr<RestClient> make_client(RunContext& run, const std::string& base
   if (!limiter) limiter = std::make_shared<RateLimiter>(run.config.sources.max_requests_per_second);
   client->set_rate_limiter(limiter);
   return client;
+}
+
+// A failed upload to the bucket mirror: an error of the run (the partition
+// waits in the outbox), and once per run an alert when the bucket has been
+// behind for longer than commit_alert_seconds.
+UploadFailureReporter bucket_failure_reporter(RunContext& ctx) {
+  ErrorSummary* errors = &ctx.errors;
+  const Config* config = &ctx.config;
+  auto alerted = std::make_shared<std::atomic<bool>>(false);
+  return [errors, config, alerted](const SoiError& e, std::string_view key) {
+    errors->record(e.category(), "bucket upload failed, queued in the outbox: " + e.message(),
+                   ErrorContext{"object_store", "", "", std::string(key)});
+    const auto owed = UploadOutbox(UploadOutbox::file_in(config->settings.data_dir)).oldest();
+    if (!owed) return;
+    const double behind = static_cast<double>(now_utc_ms() - owed->queued_at_ms) / 1000.0;
+    if (behind > config->settings.commit_alert_seconds && !alerted->exchange(true))
+      errors->record(ErrorCategory::storage,
+                     fmt::format("ALERT bucket behind: {} has waited {:.0f} s for its upload (threshold "
+                                 "commit_alert_seconds={}); see soi status",
+                                 owed->key, behind, config->settings.commit_alert_seconds),
+                     ErrorContext{"object_store", "", "", owed->key});
+  };
+}
+
+// What an earlier run could not upload goes first.
+void catch_up_with_the_bucket(MirroredStore& mirror) {
+  if (mirror.outbox().size() == 0) return;
+  const MirrorDrain drained = mirror.drain();
+  exec_log().info("object store: {} owed upload(s) done at start, {} dropped (no local object), {} still owed",
+                  drained.uploaded, drained.dropped, drained.owed);
 }
 
 }  // namespace
@@ -69,8 +104,9 @@ std::unique_ptr<RunContext> prepare_run(const std::string& config_dir, const Run
 
   ctx.manifest = std::make_unique<RunManifest>(s.data_dir, ctx.run.run_id, command_line, ctx.run.started_at_ms);
   ctx.quarantine = std::make_unique<QuarantineWriter>(s.data_dir);
-  ctx.store = make_partition_store(ctx.config);
   ErrorSummary* errors = &ctx.errors;
+  ctx.store = make_partition_store(ctx.config, bucket_failure_reporter(ctx));
+  if (auto* mirror = dynamic_cast<MirroredStore*>(ctx.store.get())) catch_up_with_the_bucket(*mirror);
   ctx.drift = std::make_unique<SchemaDriftTracker>(s.data_dir, [errors](const DriftAlert& alert) {
     errors->record(ErrorCategory::schema, alert.message,
                    ErrorContext{alert.source, "", alert.date, ""});
@@ -109,6 +145,12 @@ std::string finish_run(RunContext& run, const std::string& status) {
   run.quarantine->close();
   RunStatus st = status == "ok" ? RunStatus::ok : status == "partial" ? RunStatus::partial : RunStatus::failed;
   std::string manifest = run.manifest->write(st, now_utc_ms()).string();
+  // The manifest goes where the partitions go (a bucket mirror, or the bucket as the record).
+  try {
+    run.store->copy_in("manifests/" + std::filesystem::path(manifest).filename().string(), manifest);
+  } catch (const SoiError& e) {
+    run.errors.record(e);
+  }
   std::string summary = run.errors.write_json(run.log_dir + "/errors", run.run.run_id);
   exec_log().info("run {} end: status {}, {} error(s), manifest {}, error summary {}", run.run.run_id, status,
                   run.errors.total(), manifest, summary);

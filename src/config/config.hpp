@@ -139,8 +139,8 @@ struct ObjectStoreConfig {
   std::string prefix;       // keys go under <prefix>/ ("" = the bucket's root)
   bool path_style = false;  // http://endpoint/bucket/key (MinIO, Ceph, Swift, loopback); else bucket.endpoint
   std::string role = "mirror";  // mirror: the local Parquet is the record; primary: the bucket is
-  int multipart_threshold_mb = 64;
-  int multipart_part_mb = 16;
+  double multipart_threshold_mb = 64;  // MiB; fractions allowed (tests against a local server)
+  double multipart_part_mb = 16;
   int parallel_parts = 4;
 };
 

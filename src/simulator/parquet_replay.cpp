@@ -40,8 +40,11 @@ ParquetReplay::ParquetReplay(std::filesystem::path root, std::size_t cache_bars)
   if (!std::filesystem::is_directory(root, ec))
     throw SoiError(ErrorCategory::config, "replay directory '" + root.string() + "' does not exist",
                    ErrorContext{"simulator", "", "", ""});
-  store_ = std::make_unique<LocalStore>(std::move(root));
+  store_ = std::make_shared<LocalStore>(std::move(root));
 }
+
+ParquetReplay::ParquetReplay(std::shared_ptr<PartitionStore> store, std::size_t cache_bars)
+    : store_(std::move(store)), session_("", 2), cache_(cache_bars) {}
 
 ParquetReplay::FeedDay ParquetReplay::feed_day(std::string_view feed, Date d) {
   const std::string key = std::string(feed) + "|" + format_date(d);

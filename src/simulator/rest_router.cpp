@@ -76,7 +76,9 @@ RestRouter::RestRouter(SimulatorOptions options) : options_(std::move(options)) 
   faults_ = std::make_unique<FaultInjector>(parse_fault_specs(c.faults), c.seed);
   if (!options_.api_key.empty()) register_secret(options_.api_key);
   market_ = std::make_unique<SyntheticMarket>(c, options_.cache_bars);
-  if (c.data == "replay") replay_ = std::make_unique<ParquetReplay>(c.replay_dir, options_.cache_bars);
+  if (c.data == "replay")
+    replay_ = options_.replay_store ? std::make_unique<ParquetReplay>(options_.replay_store, options_.cache_bars)
+                                    : std::make_unique<ParquetReplay>(c.replay_dir, options_.cache_bars);
   news_ = std::make_unique<NewsGenerator>(c.seed, *market_);
 }
 

@@ -3,9 +3,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "config/config.hpp"
+#include "sinks/store/partition_store.hpp"
 
 namespace soi::sim {
 
@@ -18,6 +20,9 @@ struct SimulatorOptions {
   // to make "today", market status and the no-future-data cut reproducible.
   std::function<std::int64_t()> clock;
   std::size_t cache_bars = 2'000'000;  // bound of the generated/replayed bar cache (~72 bytes per bar)
+  // Replay mode: read the partitions through this store (a bucket that is the
+  // record) instead of a LocalStore over config.replay_dir. nullptr: the directory.
+  std::shared_ptr<PartitionStore> replay_store;
 };
 
 }  // namespace soi::sim

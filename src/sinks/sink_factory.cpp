@@ -4,13 +4,56 @@
 #include "sinks/parquet/parquet_sink.hpp"
 #include "sinks/postgres/postgres_sink.hpp"
 #include "sinks/store/local_store.hpp"
+#include "sinks/store/mirrored_store.hpp"
+#include "sinks/store/s3_credentials.hpp"
 #include "utils/error.hpp"
 #include "utils/secrets.hpp"
 
 namespace soi {
 
-std::shared_ptr<PartitionStore> make_partition_store(const Config& config) {
-  return std::make_shared<LocalStore>(config.settings.data_dir);
+std::shared_ptr<S3Store> make_bucket_store(const Config& config, bool check) {
+  const ObjectStoreConfig& os = config.sinks.object_store;
+  if (!os.enabled)
+    throw SoiError(ErrorCategory::config, "sinks.yaml object_store.enabled is false: there is no bucket to use");
+  S3Credentials credentials;
+  try {
+    credentials = load_s3_credentials();
+  } catch (const SoiError& e) {
+    // Not set at all is a setup problem (exit 2), like a missing API key.
+    throw SoiError(ErrorCategory::config, e.message());
+  }
+  S3StoreOptions options;
+  options.client.endpoint = os.endpoint;
+  options.client.region = os.region;
+  options.client.bucket = os.bucket;
+  options.client.path_style = os.path_style;
+  options.client.retry = config.retry;
+  options.client.multipart_threshold = static_cast<std::uint64_t>(os.multipart_threshold_mb * 1048576.0);
+  options.client.part_size = static_cast<std::uint64_t>(os.multipart_part_mb * 1048576.0);
+  options.client.parallel_parts = os.parallel_parts;
+  options.prefix = os.prefix;
+  options.staging_dir = std::filesystem::path(config.settings.data_dir) / "state" / "staging";
+  auto store = std::make_shared<S3Store>(std::move(options), std::move(credentials));
+  if (check) store->client().check_bucket();
+  return store;
+}
+
+std::shared_ptr<PartitionStore> make_partition_store(const Config& config, UploadFailureReporter report) {
+  auto local = std::make_shared<LocalStore>(config.settings.data_dir);
+  if (!config.sinks.object_store.enabled) return local;
+  // The record in the bucket: nothing can be done without it.
+  if (config.sinks.object_store.role == "primary") return make_bucket_store(config, true);
+  // A mirror: refused credentials or a missing bucket are a setup error to fix
+  // first, but a bucket that is down only delays the uploads (the outbox keeps them).
+  std::shared_ptr<S3Store> bucket = make_bucket_store(config, false);
+  try {
+    bucket->client().check_bucket();
+  } catch (const SoiError& e) {
+    if (e.category() == ErrorCategory::auth || e.category() == ErrorCategory::config) throw;
+    if (report) report(e, "");
+  }
+  auto outbox = std::make_shared<UploadOutbox>(UploadOutbox::file_in(config.settings.data_dir));
+  return std::make_shared<MirroredStore>(std::move(local), std::move(bucket), std::move(outbox), std::move(report));
 }
 
 std::unique_ptr<SinkSet> make_sinks(const Config& config, std::shared_ptr<PartitionStore> store,

@@ -3,18 +3,37 @@
 // enabled SQL sinks).
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string_view>
 
 #include "config/config.hpp"
 #include "config/feed_registry.hpp"
 #include "sinks/sink_set.hpp"
 #include "sinks/store/partition_store.hpp"
+#include "sinks/store/s3_store.hpp"
+#include "utils/error.hpp"
 
 namespace soi {
 
-// The store of committed partitions: a LocalStore over settings.data_dir (the
-// one place a remote store would be chosen). No I/O.
-std::shared_ptr<PartitionStore> make_partition_store(const Config& config);
+// Called when an upload to the bucket mirror failed (the partition is then in
+// the outbox); any thread.
+using UploadFailureReporter = std::function<void(const SoiError& error, std::string_view key)>;
+
+// The store of committed partitions, by sinks.yaml object_store:
+//   disabled       a LocalStore over settings.data_dir (no I/O);
+//   role mirror    a MirroredStore: that LocalStore, copied into the bucket;
+//   role primary   an S3Store: the bucket, staging under <data_dir>/state/staging.
+// With a bucket, the credentials are read (AWS_ACCESS_KEY_ID, ...; missing
+// ones are a config error) and the bucket is checked at once, so refused
+// credentials (auth) or a missing bucket (config) stop the run before any
+// work. A mirror's bucket that cannot be reached (network, server) is only
+// reported: the local record goes on and the outbox keeps the uploads. Throws SoiError.
+std::shared_ptr<PartitionStore> make_partition_store(const Config& config, UploadFailureReporter report = {});
+
+// The bucket alone, as configured (soi sync, a replay from the bucket);
+// check: contact it now (any failure throws).
+std::shared_ptr<S3Store> make_bucket_store(const Config& config, bool check = true);
 
 // The Parquet sink writes into `store`, after its stale staging files are
 // removed (the caller is the data directory's one writer). Throws

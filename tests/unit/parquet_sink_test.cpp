@@ -1,5 +1,6 @@
 #include "sinks/parquet/parquet_sink.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -301,6 +302,8 @@ TEST_F(ParquetSinkTest, PresortedInputIsWrittenInTickerOrderAcrossChunks) {
   EXPECT_EQ(got.front().first, "I:VIX");
   EXPECT_EQ(count(file, "ticker = 'I:VIX' AND volume IS NULL"), 1000);
   EXPECT_EQ(count(file, "ticker <> 'I:VIX' AND volume IS NULL"), 0);
+  EXPECT_EQ(count(file, "ticker = 'O:SPY250117P00580000'"), 3000);
+  EXPECT_EQ(count(file, "ticker = 'O:SPY250117C00590000'"), 3000);
 
   BarDay unsorted = day("SPY", 3, kBarFullFields);
   std::swap(unsorted.bars[0], unsorted.bars[1]);
@@ -312,6 +315,23 @@ TEST_F(ParquetSinkTest, PresortedInputIsWrittenInTickerOrderAcrossChunks) {
   const auto ts = reader_.query("SELECT epoch_ms(ts) FROM " + read(day_file("spy", kDay)));
   ASSERT_EQ(ts.size(), 6u);
   for (std::size_t i = 1; i < ts.size(); ++i) EXPECT_LE(std::stoll(*ts[i - 1][0]), std::stoll(*ts[i][0]));
+}
+
+TEST_F(ParquetSinkTest, LongTickersOfEqualLengthKeepTheirOwnValuesWithinAChunk) {
+  // Many short days per 2,048-row chunk, tickers longer than DuckDB's 12 inlined
+  // bytes and of equal length: each row must carry its own day's ticker.
+  ParquetSink sink(store_, ParquetSinkConfig{}, 1);
+  std::vector<BarDay> input;
+  for (int k = 0; k < 60; ++k)
+    input.push_back(day(fmt::format("O:SPY250117C00{:03}000", 500 + k), 30 + k % 7, kBarFullFields, 1000));
+  sink.write_partition("spy", kDay, input, run_);
+  const auto rows = reader_.query("SELECT ticker, count(*) FROM " + read(day_file("spy", kDay)) +
+                                  " GROUP BY ticker ORDER BY ticker");
+  ASSERT_EQ(rows.size(), input.size());
+  for (std::size_t k = 0; k < input.size(); ++k) {
+    EXPECT_EQ(*rows[k][0], input[k].ticker);
+    EXPECT_EQ(std::stoul(*rows[k][1]), input[k].bars.size()) << input[k].ticker;
+  }
 }
 
 TEST_F(ParquetSinkTest, ConcurrentWritersAreSerialized) {

@@ -35,6 +35,7 @@ class ChunkWriter : public ListGatheringWriter {
     vectors_.resize(columns.size());
     data_.resize(columns.size());
     masks_.assign(columns.size(), nullptr);
+    last_long_.assign(columns.size(), nullptr);
     for (idx_t c = 0; c < columns.size(); ++c) {
       vectors_[c] = duckdb_data_chunk_get_vector(chunk, c);
       data_[c] = duckdb_vector_get_data(vectors_[c]);  // once per chunk: a library call per value costs more than the value
@@ -58,7 +59,25 @@ class ChunkWriter : public ListGatheringWriter {
   }
   void text(std::string_view v) override {
     if (gathered(v)) return;
-    duckdb_vector_assign_string_element_len(vectors_[col_++], row_, v.data(), v.size());
+    duckdb_string_t& slot = at<duckdb_string_t>();
+    if (v.size() <= kInlinedBytes) {
+      // DuckDB's inlined form (length + up to 12 bytes, the rest zero): no heap,
+      // no library call. Origins, contract types and most tickers fit.
+      slot = duckdb_string_t{};
+      slot.value.inlined.length = static_cast<std::uint32_t>(v.size());
+      std::memcpy(slot.value.inlined.inlined, v.data(), v.size());
+    } else if (const duckdb_string_t* last = last_long_[col_];
+               last && last->value.pointer.length == v.size() &&
+               std::memcmp(last->value.pointer.ptr, v.data(), v.size()) == 0) {
+      // The value of this column's previous long string in this chunk (an
+      // option ticker repeats for every bar of its day): share the copy already
+      // in the vector's string heap instead of copying it again.
+      slot = *last;
+    } else {
+      duckdb_vector_assign_string_element_len(vectors_[col_], row_, v.data(), v.size());
+      last_long_[col_] = &slot;
+    }
+    ++col_;
   }
   void timestamp_ms(std::int64_t utc_ms) override {
     at<std::int64_t>() = utc_ms * 1000;  // TIMESTAMPTZ: microseconds, UTC
@@ -108,8 +127,11 @@ class ChunkWriter : public ListGatheringWriter {
     return mask;
   }
 
+  static constexpr std::size_t kInlinedBytes = sizeof(duckdb_string_t::value.inlined.inlined);
+
   const std::vector<Column>& columns_;
   idx_t capacity_;
+  std::vector<const duckdb_string_t*> last_long_;  // per column: the last string copied into the heap
   std::vector<duckdb_vector> vectors_;
   std::vector<void*> data_;
   std::vector<std::uint64_t*> masks_;

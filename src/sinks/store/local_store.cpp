@@ -115,7 +115,9 @@ StoredObject LocalStore::put(StagedFile staged) {
   // The directory is synced even when removing the other files failed.
   std::string unfinished;
   try {
+    const bool partition = staged.key().rfind(kPartitionPrefix, 0) == 0;
     for (const auto& entry : fs::directory_iterator(dir)) {
+      if (!partition) break;
       const fs::path& p = entry.path();
       if (p.extension() == target.extension() && p.filename() != target.filename()) fs::remove(p);
     }
@@ -132,6 +134,16 @@ StoredObject LocalStore::put(StagedFile staged) {
   }
   if (!unfinished.empty()) fail(target.string() + " was replaced by the new object, but " + unfinished);
   return StoredObject{digest.bytes, digest.sha256, target.string()};
+}
+
+StoredObject LocalStore::copy_in(std::string_view key, const std::filesystem::path& file) {
+  const fs::path target = path_of(key);
+  std::error_code ec;
+  if (fs::equivalent(file, target, ec)) {
+    const FileDigest digest = digest_file(target, false);
+    return StoredObject{digest.bytes, digest.sha256, target.string()};
+  }
+  return PartitionStore::copy_in(key, file);
 }
 
 std::optional<LocalObject> LocalStore::get(std::string_view key) {

@@ -19,9 +19,11 @@
 // the new object, in place but perhaps not durable, and the message says
 // "<path> was replaced by the new object, but ...".
 //
-// An object's directory belongs to it: put() removes the other files of that
-// directory with the object's extension (older layouts, stray copies), so
-// that a hive-style reader of the directory sees exactly this object.
+// A partition's directory (raw/<feed>/date=...) belongs to it: put() of a
+// partition key removes the other files of that directory with the object's
+// extension (older layouts, stray copies), so that a hive-style reader of the
+// directory sees exactly this object. Other keys (manifests/<run>.json) share
+// their directory and leave it alone.
 //
 // get() returns the file itself, no copy: a put() meanwhile renames a new
 // inode over the name, so a reader that opened the old file keeps reading it.
@@ -45,6 +47,8 @@ class LocalStore : public PartitionStore {
 
   StagedFile stage(std::string_view key) override;
   StoredObject put(StagedFile staged) override;
+  // The file already at <root>/<key> is the object: hashed, not copied.
+  StoredObject copy_in(std::string_view key, const std::filesystem::path& file) override;
   std::optional<LocalObject> get(std::string_view key) override;
   std::vector<std::string> list(std::string_view prefix) override;
   bool remove(std::string_view key) override;

@@ -1,10 +1,20 @@
 #include "sinks/store/partition_store.hpp"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "utils/error.hpp"
 
 namespace soi {
+
+StoredObject PartitionStore::copy_in(std::string_view key, const std::filesystem::path& file) {
+  StagedFile staged = stage(key);
+  std::error_code ec;
+  std::filesystem::copy_file(file, staged.path(), std::filesystem::copy_options::overwrite_existing, ec);
+  if (ec)
+    throw SoiError(ErrorCategory::storage, "cannot copy " + file.string() + " to " + location(key) + ": " + ec.message());
+  return put(std::move(staged));
+}
 namespace fs = std::filesystem;
 
 namespace {

@@ -105,6 +105,11 @@ class PartitionStore {
   // new object in place, the previous one gone, and says so: "<location> was
   // replaced by the new object, but ...". Either way SoiError(storage).
   virtual StoredObject put(StagedFile staged) = 0;
+  // Stores a copy of a local file under `key` (a run manifest, a mirror's
+  // upload), leaving the file where it is; the same guarantees as put(). The
+  // default stages, copies and puts; a store that can read the file directly
+  // (an upload) or already holds it there (LocalStore) does without the copy.
+  virtual StoredObject copy_in(std::string_view key, const std::filesystem::path& file);
   // A readable local path of the object, nullopt when there is none.
   virtual std::optional<LocalObject> get(std::string_view key) = 0;
   // Keys of the stored objects starting with `prefix`, sorted; staging files

@@ -61,6 +61,8 @@ class S3Store : public PartitionStore {
 
   StagedFile stage(std::string_view key) override;
   StoredObject put(StagedFile staged) override;
+  // An upload straight from the file (put_copy): no local copy is staged.
+  StoredObject copy_in(std::string_view key, const std::filesystem::path& file) override { return put_copy(key, file); }
   std::optional<LocalObject> get(std::string_view key) override;
   std::vector<std::string> list(std::string_view prefix) override;
   bool remove(std::string_view key) override;
