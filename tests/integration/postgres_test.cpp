@@ -115,7 +115,7 @@ TEST_F(PostgresTest, WrongPasswordIsAClearErrorWithoutThePassword) {
 TEST_F(PostgresTest, ServerDownIsAClearErrorAfterRetries) {
   SimulatorProcess sim;
   // A loopback port nothing listens on.
-  const int free_port = test::PostgresServer::free_port();
+  const int free_port = test::free_loopback_port();
   const std::string url = "postgresql://soi_test:unused-pw-1234@127.0.0.1:" + std::to_string(free_port) + "/soi_test";
   auto r = backfill(sim, url, "spy");
   EXPECT_NE(r.exit_code, 0);

@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "support/suite_server.hpp"
+
 namespace soi::test {
 
 class PostgresServer {
@@ -74,7 +76,7 @@ class PostgresServer {
             "/pwfile --auth=scram-sha-256 -E UTF8 --locale=C --no-sync > " + dir_ + "/initdb.log 2>&1",
         "initdb.log");
     for (int attempt = 0;; ++attempt) {
-      port_ = free_port();
+      port_ = free_loopback_port();
       try {
         run(bin_ + "/pg_ctl -D " + dir_ + "/data -l " + dir_ + "/server.log -w -t 60 -o \"-k " + dir_ +
                 " -h 127.0.0.1 -p " + std::to_string(port_) +
@@ -163,23 +165,6 @@ class PostgresServer {
   }
 
  public:
-  // A loopback port nobody listens on right now.
-  static int free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof addr;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      if (fd >= 0) ::close(fd);
-      throw std::runtime_error("cannot find a free loopback port");
-    }
-    const int port = ntohs(addr.sin_port);
-    ::close(fd);
-    return port;
-  }
 
  private:
   static std::string random_password() {

@@ -35,6 +35,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/suite_server.hpp"
+
 namespace soi::test {
 
 inline std::string hex_digest(std::string_view data, const EVP_MD* md) {
@@ -360,7 +362,7 @@ finally:
     secret_key_ = random_word("S", 30);
     std::vector<int> ports;
     while (ports.size() < 5) {  // account, container, object, proxy, and one where no memcached listens
-      const int p = free_port();
+      const int p = free_loopback_port();
       if (std::find(ports.begin(), ports.end(), p) == ports.end()) ports.push_back(p);
     }
     proxy_port_ = ports[3];
@@ -514,23 +516,6 @@ finally:
   }
 
  public:
-  // A loopback port nobody listens on right now.
-  static int free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof addr;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      if (fd >= 0) ::close(fd);
-      throw std::runtime_error("cannot find a free loopback port");
-    }
-    const int port = ntohs(addr.sin_port);
-    ::close(fd);
-    return port;
-  }
 
  private:
   std::string dir_;

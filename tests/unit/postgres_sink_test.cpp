@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "support/consolidated_fixture.hpp"
+#include "support/suite_server.hpp"
 #include "support/postgres_server.hpp"
 #include "sinks/sql/consolidated_schema.hpp"
 #include "utils/error.hpp"
@@ -23,14 +24,7 @@ using Rows = std::vector<std::vector<std::string>>;
 
 class PostgresSinkTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    server_ = new test::PostgresServer();
-    try {
-      server_->start();
-    } catch (const std::exception& e) {
-      start_error_ = e.what();
-    }
-  }
+  static void SetUpTestSuite() { start_error_ = test::start_suite_server(server_); }
   static void TearDownTestSuite() {
     delete server_;
     server_ = nullptr;
@@ -38,9 +32,7 @@ class PostgresSinkTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(start_error_.empty()) << start_error_;
     // One schema per test: tests do not see each other's rows.
-    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-    config_.schema = "t_" + name;
+    config_.schema = "t_" + test::current_test_slug(61);  // PostgreSQL names are at most 63 bytes
     config_.connect_timeout_seconds = 5;
     retry_.max_attempts = 3;
     retry_.initial_backoff_ms = 10;

@@ -22,6 +22,7 @@
 #include "sinks/store/s3_encoding.hpp"
 #include "sinks/store/s3_xml.hpp"
 #include "support/scripted_http_server.hpp"
+#include "support/suite_server.hpp"
 #include "support/swift_server.hpp"
 #include "utils/error.hpp"
 #include "utils/file_digest.hpp"
@@ -186,23 +187,15 @@ TEST(S3ClientSwiftAvailability, SetupInstalledSwift) {
 
 class S3ClientTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    server_ = new test::SwiftServer();
-    try {
-      server_->start();
-    } catch (const std::exception& e) {
-      start_error_ = e.what();
-    }
-  }
+  static void SetUpTestSuite() { start_error_ = test::start_suite_server(server_); }
   static void TearDownTestSuite() {
     delete server_;
     server_ = nullptr;
   }
   void SetUp() override {
     ASSERT_TRUE(start_error_.empty()) << start_error_;
-    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-    bucket_ = "c-" + name.substr(0, 40);
+    const std::string name = test::current_test_slug();
+    bucket_ = "c-" + name;
     ASSERT_NO_THROW(server_->create_bucket(bucket_));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
@@ -567,7 +560,7 @@ TEST_F(S3ClientTest, RedactHidesTheSecretInEveryError) {
     S3Client no_bucket(missing, credentials_in_use);
     errors.push_back(expect_error([&] { no_bucket.list(""); }));  // config
     S3ClientOptions down = o;
-    down.endpoint = "http://127.0.0.1:" + std::to_string(test::SwiftServer::free_port());
+    down.endpoint = "http://127.0.0.1:" + std::to_string(test::free_loopback_port());
     S3Client nobody(down, credentials_in_use);
     errors.push_back(expect_error([&] { nobody.head("k"); }));  // network
   }

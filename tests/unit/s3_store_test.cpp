@@ -23,6 +23,7 @@
 #include "sinks/parquet/bar_partition_reader.hpp"
 #include "sinks/parquet/parquet_sink.hpp"
 #include "support/swift_server.hpp"
+#include "support/suite_server.hpp"
 #include "utils/error.hpp"
 #include "utils/file_digest.hpp"
 
@@ -53,23 +54,15 @@ TEST(S3StoreSwiftAvailability, SetupInstalledSwift) {
 
 class S3StoreTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    server_ = new test::SwiftServer();
-    try {
-      server_->start();
-    } catch (const std::exception& e) {
-      start_error_ = e.what();
-    }
-  }
+  static void SetUpTestSuite() { start_error_ = test::start_suite_server(server_); }
   static void TearDownTestSuite() {
     delete server_;
     server_ = nullptr;
   }
   void SetUp() override {
     ASSERT_TRUE(start_error_.empty()) << start_error_;
-    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-    bucket_ = "s-" + name.substr(0, 40);
+    const std::string name = test::current_test_slug();
+    bucket_ = "s-" + name;
     ASSERT_NO_THROW(server_->create_bucket(bucket_));
     fs::remove_all(dir_);
     store_ = make_store("history/v1");

@@ -2,6 +2,7 @@
 // will need, and as docs/s3-test-server.md says: signed requests from libcurl, objects byte for
 // byte, multipart uploads, listings, and the error codes it answers with.
 #include "support/swift_server.hpp"
+#include "support/suite_server.hpp"
 
 #include <gtest/gtest.h>
 
@@ -74,14 +75,7 @@ TEST(SwiftServerAvailabilityTest, SetupInstalledSwift) {
 
 class SwiftServerTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    server_ = new SwiftServer();
-    try {
-      server_->start();
-    } catch (const std::exception& e) {
-      start_error_ = e.what();
-    }
-  }
+  static void SetUpTestSuite() { start_error_ = test::start_suite_server(server_); }
   static void TearDownTestSuite() {
     delete server_;
     server_ = nullptr;
@@ -89,9 +83,8 @@ class SwiftServerTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(start_error_.empty()) << start_error_;
     // One bucket per test: tests do not see each other's objects.
-    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-    bucket_ = "b-" + name.substr(0, 40);
+    const std::string name = test::current_test_slug();
+    bucket_ = "b-" + name;
     ASSERT_NO_THROW(server_->create_bucket(bucket_));
   }
 
