@@ -71,8 +71,9 @@ int run_simulate(const GlobalOptions& global, const SimulateFlags& f) {
   options.port_file = f.port_file;
   options.api_key = f.api_key;
   if (f.replay_from_bucket) {
-    if (f.replay_dir_opt->count())
-      throw SoiError(ErrorCategory::config, "--replay-from-bucket and --replay-dir name two sources: give one");
+    if (f.replay_dir_opt->count() || (f.data_opt->count() && f.data != "replay"))
+      throw SoiError(ErrorCategory::config,
+                     "--replay-from-bucket replays the bucket: it takes neither --replay-dir nor --data " + f.data);
     // The bucket of sinks.yaml object_store (its credentials from the environment or .env).
     options.replay_store = make_bucket_store(load_config(global.config_dir));
     options.config.data = "replay";
@@ -92,7 +93,7 @@ int run_simulate(const GlobalOptions& global, const SimulateFlags& f) {
   std::cerr << "simulator listening on " << server.base_url() << std::endl;
   std::cerr << "simulator: websocket on ws://127.0.0.1:" << server.port() << "/{stocks,options,indices}, clock "
             << format_ny_rfc3339(server.clock().now_ms()) << " at speed " << config.ws_speed << std::endl;
-  std::cerr << "simulator: data " << config.data << ", seed " << config.seed << ", " << config.faults.size()
+  std::cerr << "simulator: data " << (f.replay_from_bucket ? "replay (from the bucket)" : config.data) << ", seed " << config.seed << ", " << config.faults.size()
             << " fault spec(s)" << std::endl;
   int received = 0;
   sigwait(&signals, &received);

@@ -4,7 +4,10 @@
 // uploaded. --verify also downloads each object and checks its content
 // against the local file, which finds an object changed behind soi's back
 // even when its metadata still claims the old hash; such an object is
-// replaced. What is in sync is also dropped from the upload outbox.
+// replaced. Whatever else the upload outbox owes (run manifests) is uploaded
+// too, and what is in sync is dropped from it. Only with object_store.role
+// mirror (in the primary role the bucket is the record), and only while no
+// other soi writes the data directory (it takes the same lock).
 //
 // Exit 0 when every partition checked is in sync at the end, 1 when an
 // upload or a check failed, 2 for bad usage or configuration (no bucket).
@@ -24,6 +27,7 @@
 #include "utils/error.hpp"
 #include "utils/file_digest.hpp"
 #include "utils/json_text.hpp"
+#include "utils/process_lock.hpp"
 #include "utils/redact.hpp"
 #include "utils/time_util.hpp"
 
@@ -80,6 +84,13 @@ int run_sync(const GlobalOptions& global, const SyncOptions& o) {
     if (!names.count(f))
       throw SoiError(ErrorCategory::config, fmt::format("--feed: unknown feed '{}' (choices: {})", f,
                                                         fmt::join(names, ", ")));
+  if (config.sinks.object_store.enabled && config.sinks.object_store.role != "mirror")
+    throw SoiError(ErrorCategory::config,
+                   "soi sync copies local partitions into a mirror; with object_store.role " +
+                       config.sinks.object_store.role + " the bucket is the record and local files must not replace it");
+  // The data directory's one writer: a stream or backfill committing (and
+  // queueing uploads) meanwhile would race the uploads and the outbox.
+  const ProcessLock lock = ProcessLock::acquire(config.settings.data_dir, global.command_line, now_utc_ms());
   std::shared_ptr<S3Store> bucket = make_bucket_store(config);
   LocalStore local(config.settings.data_dir);
 
@@ -112,10 +123,27 @@ int run_sync(const GlobalOptions& global, const SyncOptions& o) {
     }
   }
 
+  // What else the outbox owes (run manifests, days outside the range asked):
+  // the current local object of each key goes up too.
+  UploadOutbox outbox(UploadOutbox::file_in(config.settings.data_dir));
   std::vector<std::string> settled;
   for (const auto& out : outcomes)
     if (out.action != "failed") settled.push_back(out.key);
-  UploadOutbox(UploadOutbox::file_in(config.settings.data_dir)).remove(settled);
+  for (const OutboxEntry& owed : outbox.entries()) {
+    if (std::find(settled.begin(), settled.end(), owed.key) != settled.end()) continue;
+    SyncOutcome out{owed.key, "uploaded", "owed since " + format_utc_iso_ms(owed.queued_at_ms)};
+    try {
+      if (const auto file = local.get(owed.key)) bucket->copy_in(owed.key, file->path());
+      else out.detail = "owed, but no longer stored locally";
+      settled.push_back(owed.key);
+    } catch (const SoiError& e) {
+      if (e.category() == ErrorCategory::auth || e.category() == ErrorCategory::config) throw;
+      out.action = "failed";
+      out.detail = e.message();
+    }
+    outcomes.push_back(std::move(out));
+  }
+  outbox.remove(settled);
 
   std::size_t in_sync = 0, uploaded = 0, repaired = 0, failed = 0;
   for (const auto& out : outcomes) {

@@ -33,7 +33,9 @@ UploadFailureReporter bucket_failure_reporter(RunContext& ctx) {
   const Config* config = &ctx.config;
   auto alerted = std::make_shared<std::atomic<bool>>(false);
   return [errors, config, alerted](const SoiError& e, std::string_view key) {
-    errors->record(e.category(), "bucket upload failed, queued in the outbox: " + e.message(),
+    errors->record(e.category(),
+                   (key.empty() ? "bucket not reachable, uploads wait in the outbox: "
+                                : "bucket upload failed, queued in the outbox: ") + e.message(),
                    ErrorContext{"object_store", "", "", std::string(key)});
     const auto owed = UploadOutbox(UploadOutbox::file_in(config->settings.data_dir)).oldest();
     if (!owed) return;

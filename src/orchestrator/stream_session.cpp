@@ -135,7 +135,7 @@ void StreamSession::Impl::start_repair_and_connections() {
   if (feeds.options()) {
     universe = std::make_unique<OptionsUniverseTracker>(
         OptionsUniverseTracker::Services{feeds, s.backfill, s.worker_client, *connections, router.session_day(),
-                                         *committer, *gaps},
+                                         *committer, *gaps, [this] { return market_now(); }},
         window);
     universe->resume(std::move(committed_universe));
   }
@@ -216,7 +216,7 @@ void StreamSession::Impl::stream_until_close(StreamSessionSummary& summary) {
     const std::int64_t now = market_now();
     if (!close_deadline && now >= session.close_ms) close_deadline = Clock::now() + seconds(st.close_grace_seconds);
     if (control.recenter.exchange(false)) {
-      if (universe) universe->recenter(now);
+      if (universe) universe->recenter();
       else exec_log().warn("stream: re-centre ignored (the options feed is not enabled)");
     }
     if (universe) universe->maybe_discover(now);
@@ -268,6 +268,8 @@ void StreamSession::Impl::finish(StreamSessionSummary& summary) {
                                          {StreamDayCommitter::Feeds::with_bars, true, false});
   connections->close();
 
+  // Discovery may have been refused (auth) in the loop's last turn.
+  if (fatal.empty() && universe && !universe->fatal().empty()) set_fatal(universe->fatal(), "auth");
   if (fatal.empty() && connections->none_ever_connected())
     set_fatal("no WebSocket connection was accepted during the session (see the errors log: e.g. the account's "
               "connection limit, max_connections)",

@@ -80,7 +80,7 @@ void OptionsUniverseTracker::maybe_discover(std::int64_t market_now_ms) {
   }
 }
 
-void OptionsUniverseTracker::recenter(std::int64_t market_now_ms) {
+void OptionsUniverseTracker::recenter() {
   const WsReader* underlying = s_.connections.underlying();
   if (!universe_ || !underlying || underlying->last_price() <= 0) {
     exec_log().warn("stream: re-centre ignored (no options universe or no {} price yet)",
@@ -102,8 +102,10 @@ void OptionsUniverseTracker::recenter(std::int64_t market_now_ms) {
     track(added);
     // The added contracts traded before the re-centre too: their day so far comes over REST.
     const StreamFeed options = *s_.feeds.options();
+    // Up to now, after the discovery and the subscription: what the new
+    // connections did not see yet is all in the window.
     GapRequest morning{options, s_.feeds.spec(options).ws_market, {}, session_.from_ms,
-                       std::min(market_now_ms, session_.to_ms), "recenter"};
+                       std::min(s_.market_now(), session_.to_ms), "recenter"};
     for (const auto& c : added) morning.tickers.push_back(c.ticker);
     s_.gaps.submit(std::move(morning));
   } catch (const SoiError& e) {

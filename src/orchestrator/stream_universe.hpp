@@ -35,6 +35,7 @@ class OptionsUniverseTracker {
     StreamDayBook& day;          // learns each tracked contract
     StreamDayCommitter& committer;
     GapRepairer& gaps;           // a re-centre's new contracts, from the open
+    std::function<std::int64_t()> market_now;  // market time (UTC ms), read when a re-centre's gap ends
   };
   OptionsUniverseTracker(Services services, BarWindow session);
 
@@ -43,7 +44,7 @@ class OptionsUniverseTracker {
   // Discovers (or resumes) the universe once market time has reached the open;
   // retried after a failure. An auth failure sets fatal().
   void maybe_discover(std::int64_t market_now_ms);
-  void recenter(std::int64_t market_now_ms);
+  void recenter();
 
   bool known() const noexcept { return universe_.has_value(); }
   std::size_t contracts() const noexcept { return universe_ ? universe_->contracts.size() : 0; }

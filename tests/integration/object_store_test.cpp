@@ -231,6 +231,11 @@ TEST_F(ObjectStoreTest, SyncUploadsWhatTheBucketLacksAndVerifyRepairsATamperedOb
       << r.out;
   EXPECT_EQ(downloaded(spy), read_file(data() / spy));
   expect_no_secret(r);
+
+  // With the bucket as the record, local files must never replace it.
+  r = soi({"sync"}, env("primary"));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("the bucket is the record"), std::string::npos) << r.err;
 }
 
 TEST_F(ObjectStoreTest, WithTheBucketAsTheRecordAKilledStreamRecoversItsDayFromTheBucket) {

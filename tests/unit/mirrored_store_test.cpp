@@ -25,11 +25,13 @@ class SwitchableStore : public LocalStore {
  public:
   using LocalStore::LocalStore;
   StoredObject put(StagedFile staged) override {
+    ++attempts;
     if (down) throw SoiError(ErrorCategory::network, "connection refused: http://127.0.0.1:1/bucket/" + staged.key());
     ++uploads;
     return LocalStore::put(std::move(staged));
   }
   bool down = false;
+  int attempts = 0;
   int uploads = 0;
 };
 
@@ -49,9 +51,14 @@ class MirroredStoreTest : public ::testing::Test {
     local_ = std::make_shared<LocalStore>(dir_ / "data");
     bucket_ = std::make_shared<SwitchableStore>(dir_ / "bucket");
     outbox_ = std::make_shared<UploadOutbox>(UploadOutbox::file_in(dir_ / "data"));
-    store_ = std::make_unique<MirroredStore>(local_, bucket_, outbox_, [this](const SoiError& e, std::string_view key) {
-      reported_.push_back(std::string(key) + ": " + e.what());
-    });
+    // Every put tries the bucket (no pause after a failure) unless a test says otherwise.
+    store_ = make_store(std::chrono::milliseconds(0));
+  }
+  std::unique_ptr<MirroredStore> make_store(std::chrono::milliseconds retry_after_failure) {
+    return std::make_unique<MirroredStore>(
+        local_, bucket_, outbox_,
+        [this](const SoiError& e, std::string_view key) { reported_.push_back(std::string(key) + ": " + e.what()); },
+        retry_after_failure);
   }
   ~MirroredStoreTest() override { fs::remove_all(dir_); }
 
@@ -162,11 +169,54 @@ TEST_F(MirroredStoreTest, AManifestCopiedInStaysLocalAndReachesTheBucket) {
   EXPECT_EQ(bucket_->uploads, 1);
 }
 
-TEST_F(MirroredStoreTest, ATornOutboxLineIsIgnored) {
+TEST_F(MirroredStoreTest, ATornOutboxLineIsIgnoredAndTheNextEntryIsKept) {
   bucket_->down = true;
   put(kSpy, "spy");
   std::ofstream(outbox_->file(), std::ios::app) << R"({"key":"raw/vix/date=2025-01-17/da)";
   ASSERT_EQ(outbox_->entries().size(), 1u);
+  EXPECT_EQ(outbox_->entries()[0].key, kSpy);
+  put(kVix, "vix");  // appended after the torn line, on a line of its own
+  const auto owed = outbox_->entries();
+  ASSERT_EQ(owed.size(), 2u);
+  EXPECT_EQ(owed[1].key, kVix);
+}
+
+TEST_F(MirroredStoreTest, AfterAFailureCommitsOnlyQueueUntilThePauseIsOver) {
+  store_ = make_store(std::chrono::hours(1));
+  bucket_->down = true;
+  put(kSpy, "spy");
+  put(kVix, "vix");
+  EXPECT_EQ(bucket_->attempts, 1) << "the second commit must not wait on a bucket that just failed";
+  EXPECT_EQ(outbox_->size(), 2u);
+  EXPECT_EQ(reported_.size(), 1u);
+  EXPECT_EQ(read_text(dir_ / "data" / kVix), "vix");  // the record is written all the same
+}
+
+TEST_F(MirroredStoreTest, ALocalPutThatFailsAfterItsRenameLeavesTheKeyOwed) {
+  // A directory where the object's older layout would be: put() renames the new
+  // object into place, then cannot remove the directory and throws.
+  fs::create_directories(dir_ / "data" / "raw/spy/date=2025-01-17" / "old.parquet" / "x");
+  EXPECT_THROW(put(kSpy, "spy"), SoiError);
+  EXPECT_EQ(read_text(dir_ / "data" / kSpy), "spy");
+  ASSERT_EQ(outbox_->size(), 1u);
+  EXPECT_EQ(outbox_->entries()[0].key, kSpy);
+  store_->drain();
+  EXPECT_EQ(in_bucket(kSpy), "spy");
+}
+
+TEST_F(MirroredStoreTest, AnEntryThatFailsOnItsOwnDoesNotBlockTheOthers) {
+  bucket_->down = true;
+  put(kSpy, "spy");
+  put(kVix, "vix");
+  bucket_->down = false;
+  // The spy object cannot be read locally any more (a directory in its place).
+  fs::remove(dir_ / "data" / kSpy);
+  fs::create_directories(dir_ / "data" / kSpy);
+  const MirrorDrain drained = store_->drain();
+  EXPECT_EQ(drained.uploaded, 1u);
+  EXPECT_EQ(drained.owed, 1u);
+  EXPECT_EQ(in_bucket(kVix), "vix");
+  ASSERT_EQ(outbox_->size(), 1u);
   EXPECT_EQ(outbox_->entries()[0].key, kSpy);
 }
 

@@ -1,9 +1,15 @@
 // The object-store mirror: the local store stays the record and every object
 // put into it (a committed partition, a run manifest) is also copied into a
-// second store, the bucket. The local commit never waits on, nor fails
-// because of, the bucket: an upload that fails is recorded in the
-// UploadOutbox and reported, and the outbox is drained (each key's CURRENT
-// local object uploaded) after the next successful upload and at start-up.
+// second store, the bucket. The local commit never fails because of the
+// bucket: an upload that fails is recorded in the UploadOutbox and reported,
+// and the outbox is drained (each key's CURRENT local object uploaded) after
+// the next successful upload and at start-up.
+//
+// The upload runs in put(), so a commit waits for it while the bucket
+// answers; once the bucket has failed, puts only queue their keys for
+// retry_after_failure (kRetryAfterFailure by default: no commit waits on a
+// bucket that is down more than once per interval), then the next put tries
+// the bucket again.
 //
 // Reads (get, list, sha256, location) are the local store's: the record.
 // remove() removes the local object only; the bucket keeps its copy (a mirror
@@ -17,6 +23,8 @@
 // The failure reporter is called on the thread whose put() failed to upload.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -35,10 +43,13 @@ struct MirrorDrain {
 
 class MirroredStore : public PartitionStore {
  public:
+  static constexpr std::chrono::seconds kRetryAfterFailure{60};
+
   using FailureReporter = std::function<void(const SoiError& error, std::string_view key)>;
 
   MirroredStore(std::shared_ptr<PartitionStore> local, std::shared_ptr<PartitionStore> mirror,
-                std::shared_ptr<UploadOutbox> outbox, FailureReporter report = {});
+                std::shared_ptr<UploadOutbox> outbox, FailureReporter report = {},
+                std::chrono::milliseconds retry_after_failure = kRetryAfterFailure);
 
   StagedFile stage(std::string_view key) override { return local_->stage(key); }
   // The local put (its failure is the put's failure), then the upload.
@@ -51,8 +62,11 @@ class MirroredStore : public PartitionStore {
   std::string location(std::string_view key) const override { return local_->location(key); }
   std::size_t remove_stale_staging(std::string_view prefix) override;
 
-  // Uploads what the outbox owes, oldest first, until the bucket fails again.
-  MirrorDrain drain();
+  // Uploads what the outbox owes, oldest first, until the bucket fails again
+  // (an entry that fails on its own, e.g. a local file that cannot be read,
+  // stays owed without stopping the others). `uploaded_key`: just uploaded,
+  // only to be forgotten. Never throws: failures are reported.
+  MirrorDrain drain(std::string_view uploaded_key = {});
 
   PartitionStore& local() noexcept { return *local_; }
   PartitionStore& mirror() noexcept { return *mirror_; }
@@ -61,11 +75,15 @@ class MirroredStore : public PartitionStore {
  private:
   // Uploads the local object of `key`; on failure queues it and reports. True when uploaded.
   bool upload(std::string_view key);
+  void queue(std::string_view key, const SoiError& error);
+  void report(const SoiError& error, std::string_view key) const;
 
   std::shared_ptr<PartitionStore> local_;
   std::shared_ptr<PartitionStore> mirror_;
   std::shared_ptr<UploadOutbox> outbox_;
   FailureReporter report_;
+  std::chrono::milliseconds retry_after_failure_;
+  std::atomic<std::int64_t> bucket_failed_at_ms_{0};  // 0: the last attempt reached the bucket
 };
 
 }  // namespace soi

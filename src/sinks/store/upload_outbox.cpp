@@ -30,7 +30,16 @@ std::string entry_line(std::string_view key, std::int64_t queued_at_ms, std::str
 
 void UploadOutbox::add(std::string_view key, std::string_view error, std::int64_t now_ms) {
   std::lock_guard lock(mutex_);
-  append_line_durably(file_, entry_line(key, now_ms, error));
+  // A crash mid-append leaves a last line without its newline: start a new
+  // line, or this entry would be glued to the torn one and lost with it.
+  std::string line = entry_line(key, now_ms, error);
+  std::error_code ec;
+  if (std::filesystem::file_size(file_, ec) > 0 && !ec) {
+    std::ifstream in(file_, std::ios::binary);
+    in.seekg(-1, std::ios::end);
+    if (in.get() != '\n') line.insert(line.begin(), '\n');
+  }
+  append_line_durably(file_, line);
 }
 
 std::vector<OutboxEntry> UploadOutbox::read_locked() const {
