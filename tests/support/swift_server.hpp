@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <gtest/gtest.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
@@ -525,6 +526,27 @@ finally:
   std::vector<int> server_ports_;
   int proxy_port_ = 0;
   bool running_ = false;
+};
+
+// A fixture for tests against Swift: one server per test suite (a failed start
+// fails every test of the suite, never skips it) and a fresh bucket per test,
+// named after the test, so tests do not see each other's objects.
+class SwiftBucketTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { start_error_ = start_suite_server(server_); }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(start_error_.empty()) << start_error_;
+    bucket_ = "b-" + current_test_slug();
+    ASSERT_NO_THROW(server_->create_bucket(bucket_));
+  }
+
+  static inline SwiftServer* server_ = nullptr;
+  static inline std::string start_error_;
+  std::string bucket_;
 };
 
 }  // namespace soi::test

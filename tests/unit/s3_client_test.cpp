@@ -42,18 +42,11 @@ TEST(S3ClientSwiftAvailability, SetupInstalledSwift) {
   EXPECT_TRUE(test::SwiftServer::available()) << "run scripts/setup.sh";
 }
 
-class S3ClientTest : public ::testing::Test {
+class S3ClientTest : public test::SwiftBucketTest {
  protected:
-  static void SetUpTestSuite() { start_error_ = test::start_suite_server(server_); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
   void SetUp() override {
-    ASSERT_TRUE(start_error_.empty()) << start_error_;
-    const std::string name = test::current_test_slug();
-    bucket_ = "c-" + name;
-    ASSERT_NO_THROW(server_->create_bucket(bucket_));
+    SwiftBucketTest::SetUp();
+    if (HasFatalFailure()) return;
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -86,14 +79,9 @@ class S3ClientTest : public ::testing::Test {
     return keys;
   }
 
-  static test::SwiftServer* server_;
-  static std::string start_error_;
-  std::string bucket_;
   const fs::path dir_ = fs::temp_directory_path() / ("soi_s3_client_" + std::to_string(::getpid()));
 };
 
-test::SwiftServer* S3ClientTest::server_ = nullptr;
-std::string S3ClientTest::start_error_;
 
 TEST_F(S3ClientTest, SinglePutThenGetIsByteEqual) {
   S3Client client(options(), credentials());

@@ -52,18 +52,11 @@ TEST(S3StoreSwiftAvailability, SetupInstalledSwift) {
   EXPECT_TRUE(test::SwiftServer::available()) << "run scripts/setup.sh";
 }
 
-class S3StoreTest : public ::testing::Test {
+class S3StoreTest : public test::SwiftBucketTest {
  protected:
-  static void SetUpTestSuite() { start_error_ = test::start_suite_server(server_); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
   void SetUp() override {
-    ASSERT_TRUE(start_error_.empty()) << start_error_;
-    const std::string name = test::current_test_slug();
-    bucket_ = "s-" + name;
-    ASSERT_NO_THROW(server_->create_bucket(bucket_));
+    SwiftBucketTest::SetUp();
+    if (HasFatalFailure()) return;
     fs::remove_all(dir_);
     store_ = make_store("history/v1");
   }
@@ -105,16 +98,11 @@ class S3StoreTest : public ::testing::Test {
     }
   }
 
-  static test::SwiftServer* server_;
-  static std::string start_error_;
-  std::string bucket_;
   const fs::path dir_ = fs::temp_directory_path() / ("soi_s3_store_" + std::to_string(::getpid()));
   const fs::path staging_ = dir_ / "state/staging";
   std::unique_ptr<S3Store> store_;
 };
 
-test::SwiftServer* S3StoreTest::server_ = nullptr;
-std::string S3StoreTest::start_error_;
 
 TEST_F(S3StoreTest, PutReplacesTheObjectWholeAndConsumesTheStagedFile) {
   StagedFile staged = store_->stage(kKey);

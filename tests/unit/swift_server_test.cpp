@@ -73,33 +73,14 @@ TEST(SwiftServerAvailabilityTest, SetupInstalledSwift) {
   EXPECT_TRUE(SwiftServer::available()) << "run scripts/setup.sh";
 }
 
-class SwiftServerTest : public ::testing::Test {
+class SwiftServerTest : public SwiftBucketTest {
  protected:
-  static void SetUpTestSuite() { start_error_ = test::start_suite_server(server_); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_TRUE(start_error_.empty()) << start_error_;
-    // One bucket per test: tests do not see each other's objects.
-    const std::string name = test::current_test_slug();
-    bucket_ = "b-" + name;
-    ASSERT_NO_THROW(server_->create_bucket(bucket_));
-  }
-
   S3Response put(const std::string& encoded_key, const std::string& body, std::vector<std::string> headers = {}) {
     return server_->request({"PUT", "/" + bucket_ + "/" + encoded_key, body, std::move(headers), std::nullopt});
   }
   S3Response get(const std::string& target) { return server_->request({"GET", target, "", {}, std::nullopt}); }
-
-  static SwiftServer* server_;
-  static std::string start_error_;
-  std::string bucket_;
 };
 
-SwiftServer* SwiftServerTest::server_ = nullptr;
-std::string SwiftServerTest::start_error_;
 
 TEST_F(SwiftServerTest, ServesOnLoopbackWithFreshCredentials) {
   EXPECT_TRUE(server_->running());
