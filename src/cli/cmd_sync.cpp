@@ -110,7 +110,7 @@ int run_sync(const GlobalOptions& global, const SyncOptions& o) {
         else if (o.verify) problem = content_mismatch(*bucket, key, local_sha);
         if (!problem.empty()) {
           const auto local_file = local.get(key);
-          bucket->copy_in(key, local_file->path());
+          bucket->copy_in(key, local_file->path(), local_sha);
           out.action = remote_sha && *remote_sha == local_sha ? "repaired" : "uploaded";
           out.detail = problem;
         }

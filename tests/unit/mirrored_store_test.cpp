@@ -30,7 +30,13 @@ class SwitchableStore : public LocalStore {
     ++uploads;
     return LocalStore::put(std::move(staged));
   }
+  using LocalStore::copy_in;
+  StoredObject copy_in(std::string_view key, const fs::path& file, std::string_view known_sha256) override {
+    known_hashes.emplace_back(known_sha256);
+    return LocalStore::copy_in(key, file, known_sha256);
+  }
   bool down = false;
+  std::vector<std::string> known_hashes;  // what each upload was told the file's SHA-256 is
   int attempts = 0;
   int uploads = 0;
 };
@@ -218,6 +224,32 @@ TEST_F(MirroredStoreTest, AnEntryThatFailsOnItsOwnDoesNotBlockTheOthers) {
   EXPECT_EQ(in_bucket(kVix), "vix");
   ASSERT_EQ(outbox_->size(), 1u);
   EXPECT_EQ(outbox_->entries()[0].key, kSpy);
+}
+
+}  // namespace
+}  // namespace soi
+
+namespace soi {
+namespace {
+
+// The local put hashed the file already: the upload is handed that hash, not
+// left to read the file again; a drained entry has none to hand on.
+TEST_F(MirroredStoreTest, AnUploadIsHandedTheHashTheLocalPutComputed) {
+  const StoredObject stored = put(kSpy, "spy day");
+  EXPECT_EQ(stored.sha256, sha256_file_hex(dir_ / "data" / kSpy));
+  ASSERT_EQ(bucket_->known_hashes.size(), 1u);
+  EXPECT_EQ(bucket_->known_hashes[0], stored.sha256);
+
+  bucket_->down = true;
+  const std::string vix = "raw/vix/date=2025-01-17/data.parquet";
+  put(vix, "vix day");
+  bucket_->down = false;
+  bucket_->known_hashes.clear();
+  put(kSpy, "spy day, again");
+  ASSERT_EQ(bucket_->known_hashes.size(), 2u);
+  EXPECT_EQ(bucket_->known_hashes[0], sha256_file_hex(dir_ / "data" / kSpy));
+  EXPECT_EQ(bucket_->known_hashes[1], "") << "the outbox's entry";
+  EXPECT_EQ(in_bucket(vix), "vix day");
 }
 
 }  // namespace

@@ -1,9 +1,10 @@
 // S3Client against a scripted loopback server, for answers Swift does not give on demand:
 // SlowDown and Retry-After, retries running out, the session token, a 200 completion that
-// carries an <Error>, and the digests of a large body.
+// carries an <Error>, and the headers an upload's digests go in.
 #include "sinks/store/s3_client.hpp"
 
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +20,7 @@
 
 #include "sinks/store/s3_credentials.hpp"
 #include "sinks/store/s3_encoding.hpp"
+#include "sinks/store/s3_payload_digest.hpp"
 #include "support/scripted_http_server.hpp"
 #include "support/swift_server.hpp"  // sha256_hex, and OpenSSL for the MD5
 #include "utils/error.hpp"
@@ -70,7 +72,7 @@ TEST(S3ClientScripted, SlowDownAndServerErrorsAreRetriedHonouringRetryAfter) {
     EXPECT_EQ(r.headers.at("x-amz-content-sha256"), test::sha256_hex("body"));
     EXPECT_EQ(r.headers.at("x-amz-meta-sha256"), test::sha256_hex("body"));
     EXPECT_EQ(r.headers.at("content-type"), "text/plain");
-    EXPECT_FALSE(r.headers.at("content-md5").empty());
+    EXPECT_EQ(r.headers.at("x-amz-checksum-sha256"), s3_checksum_sha256(test::sha256_hex("body")));
     // Signed by libcurl: the access key in the credential scope, never the secret.
     EXPECT_NE(r.headers.at("authorization").find("AWS4-HMAC-SHA256 Credential=scripted:user/"), std::string::npos);
     EXPECT_NE(r.headers.at("authorization").find("/us-east-1/s3/aws4_request"), std::string::npos);
@@ -170,21 +172,25 @@ TEST(S3ClientScripted, ACompletionFailingLateWithInternalErrorIsRetried) {
   EXPECT_EQ(server.requests()[4].method, "POST");
 }
 
-std::string base64_md5(const std::string& data) {
+std::string base64_digest(const std::string& data, const EVP_MD* md) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_md5(), nullptr);
-  unsigned char out[64];
+  EVP_Digest(data.data(), data.size(), digest, &len, md, nullptr);
+  unsigned char out[128];
   const int n = EVP_EncodeBlock(out, digest, static_cast<int>(len));
   return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
 }
 
-// From 4 MiB on, the SHA-256 and the MD5 of a file are computed on two threads.
-TEST(S3ClientScripted, ALargeBodyGoesWithItsSha256AndMd5) {
+fs::path scratch_file(const char* name) {
+  return fs::temp_directory_path() / ("soi_s3_scripted_" + std::string(name) + "_" + std::to_string(::getpid()));
+}
+
+// A single PUT's checksum is its SHA-256 once more, in base64: no second digest.
+TEST(S3ClientScripted, ASinglePutGoesWithItsSha256AsPayloadHashChecksumAndMetadata) {
   test::ScriptedHttpServer server({{200, {"ETag: \"e\""}, ""}});
   S3Client client(scripted_options(server), kScriptedCredentials);
   const std::string body = random_bytes(5 << 20, 7);
-  const fs::path file = fs::temp_directory_path() / ("soi_s3_scripted_" + std::to_string(::getpid()));
+  const fs::path file = scratch_file("big");
   write_file(file, body);
   const S3ObjectInfo stored = client.put_file("big", file);
   fs::remove(file);
@@ -193,22 +199,63 @@ TEST(S3ClientScripted, ALargeBodyGoesWithItsSha256AndMd5) {
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_TRUE(requests[0].body == body);
   EXPECT_EQ(requests[0].headers.at("x-amz-content-sha256"), test::sha256_hex(body));
-  EXPECT_EQ(requests[0].headers.at("content-md5"), base64_md5(body));
+  EXPECT_EQ(requests[0].headers.at("x-amz-checksum-sha256"), base64_digest(body, EVP_sha256()));
+  EXPECT_EQ(requests[0].headers.at("x-amz-meta-sha256"), test::sha256_hex(body));
+  EXPECT_FALSE(requests[0].headers.count("content-md5"));
 }
 
-TEST(S3ClientScripted, ContentMd5CanBeLeftOut) {
+// The caller's hash is sent as it is: the file is not read to hash it again.
+// (A server refuses a wrong one: S3ClientTest.AWrongKnownSha256IsRefused.)
+TEST(S3ClientScripted, AKnownSha256IsSentWithoutHashingTheFileAgain) {
   test::ScriptedHttpServer server({{200, {"ETag: \"e\""}, ""}});
-  S3ClientOptions o = scripted_options(server);
-  o.content_md5 = false;
-  S3Client client(o, kScriptedCredentials);
-  bool tampered = false;
-  client.set_upload_tamper([&](int, std::string&) { tampered = true; });
-  client.put_bytes("k", "body", "text/plain");
+  S3Client client(scripted_options(server), kScriptedCredentials);
+  const fs::path file = scratch_file("known");
+  write_file(file, "body");
+  const std::string other = test::sha256_hex("not the body");
+  std::string upper = other;
+  std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+  const S3ObjectInfo stored = client.put_file("k", file, "text/plain", upper);
+  fs::remove(file);
+  EXPECT_EQ(stored.sha256, other);
   const auto requests = server.requests();
   ASSERT_EQ(requests.size(), 1u);
-  EXPECT_FALSE(requests[0].headers.count("content-md5"));
-  EXPECT_EQ(requests[0].headers.at("x-amz-content-sha256"), test::sha256_hex("body"));
-  EXPECT_FALSE(tampered);
+  EXPECT_EQ(requests[0].headers.at("x-amz-content-sha256"), other);
+  EXPECT_EQ(requests[0].headers.at("x-amz-meta-sha256"), other);
+  EXPECT_EQ(requests[0].headers.at("x-amz-checksum-sha256"), s3_checksum_sha256(other));
+}
+
+TEST(S3ClientScripted, AKnownSha256ThatIsNotOneIsIgnoredAndTheFileHashed) {
+  test::ScriptedHttpServer server({{200, {"ETag: \"e\""}, ""}});
+  S3Client client(scripted_options(server), kScriptedCredentials);
+  const fs::path file = scratch_file("bad_known");
+  write_file(file, "body");
+  client.put_file("k", file, "text/plain", "not-a-hash");
+  fs::remove(file);
+  ASSERT_EQ(server.requests().size(), 1u);
+  EXPECT_EQ(server.requests()[0].headers.at("x-amz-content-sha256"), test::sha256_hex("body"));
+}
+
+// From 4 MiB on (a multipart upload's parts), the SHA-256 and the MD5 of a
+// range are computed on two threads.
+TEST(S3PayloadDigest, ALargeRangeGetsBothDigestsRight) {
+  const std::string body = random_bytes(9 << 20, 11);
+  const fs::path file = scratch_file("range");
+  write_file(file, body);
+  const int fd = ::open(file.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  const std::uint64_t offset = 1 << 20, length = 6 << 20;
+  const S3PayloadDigest digest = s3_digest_file_range(fd, offset, length, file, true);
+  ::close(fd);
+  fs::remove(file);
+  const std::string range = body.substr(offset, length);
+  EXPECT_EQ(digest.sha256_hex, test::sha256_hex(range));
+  EXPECT_EQ(digest.md5_base64, base64_digest(range, EVP_md5()));
+}
+
+TEST(S3PayloadDigest, ChecksumIsTheBase64OfTheHexDigest) {
+  EXPECT_EQ(s3_checksum_sha256(test::sha256_hex("")), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+  EXPECT_EQ(s3_checksum_sha256("abc"), "");
+  EXPECT_EQ(s3_checksum_sha256(std::string(64, 'g')), "");
 }
 
 TEST(S3ClientScripted, UrlOfNamesEndpointBucketAndKeyOnly) {

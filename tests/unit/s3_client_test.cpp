@@ -185,9 +185,9 @@ TEST_F(S3ClientTest, AFailingPartAbortsTheUploadAndKeepsThePreviousObject) {
   write_file(dir_ / "big.bin", body);
   std::atomic<int> tampered{0};
   // Part 3 goes with a Content-MD5 that is not its body's: the server answers 400 BadDigest.
-  client.set_upload_tamper([&](int part, std::string& md5) {
+  client.set_upload_tamper([&](int part, S3PayloadDigest& digest) {
     if (part == 3) {
-      md5 = "1B2M2Y8AsgTpgAmY7PhCfg==";  // the MD5 of ""
+      digest.md5_base64 = "1B2M2Y8AsgTpgAmY7PhCfg==";  // the MD5 of ""
       ++tampered;
     }
   });
@@ -229,14 +229,60 @@ TEST_F(S3ClientTest, ARefusedCompletionAbortsTheUpload) {
 
 TEST_F(S3ClientTest, ASinglePutWithACorruptedBodyIsRefused) {
   S3Client client(options(), credentials());
-  client.set_upload_tamper([](int part, std::string& md5) {
-    if (part == 0) md5 = "1B2M2Y8AsgTpgAmY7PhCfg==";
+  // A payload hash (signed, so the signature holds) that is not the body's.
+  client.set_upload_tamper([](int part, S3PayloadDigest& digest) {
+    if (part == 0) digest.sha256_hex = test::sha256_hex("");
   });
   const SoiError e = expect_error([&] { client.put_bytes("k", "body", "text/plain"); });
   EXPECT_EQ(e.category(), ErrorCategory::storage);
   EXPECT_NE(e.message().find("HTTP 400 BadDigest"), std::string::npos) << e.message();
   EXPECT_EQ(client.stats().requests, 1u) << "a refused body is not retried";
   EXPECT_FALSE(client.head("k"));
+}
+
+// A caller's hash is trusted to save a read of the file, never to store a
+// wrong object: the server checks the body against it.
+TEST_F(S3ClientTest, AWrongKnownSha256IsRefusedAndARightOneStored) {
+  S3Client client(options(), credentials());
+  write_file(dir_ / "day.bin", "the day's bytes");
+  const SoiError e = expect_error(
+      [&] { client.put_file("day", dir_ / "day.bin", "application/octet-stream", test::sha256_hex("other bytes")); });
+  EXPECT_EQ(e.category(), ErrorCategory::storage) << e.what();
+  EXPECT_NE(e.message().find("BadDigest"), std::string::npos) << e.message();
+  EXPECT_FALSE(client.head("day"));
+
+  const std::string sha256 = test::sha256_hex("the day's bytes");
+  EXPECT_EQ(client.put_file("day", dir_ / "day.bin", "application/octet-stream", sha256).sha256, sha256);
+  EXPECT_EQ(client.head("day")->sha256, sha256);
+  ASSERT_TRUE(client.get_file("day", dir_ / "out"));
+  EXPECT_EQ(read_file(dir_ / "out"), "the day's bytes");
+}
+
+TEST_F(S3ClientTest, AMultipartUploadTakesTheKnownSha256AsTheObjects) {
+  S3Client client(multipart_options(2), credentials());
+  const std::string body = random_bytes(3 * test::SwiftServer::kMinPartSize + 17, 9);
+  write_file(dir_ / "big.bin", body);
+  const std::string sha256 = test::sha256_hex(body);
+  EXPECT_EQ(client.put_file("big", dir_ / "big.bin", "application/octet-stream", sha256).sha256, sha256);
+  EXPECT_EQ(client.head("big")->sha256, sha256);
+  ASSERT_TRUE(client.get_file("big", dir_ / "out"));  // checked against the hash on the way
+  EXPECT_TRUE(read_file(dir_ / "out") == body);
+}
+
+// The server checks each part, not the whole: the client checks a known hash
+// before it completes the upload.
+TEST_F(S3ClientTest, AMultipartUploadWithAWrongKnownSha256IsAborted) {
+  S3Client client(multipart_options(2), credentials());
+  client.put_bytes("big", "previous object", "application/octet-stream");
+  write_file(dir_ / "big.bin", random_bytes(3 * test::SwiftServer::kMinPartSize, 10));
+  const SoiError e = expect_error(
+      [&] { client.put_file("big", dir_ / "big.bin", "application/octet-stream", test::sha256_hex("other")); });
+  EXPECT_EQ(e.category(), ErrorCategory::storage) << e.what();
+  EXPECT_NE(e.message().find("not the " + test::sha256_hex("other") + " it was given"), std::string::npos)
+      << e.message();
+  EXPECT_EQ(uploads_in_progress(), "") << "the upload was not aborted";
+  ASSERT_TRUE(client.get_file("big", dir_ / "out"));
+  EXPECT_EQ(read_file(dir_ / "out"), "previous object");
 }
 
 TEST_F(S3ClientTest, ListPagesThroughContinuationTokensSorted) {
@@ -398,7 +444,7 @@ TEST_F(S3ClientTest, RedactHidesTheSecretInEveryError) {
   {
     S3Client client(o, credentials_in_use);  // registers what it was given
     EXPECT_EQ(redact("x " + secret + " y").find(secret), std::string::npos);
-    client.set_upload_tamper([](int, std::string& md5) { md5 = "1B2M2Y8AsgTpgAmY7PhCfg=="; });
+    client.set_upload_tamper([](int, S3PayloadDigest& digest) { digest.sha256_hex = test::sha256_hex(""); });
     errors.push_back(expect_error([&] { client.put_bytes("k", "x", "text/plain"); }));  // storage
     S3ClientOptions missing = o;
     missing.bucket = "absent-bucket";

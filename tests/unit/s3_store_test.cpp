@@ -261,7 +261,7 @@ TEST_F(S3StoreTest, AHalfWrittenStagedFileIsNeverWhatTheKeyGives) {
 
 TEST_F(S3StoreTest, FailedPutLeavesTheOldObjectAndNoStagingFile) {
   put(kKey, "old");
-  store_->client().set_upload_tamper([](int, std::string& md5) { md5 = kEmptyMd5; });
+  store_->client().set_upload_tamper([](int, S3PayloadDigest& digest) { digest.sha256_hex = test::sha256_hex(""); });
   expect_error(ErrorCategory::storage, [&] { put(kKey, "new"); }, store_->client().url_of("history/v1/" + kKey));
   EXPECT_TRUE(files_in(staging_).empty());
   store_->client().set_upload_tamper({});
@@ -274,8 +274,8 @@ TEST_F(S3StoreTest, FailedMultipartPutLeavesTheOldObjectAndNoUpload) {
   const auto store = make_store("mp", 8 * 1024);
   const std::string big(30 * 1024, 'n');
   put(kKey, "old", store.get());
-  store->client().set_upload_tamper([](int part, std::string& md5) {
-    if (part == 2) md5 = kEmptyMd5;
+  store->client().set_upload_tamper([](int part, S3PayloadDigest& digest) {
+    if (part == 2) digest.md5_base64 = kEmptyMd5;
   });
   expect_error(ErrorCategory::storage, [&] { put(kKey, big, store.get()); }, "BadDigest");
   EXPECT_TRUE(store->client().list_multipart_uploads("").empty());

@@ -136,14 +136,15 @@ StoredObject LocalStore::put(StagedFile staged) {
   return StoredObject{digest.bytes, digest.sha256, target.string()};
 }
 
-StoredObject LocalStore::copy_in(std::string_view key, const std::filesystem::path& file) {
+StoredObject LocalStore::copy_in(std::string_view key, const std::filesystem::path& file,
+                                 std::string_view known_sha256) {
   const fs::path target = path_of(key);
   std::error_code ec;
   if (fs::equivalent(file, target, ec)) {
     const FileDigest digest = digest_file(target, false);
     return StoredObject{digest.bytes, digest.sha256, target.string()};
   }
-  return PartitionStore::copy_in(key, file);
+  return PartitionStore::copy_in(key, file, known_sha256);
 }
 
 std::optional<LocalObject> LocalStore::get(std::string_view key) {

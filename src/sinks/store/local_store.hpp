@@ -48,7 +48,8 @@ class LocalStore : public PartitionStore {
   StagedFile stage(std::string_view key) override;
   StoredObject put(StagedFile staged) override;
   // The file already at <root>/<key> is the object: hashed, not copied.
-  StoredObject copy_in(std::string_view key, const std::filesystem::path& file) override;
+  using PartitionStore::copy_in;
+  StoredObject copy_in(std::string_view key, const std::filesystem::path& file, std::string_view known_sha256) override;
   std::optional<LocalObject> get(std::string_view key) override;
   std::vector<std::string> list(std::string_view prefix) override;
   bool remove(std::string_view key) override;

@@ -34,13 +34,14 @@ StoredObject MirroredStore::put(StagedFile staged) {
     queue(key, e);
     throw;
   }
-  if (upload(key)) drain(key);
+  if (upload(key, stored.sha256)) drain(key);
   return stored;
 }
 
-StoredObject MirroredStore::copy_in(std::string_view key, const std::filesystem::path& file) {
-  StoredObject stored = local_->copy_in(key, file);
-  if (upload(key)) drain(key);
+StoredObject MirroredStore::copy_in(std::string_view key, const std::filesystem::path& file,
+                                    std::string_view known_sha256) {
+  StoredObject stored = local_->copy_in(key, file, known_sha256);
+  if (upload(key, stored.sha256)) drain(key);
   return stored;
 }
 
@@ -69,7 +70,7 @@ void MirroredStore::queue(std::string_view key, const SoiError& error) {
   }
 }
 
-bool MirroredStore::upload(std::string_view key) {
+bool MirroredStore::upload(std::string_view key, std::string_view sha256) {
   const std::int64_t failed_at = bucket_failed_at_ms_.load();
   if (failed_at != 0 && now_utc_ms() - failed_at < retry_after_failure_.count()) {
     queue(key, SoiError(ErrorCategory::network, "not tried: the bucket failed less than " +
@@ -79,7 +80,7 @@ bool MirroredStore::upload(std::string_view key) {
   try {
     const std::optional<LocalObject> object = local_->get(key);
     if (!object) return true;  // removed meanwhile: nothing to copy
-    mirror_->copy_in(key, object->path());
+    mirror_->copy_in(key, object->path(), sha256);
     bucket_failed_at_ms_ = 0;
     return true;
   } catch (const SoiError& e) {

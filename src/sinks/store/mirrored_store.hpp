@@ -54,7 +54,8 @@ class MirroredStore : public PartitionStore {
   StagedFile stage(std::string_view key) override { return local_->stage(key); }
   // The local put (its failure is the put's failure), then the upload.
   StoredObject put(StagedFile staged) override;
-  StoredObject copy_in(std::string_view key, const std::filesystem::path& file) override;
+  using PartitionStore::copy_in;
+  StoredObject copy_in(std::string_view key, const std::filesystem::path& file, std::string_view known_sha256) override;
   std::optional<LocalObject> get(std::string_view key) override { return local_->get(key); }
   std::vector<std::string> list(std::string_view prefix) override { return local_->list(prefix); }
   bool remove(std::string_view key) override { return local_->remove(key); }
@@ -73,8 +74,10 @@ class MirroredStore : public PartitionStore {
   UploadOutbox& outbox() noexcept { return *outbox_; }
 
  private:
-  // Uploads the local object of `key`; on failure queues it and reports. True when uploaded.
-  bool upload(std::string_view key);
+  // Uploads the local object of `key` (whose SHA-256 the local put computed:
+  // the upload does not hash it again); on failure queues it and reports.
+  // True when uploaded.
+  bool upload(std::string_view key, std::string_view sha256);
   void queue(std::string_view key, const SoiError& error);
   void report(const SoiError& error, std::string_view key) const;
 

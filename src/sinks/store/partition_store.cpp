@@ -7,7 +7,7 @@
 
 namespace soi {
 
-StoredObject PartitionStore::copy_in(std::string_view key, const std::filesystem::path& file) {
+StoredObject PartitionStore::copy_in(std::string_view key, const std::filesystem::path& file, std::string_view) {
   StagedFile staged = stage(key);
   std::error_code ec;
   std::filesystem::copy_file(file, staged.path(), std::filesystem::copy_options::overwrite_existing, ec);

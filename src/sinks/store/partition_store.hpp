@@ -109,7 +109,14 @@ class PartitionStore {
   // upload), leaving the file where it is; the same guarantees as put(). The
   // default stages, copies and puts; a store that can read the file directly
   // (an upload) or already holds it there (LocalStore) does without the copy.
-  virtual StoredObject copy_in(std::string_view key, const std::filesystem::path& file);
+  // `known_sha256` is the file's SHA-256 (lower-case hex) when the caller has
+  // it already, so an upload need not read the file once more to hash it; ""
+  // when not known. A wrong one fails the put (the server, or for a multipart
+  // upload the client before it completes, checks the file against it): it
+  // never stores a wrong object.
+  virtual StoredObject copy_in(std::string_view key, const std::filesystem::path& file,
+                               std::string_view known_sha256);
+  StoredObject copy_in(std::string_view key, const std::filesystem::path& file) { return copy_in(key, file, {}); }
   // A readable local path of the object, nullopt when there is none.
   virtual std::optional<LocalObject> get(std::string_view key) = 0;
   // Keys of the stored objects starting with `prefix`, sorted; staging files

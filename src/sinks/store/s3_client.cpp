@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -45,6 +46,15 @@ S3HttpRequest bodiless(const char* method, std::string url) {
   return request;
 }
 
+// A caller's SHA-256 in the form the headers need; "" (so the file is
+// hashed) when it is not 64 hex digits.
+std::string usable_sha256(std::string_view known_sha256) {
+  if (s3_checksum_sha256(known_sha256).empty()) return {};
+  std::string hex(known_sha256);
+  std::transform(hex.begin(), hex.end(), hex.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return hex;
+}
+
 S3ObjectInfo info_of(std::string_view key, const S3HttpResponse& response, std::uint64_t bytes) {
   S3ObjectInfo info{std::string(key), bytes, unquote_etag(response.etag), std::nullopt};
   if (!response.meta_sha256.empty()) info.sha256 = response.meta_sha256;
@@ -72,7 +82,8 @@ void S3Client::set_sleeper(std::function<void(std::chrono::milliseconds)> sleepe
   executor_.set_sleeper(std::move(sleeper));
 }
 
-S3ObjectInfo S3Client::put_file(std::string_view key, const fs::path& file, std::string_view content_type) {
+S3ObjectInfo S3Client::put_file(std::string_view key, const fs::path& file, std::string_view content_type,
+                                std::string_view known_sha256) {
   require_key(key, "PUT");
   FileDescriptor source{::open(file.c_str(), O_RDONLY | O_CLOEXEC)};
   if (source.fd < 0) fail_storage("cannot open " + file.string() + " to upload it: " + std::strerror(errno));
@@ -80,33 +91,30 @@ S3ObjectInfo S3Client::put_file(std::string_view key, const fs::path& file, std:
   if (::fstat(source.fd, &st) != 0) fail_storage("cannot stat " + file.string() + ": " + std::strerror(errno));
   const auto size = static_cast<std::uint64_t>(st.st_size);
   if (size <= options_.multipart_threshold && size <= kMaxSinglePut)
-    return put_single(key, source.fd, size, file, content_type);
-  const S3MultipartSource multipart{source.fd, size, file};
+    return put_single(key, source.fd, size, file, content_type, known_sha256);
+  const S3MultipartSource multipart{source.fd, size, file, usable_sha256(known_sha256)};
   return s3_multipart_upload(executor_, key, multipart, content_type, options_.part_size, options_.parallel_parts,
-                             options_.content_md5, tamper_);
+                             tamper_);
 }
 
-std::vector<std::string> S3Client::upload_headers(std::string_view content_type, S3PayloadDigest& digest,
-                                                  int part_number) const {
-  std::vector<std::string> headers = {"Content-Type: " + std::string(content_type),
-                                      "x-amz-content-sha256: " + digest.sha256_hex};
-  if (part_number == 0) headers.push_back("x-amz-meta-sha256: " + digest.sha256_hex);
-  if (!digest.md5_base64.empty()) {
-    if (tamper_) tamper_(part_number, digest.md5_base64);
-    headers.push_back("Content-MD5: " + digest.md5_base64);
-  }
-  return headers;
+std::vector<std::string> S3Client::single_put_headers(std::string_view content_type, S3PayloadDigest digest) const {
+  const std::string object_sha256 = digest.sha256_hex;
+  if (tamper_) tamper_(0, digest);
+  return {"Content-Type: " + std::string(content_type), "x-amz-content-sha256: " + digest.sha256_hex,
+          "x-amz-checksum-sha256: " + s3_checksum_sha256(digest.sha256_hex), "x-amz-meta-sha256: " + object_sha256};
 }
 
 S3ObjectInfo S3Client::put_single(std::string_view key, int fd, std::uint64_t size, const fs::path& file,
-                                  std::string_view content_type) {
-  // One read gives both digests; the upload reads the file a second time
-  // (from the page cache), so it is never held in memory.
-  S3PayloadDigest digest = s3_digest_file_range(fd, 0, size, file, options_.content_md5);
+                                  std::string_view content_type, std::string_view known_sha256) {
+  // Without a known hash the file is read twice: once to hash it (the hash
+  // is a header, sent before the body), once (from the page cache) to send
+  // it. It is never held in memory.
+  S3PayloadDigest digest{usable_sha256(known_sha256), ""};
+  if (digest.sha256_hex.empty()) digest = s3_digest_file_range(fd, 0, size, file, false);
   S3HttpRequest request;
   request.method = "PUT";
   request.url = s3_request_url(executor_.bucket_url(), key);
-  request.headers = upload_headers(content_type, digest, 0);
+  request.headers = single_put_headers(content_type, digest);
   request.body_fd = fd;
   request.body_length = size;
   request.body_file = file.string();
@@ -116,11 +124,11 @@ S3ObjectInfo S3Client::put_single(std::string_view key, int fd, std::uint64_t si
 
 S3ObjectInfo S3Client::put_bytes(std::string_view key, std::string_view body, std::string_view content_type) {
   require_key(key, "PUT");
-  S3PayloadDigest digest = s3_digest_bytes(body, options_.content_md5);
+  S3PayloadDigest digest = s3_digest_bytes(body, false);
   S3HttpRequest request;
   request.method = "PUT";
   request.url = s3_request_url(executor_.bucket_url(), key);
-  request.headers = upload_headers(content_type, digest, 0);
+  request.headers = single_put_headers(content_type, digest);
   request.body = body;
   const S3HttpResponse response = executor_.execute(request, {"PUT", std::string(key)});
   return S3ObjectInfo{std::string(key), body.size(), unquote_etag(response.etag), digest.sha256_hex};

@@ -3,9 +3,12 @@
 //
 // What it guarantees:
 //   - Every upload carries x-amz-content-sha256 (the signed payload hash: the
-//     body's real SHA-256, which the server checks) and Content-MD5 (unless
-//     content_md5 is off), so a body damaged on the way is refused rather than
-//     stored; and x-amz-meta-sha256, the SHA-256 of the whole object, which
+//     body's real SHA-256, which the server checks) and a checksum the server
+//     checks too: x-amz-checksum-sha256 on a single PUT (the same digest, so
+//     it costs nothing), Content-MD5 on a part (S3 takes a part's SHA-256
+//     checksum only from an upload created with a checksum algorithm, which
+//     older servers refuse). A body damaged on the way is refused, not
+//     stored. The whole object's SHA-256 goes in x-amz-meta-sha256, which
 //     head() returns and get_file() checks every download against.
 //   - File bodies stream from the file (pread) and downloads into it: no
 //     object is ever held in memory. A transfer fails when no byte moves for
@@ -59,10 +62,6 @@ struct S3ClientOptions {
   std::uint64_t part_size = 16ull << 20;            // S3 wants >= 5 MiB for every part but the last
   int parallel_parts = 4;
   int list_page_size = 1000;  // max-keys of each ListObjectsV2 page (1000 is S3's most)
-  // Content-MD5 on every upload request. The signed x-amz-content-sha256 is
-  // the body's real SHA-256, which S3 checks already; the MD5 is a second
-  // check that costs more CPU than the SHA-256 (docs/performance.md).
-  bool content_md5 = true;
 };
 
 struct S3ObjectInfo {
@@ -78,10 +77,10 @@ struct S3MultipartUploadInfo {
   std::string upload_id;
 };
 
-// Tests only: called with each upload request's Content-MD5 before it is sent
-// (part_number 0 for a single PUT), to corrupt it so the server answers
-// BadDigest. Not called when content_md5 is off.
-using S3UploadTamper = std::function<void(int part_number, std::string& content_md5)>;
+// Tests only: called with each upload request's digests before they go into
+// its headers (part_number 0 for a single PUT), to corrupt one so the server
+// answers BadDigest.
+using S3UploadTamper = std::function<void(int part_number, S3PayloadDigest& digest)>;
 
 class S3Client {
  public:
@@ -92,9 +91,12 @@ class S3Client {
 
   // Uploads a local file as `key`: one PUT up to multipart_threshold bytes,
   // else a multipart upload with parallel_parts parts in flight (aborted on any
-  // failure). Returns what was stored.
+  // failure). Returns what was stored. `known_sha256`: the file's SHA-256
+  // when the caller has it (hex), so the file is not read once more to hash
+  // it; a wrong one makes the server refuse the upload.
   S3ObjectInfo put_file(std::string_view key, const std::filesystem::path& file,
-                        std::string_view content_type = "application/octet-stream");
+                        std::string_view content_type = "application/octet-stream",
+                        std::string_view known_sha256 = {});
   S3ObjectInfo put_bytes(std::string_view key, std::string_view body, std::string_view content_type);
   // Downloads into `file` (replaced once the download is whole); false, with
   // `file` untouched, when there is no such key.
@@ -128,10 +130,9 @@ class S3Client {
 
  private:
   S3ObjectInfo put_single(std::string_view key, int fd, std::uint64_t size, const std::filesystem::path& file,
-                          std::string_view content_type);
-  // Content-Type, the digests and, for a whole object (part 0), x-amz-meta-sha256.
-  std::vector<std::string> upload_headers(std::string_view content_type, S3PayloadDigest& digest,
-                                          int part_number) const;
+                          std::string_view content_type, std::string_view known_sha256);
+  // A whole object's headers: Content-Type, its digests and x-amz-meta-sha256.
+  std::vector<std::string> single_put_headers(std::string_view content_type, S3PayloadDigest digest) const;
 
   S3ClientOptions options_;
   S3Executor executor_;

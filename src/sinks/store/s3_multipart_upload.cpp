@@ -27,15 +27,13 @@ const std::string kEmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b93
 class PartUploads {
  public:
   PartUploads(S3Executor& executor, std::string_view key, const S3MultipartSource& source,
-              std::shared_future<std::string> upload_id, std::uint64_t part_size, bool content_md5,
-              const S3UploadTamper& tamper)
+              std::shared_future<std::string> upload_id, std::uint64_t part_size, const S3UploadTamper& tamper)
       : executor_(executor),
         key_(key),
         source_(source),
         upload_id_(std::move(upload_id)),
         part_size_(part_size),
         part_count_(static_cast<int>((source.size + part_size - 1) / part_size)),
-        content_md5_(content_md5),
         tamper_(tamper),
         etags_(static_cast<std::size_t>(part_count_)) {}
   ~PartUploads() { join(); }
@@ -83,18 +81,16 @@ class PartUploads {
   std::string upload_part(int number) {
     const std::uint64_t offset = static_cast<std::uint64_t>(number - 1) * part_size_;
     const std::uint64_t length = std::min(part_size_, source_.size - offset);
-    S3PayloadDigest digest = s3_digest_file_range(source_.fd, offset, length, source_.path, content_md5_);
+    S3PayloadDigest digest = s3_digest_file_range(source_.fd, offset, length, source_.path, true);
     const std::string& upload_id = upload_id_.get();  // throws when the upload could not be created
     if (stop_.load()) return {};
     S3HttpRequest request;
     request.method = "PUT";
     request.url = s3_request_url(executor_.bucket_url(), key_,
                                  {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}});
-    request.headers = {"x-amz-content-sha256: " + digest.sha256_hex, "Content-Type: application/octet-stream"};
-    if (content_md5_) {
-      if (tamper_) tamper_(number, digest.md5_base64);
-      request.headers.push_back("Content-MD5: " + digest.md5_base64);
-    }
+    if (tamper_) tamper_(number, digest);
+    request.headers = {"x-amz-content-sha256: " + digest.sha256_hex, "Content-Type: application/octet-stream",
+                       "Content-MD5: " + digest.md5_base64};
     request.body_fd = source_.fd;
     request.body_offset = offset;
     request.body_length = length;
@@ -119,7 +115,6 @@ class PartUploads {
   std::shared_future<std::string> upload_id_;
   std::uint64_t part_size_;
   int part_count_;
-  bool content_md5_;
   const S3UploadTamper& tamper_;
   std::vector<std::string> etags_;  // each written by the one thread that uploaded its part
   std::vector<std::thread> workers_;
@@ -217,14 +212,25 @@ void abort_upload(S3Executor& executor, std::string_view key, const std::string&
 
 S3ObjectInfo s3_multipart_upload(S3Executor& executor, std::string_view key, const S3MultipartSource& source,
                                  std::string_view content_type, std::uint64_t part_size, int parallel_parts,
-                                 bool content_md5, const S3UploadTamper& tamper) {
+                                 const S3UploadTamper& tamper) {
   part_size = std::max<std::uint64_t>({part_size, 1, (source.size + kS3MaxParts - 1) / kS3MaxParts});
-  // The object's SHA-256 goes in the request that creates the upload. It is
-  // computed first, alone (the parts' digests would only slow it down), and
-  // the parts are digested while the server creates the upload.
-  const std::string sha256 = s3_digest_file_range(source.fd, 0, source.size, source.path, false).sha256_hex;
+  // The object's SHA-256 goes in the request that creates the upload. Unless
+  // the caller knows it, it is computed first, alone (the parts' digests
+  // would only slow it down); the parts are digested while the server creates
+  // the upload. The server checks each part, not the whole, so a known hash is
+  // checked here, beside the parts, before the upload may complete.
+  const bool hash_known = !source.sha256_hex.empty();
+  const std::string sha256 = hash_known
+                                 ? source.sha256_hex
+                                 : s3_digest_file_range(source.fd, 0, source.size, source.path, false).sha256_hex;
+  std::future<std::string> actual_sha256;
+  if (hash_known) {
+    actual_sha256 = std::async(std::launch::async, [&source] {
+      return s3_digest_file_range(source.fd, 0, source.size, source.path, false).sha256_hex;
+    });
+  }
   std::promise<std::string> created;
-  PartUploads parts(executor, key, source, created.get_future().share(), part_size, content_md5, tamper);
+  PartUploads parts(executor, key, source, created.get_future().share(), part_size, tamper);
   parts.start(std::clamp(parallel_parts, 1, std::max(1, parts.part_count())));
   std::string upload_id;
   try {
@@ -238,6 +244,20 @@ S3ObjectInfo s3_multipart_upload(S3Executor& executor, std::string_view key, con
   created.set_value(upload_id);
   parts.join();
   if (parts.failure()) fail_after_abort(executor, key, upload_id, parts.failure());
+  if (hash_known) {
+    std::string actual;
+    try {
+      actual = actual_sha256.get();
+    } catch (...) {
+      fail_after_abort(executor, key, upload_id, std::current_exception());
+    }
+    if (actual != sha256)
+      fail_after_abort(executor, key, upload_id,
+                       std::make_exception_ptr(SoiError(
+                           ErrorCategory::storage, "multipart upload of " + executor.url_of(key) + ": " +
+                                                       source.path.string() + " has the SHA-256 " + actual +
+                                                       ", not the " + sha256 + " it was given; not completed")));
+  }
 
   std::string etag;
   try {

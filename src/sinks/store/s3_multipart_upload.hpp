@@ -1,6 +1,6 @@
 // The multipart upload of one local file: CreateMultipartUpload (with the
 // object's Content-Type and x-amz-meta-sha256, the whole file's SHA-256),
-// UploadPart of each range on `parallel_parts` threads, each range read with
+// UploadPart of each range (with its SHA-256 and Content-MD5) on `parallel_parts` threads, each range read with
 // pread() (digested first, then streamed) so the file is never in memory, then
 // CompleteMultipartUpload. The threads digest their first parts while the
 // server creates the upload.
@@ -26,6 +26,7 @@ struct S3MultipartSource {
   int fd = -1;  // read with pread() only: threads share it
   std::uint64_t size = 0;
   std::filesystem::path path;  // for messages
+  std::string sha256_hex;       // the whole file's, when known; else it is computed
 };
 
 // S3 numbers parts 1..10000: the part size grows past `part_size` when the
@@ -34,6 +35,6 @@ inline constexpr std::uint64_t kS3MaxParts = 10000;
 
 S3ObjectInfo s3_multipart_upload(S3Executor& executor, std::string_view key, const S3MultipartSource& source,
                                  std::string_view content_type, std::uint64_t part_size, int parallel_parts,
-                                 bool content_md5, const S3UploadTamper& tamper);
+                                 const S3UploadTamper& tamper);
 
 }  // namespace soi

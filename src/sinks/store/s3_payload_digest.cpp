@@ -75,6 +75,26 @@ void digest_range(int fd, std::uint64_t offset, std::uint64_t length, const std:
 
 }  // namespace
 
+std::string s3_checksum_sha256(std::string_view sha256_hex) {
+  if (sha256_hex.size() != 64) return {};
+  unsigned char digest[32];
+  for (std::size_t i = 0; i < 32; ++i) {
+    int byte = 0;
+    for (const char c : sha256_hex.substr(2 * i, 2)) {
+      int value = 0;
+      if (c >= '0' && c <= '9') value = c - '0';
+      else if (c >= 'a' && c <= 'f') value = c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F') value = c - 'A' + 10;
+      else return {};
+      byte = byte * 16 + value;
+    }
+    digest[i] = static_cast<unsigned char>(byte);
+  }
+  unsigned char text[4 * ((32 + 2) / 3) + 1];
+  const int n = EVP_EncodeBlock(text, digest, 32);
+  return std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(n));
+}
+
 S3PayloadDigest s3_digest_bytes(std::string_view bytes, bool with_md5) {
   DigestContext sha256 = start(EVP_sha256());
   EVP_DigestUpdate(sha256.get(), bytes.data(), bytes.size());

@@ -26,6 +26,10 @@ S3PayloadDigest s3_digest_bytes(std::string_view bytes, bool with_md5 = true);
 S3PayloadDigest s3_digest_file_range(int fd, std::uint64_t offset, std::uint64_t length,
                                      const std::filesystem::path& path, bool with_md5 = true);
 
+// x-amz-checksum-sha256 of a body whose SHA-256 is `sha256_hex`: the same
+// digest in base64. "" when `sha256_hex` is not 64 hex digits.
+std::string s3_checksum_sha256(std::string_view sha256_hex);
+
 // The hex SHA-256 of `bytes` (the payload hash of a request without a body is
 // that of "").
 std::string s3_sha256_hex(std::string_view bytes);

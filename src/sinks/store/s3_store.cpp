@@ -83,8 +83,8 @@ StoredObject S3Store::put(StagedFile staged) {
   return put_copy(staged.key(), staged.path());
 }
 
-StoredObject S3Store::put_copy(std::string_view key, const fs::path& file) {
-  const S3ObjectInfo stored = client_.put_file(object_key(key), file);
+StoredObject S3Store::put_copy(std::string_view key, const fs::path& file, std::string_view known_sha256) {
+  const S3ObjectInfo stored = client_.put_file(object_key(key), file, "application/octet-stream", known_sha256);
   return StoredObject{stored.bytes, stored.sha256.value_or(""), location(key)};
 }
 

@@ -54,15 +54,19 @@ class S3Store : public PartitionStore {
   S3Store(S3StoreOptions options, S3Credentials credentials);
 
   S3Client& client() { return client_; }
-  // Uploads a local file under `key` without consuming it (mirror uploads, soi sync).
-  StoredObject put_copy(std::string_view key, const std::filesystem::path& file);
+  // Uploads a local file under `key` without consuming it (mirror uploads,
+  // soi sync); `known_sha256` as for copy_in().
+  StoredObject put_copy(std::string_view key, const std::filesystem::path& file, std::string_view known_sha256 = {});
   // The bucket key of a store key: prefix + "/" + key.
   std::string object_key(std::string_view key) const;
 
   StagedFile stage(std::string_view key) override;
   StoredObject put(StagedFile staged) override;
   // An upload straight from the file (put_copy): no local copy is staged.
-  StoredObject copy_in(std::string_view key, const std::filesystem::path& file) override { return put_copy(key, file); }
+  using PartitionStore::copy_in;
+  StoredObject copy_in(std::string_view key, const std::filesystem::path& file, std::string_view known_sha256) override {
+    return put_copy(key, file, known_sha256);
+  }
   std::optional<LocalObject> get(std::string_view key) override;
   std::vector<std::string> list(std::string_view prefix) override;
   bool remove(std::string_view key) override;
