@@ -187,6 +187,11 @@ class SwiftServer {
     return !interpreter().empty();
   }
 
+  // Worker processes of the proxy and the object server, from the next
+  // start(): 0 (the tests') runs each in one process, quick to start; more
+  // lets parallel uploads use more than one core (bench/s3_upload_bench).
+  void set_workers(int workers) { workers_ = std::max(0, workers); }
+
   // Throws std::runtime_error with the servers' log tails on failure.
   void start() {
     stop();
@@ -376,7 +381,7 @@ finally:
     const char* kinds[] = {"account", "container", "object"};
     for (int i = 0; i < 3; ++i) {
       write(dir_ + "/" + kinds[i] + "-server.conf",
-            common_conf(ports[i]) + "devices = " + dir_ + "/node\nmount_check = false\n" +
+            common_conf(ports[i], kinds[i] == std::string("object") ? workers_ : 0) + "devices = " + dir_ + "/node\nmount_check = false\n" +
                 // Refuse nothing for lack of room: the test data is tiny, the disk may be full.
                 "fallocate_reserve = 0\ndisable_fallocate = true\n\n[pipeline:main]\npipeline = healthcheck " +
                 kinds[i] + "-server\n\n[app:" + kinds[i] + "-server]\nuse = egg:swift#" + kinds[i] +
@@ -401,11 +406,12 @@ finally:
     running_ = true;
   }
 
-  std::string common_conf(int port) const {
+  std::string common_conf(int port, int workers = 0) const {
     const passwd* pw = ::getpwuid(::geteuid());
     return "[DEFAULT]\nbind_ip = 127.0.0.1\nbind_port = " + std::to_string(port) +
-           // No worker processes: quick to start, and a SIGTERM ends the server.
-           "\nworkers = 0\nbind_timeout = 3\nuser = " + std::string(pw ? pw->pw_name : "root") +
+           // No worker processes unless asked: quick to start. stop() signals the whole
+           // process group, workers included.
+           "\nworkers = " + std::to_string(workers) + "\nbind_timeout = 3\nuser = " + std::string(pw ? pw->pw_name : "root") +
            "\nswift_dir = " + dir_ +
            // An object's update of its container listing may not time out on a busy machine: no
            // updater runs to redo it later, and the object would be missing from listings.
@@ -415,7 +421,7 @@ finally:
   std::string proxy_conf(int port, int memcache_port) const {
     std::string user = access_key_;
     user.replace(user.find(':'), 1, "_");
-    return common_conf(port) +
+    return common_conf(port, workers_) +
            "\n[pipeline:main]\n"
            // s3api goes right before the auth middleware, and slo after it (multipart uploads).
            "pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats bulk tempurl "
@@ -525,6 +531,7 @@ finally:
   pid_t pid_ = -1;
   std::vector<int> server_ports_;
   int proxy_port_ = 0;
+  int workers_ = 0;
   bool running_ = false;
 };
 
