@@ -1,5 +1,5 @@
 # The two commands users need: `make demo` and `make test`. Everything else is a helper.
-.PHONY: setup build build-asan demo test unit bench clean
+.PHONY: setup build build-soi build-asan demo test unit bench clean
 SHELL := /bin/bash
 
 setup:
@@ -9,11 +9,16 @@ build: setup
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j2
 
+# The demo runs only soi: it builds no test or benchmark.
+build-soi: setup
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j2 --target soi
+
 build-asan: setup
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j2
 
-demo: build
+demo: build-soi
 	@bash scripts/demo.sh
 
 test: build build-asan
