@@ -328,7 +328,7 @@ std::string SettingSpec::expectation() const {
         what = "one of: " + joined;
         break;
       }
-      case AllowedKind::url: what = "an http:// or https:// URL"; break;
+      case AllowedKind::url: what = list ? "http:// or https:// URLs" : "an http:// or https:// URL"; break;
       case AllowedKind::ws_url: what = "empty or a ws:// or wss:// URL"; break;
       case AllowedKind::clock_time: what = "a time HH:MM from 00:00 to 23:59"; break;
       case AllowedKind::ticker: what = "a ticker of 1 to 10 upper-case letters, digits or dots"; break;
