@@ -118,34 +118,38 @@ std::string create_view_sql(std::string_view sentiment_column) {
                 quote_ident(sentiment_column) + ", '') = 'neutral', 0, ifNull(" + quote_ident(sentiment_column) +
                 ", '') = 'negative', -1, NULL))";
   // Every regular-session second of every date in sessions, with the VIX of that
-  // second: the close of the last vix bar at or before it (the bar at that very
-  // second carried forward, seeded by the last bar before the open), as DuckDB's
-  // view computes it. Without window functions or ASOF joins, each date's seconds
-  // are gathered into arrays: a running count of the seconds that have a bar
-  // indexes the known closes.
+  // second as DuckDB's view computes it: the close of the last vix bar stamped at a
+  // session second at or before it, else the last bar before the open. Without
+  // window functions or ASOF joins, each such bar becomes the range of seconds up
+  // to the next one (a date's bars gathered into sorted arrays, the next bar's time
+  // from the array shifted by one), expanded into one row per second and joined.
+  // Every lambda here takes its arrays as arguments: a lambda that captures a
+  // column copies it once per array element.
   const std::string seconds =
       "SELECT date, toInt64(open_ts + number * 1000) AS ts FROM sessions "
       "ARRAY JOIN range(toUInt64(intDiv(close_ts - open_ts, 1000))) AS number";
+  const std::string vix_in_session =
+      "SELECT date, ts, close, open_ts, close_ts FROM vix_bars "
+      "ANY INNER JOIN (SELECT date, open_ts, close_ts FROM sessions) USING (date)";
+  const std::string vix_seconds =
+      "SELECT date, toInt64(from_ts + k * 1000) AS ts, toUInt8(1) AS has_vix, vix_close FROM ("
+      "SELECT date, from_ts, to_ts, vix_close FROM ("
+      "SELECT date, arraySort(ts_list) AS sorted_ts, arraySort((c, t) -> t, close_list, ts_list) AS sorted_close, "
+      "arrayPushBack(arrayPopFront(arraySort(ts_list)), session_close) AS next_ts FROM ("
+      "SELECT date, groupArray(ts) AS ts_list, groupArray(close) AS close_list, any(close_ts) AS session_close FROM (" +
+      vix_in_session +
+      ") WHERE ts >= open_ts AND ts < close_ts AND (ts - open_ts) % 1000 = 0 GROUP BY date)"
+      ") ARRAY JOIN sorted_ts AS from_ts, next_ts AS to_ts, sorted_close AS vix_close"
+      ") ARRAY JOIN range(toUInt64(intDiv(to_ts - from_ts, 1000))) AS k";
+  const std::string vix_pre_open =
+      "SELECT date, toNullable(argMax(close, ts)) AS pre_open_close FROM (" + vix_in_session +
+      ") WHERE ts < open_ts GROUP BY date";
   const std::string seconds_with_vix =
       "SELECT date, ts, intDiv(ts, 60000) * 60000 AS minute, "
-      "if(vix_index = 0 AND has_pre = 0, CAST(NULL AS Nullable(Float64)), toNullable(vix_value)) AS vix FROM ("
-      "SELECT date, has_pre, sorted_ts, vix_indexes, arrayMap(k -> known[k + 1], vix_indexes) AS vix_values FROM ("
-      "SELECT date, has_pre, arraySort(ts_list) AS sorted_ts, arraySort((h, t) -> t, has_list, ts_list) AS sorted_has, "
-      "arrayCumSum(sorted_has) AS vix_indexes, "
-      "arrayConcat([pre_close], arrayFilter((c, h) -> h = 1, arraySort((c, t) -> t, close_list, ts_list), "
-      "sorted_has)) AS known FROM ("
-      "SELECT date, groupArray(ts) AS ts_list, groupArray(has_vix) AS has_list, groupArray(vix_close) AS close_list "
-      "FROM (SELECT date, ts, has_vix, vix_close FROM (" +
-      seconds +
-      ") ANY LEFT JOIN (SELECT date, ts, toUInt8(1) AS has_vix, close AS vix_close FROM vix_bars) USING (date, ts)) "
-      "GROUP BY date) "
-      "ANY LEFT JOIN (SELECT date, argMax(close, ts) AS pre_close, toUInt8(1) AS has_pre FROM ("
-      "SELECT date, ts, close, open_ts FROM vix_bars ANY INNER JOIN (SELECT date, open_ts FROM sessions) USING (date)"
-      ") WHERE ts < open_ts GROUP BY date) USING (date)"
-      // 18.16 drops a subquery column that is used only inside a lambda (known):
-      // naming it outside the lambda keeps it.
-      ") WHERE length(known) > 0"
-      ") ARRAY JOIN sorted_ts AS ts, vix_indexes AS vix_index, vix_values AS vix_value";
+      "if(has_vix = 1, toNullable(vix_close), pre_open_close) AS vix FROM ("
+      "SELECT * FROM (SELECT * FROM (" +
+      seconds + ") ANY LEFT JOIN (" + vix_seconds + ") USING (date, ts)) ANY LEFT JOIN (" + vix_pre_open +
+      ") USING (date))";
   const std::string spy =
       "SELECT date, ts, toUInt8(1) AS has_spy, open AS spy_open_v, high AS spy_high_v, low AS spy_low_v, "
       "close AS spy_close_v, volume AS spy_volume_v, vwap AS spy_vwap_v, transactions AS spy_transactions_v "
