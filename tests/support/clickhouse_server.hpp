@@ -124,30 +124,9 @@ class ClickHouseServer {
   // Runs one statement as soi_test; returns the body (TabSeparated rows). Throws
   // std::runtime_error with the server's message on failure.
   std::string query(const std::string& sql, const std::string& database = "") const {
-    CURL* curl = curl_easy_init();
-    if (!curl) throw std::runtime_error("curl_easy_init failed");
-    std::string url = this->url() + "/";
-    if (!database.empty()) url += "?database=" + database;
-    std::string body;
-    curl_slist* headers = nullptr;
-    headers = curl_slist_append(headers, (std::string("X-ClickHouse-User: ") + kClickHouseUser).c_str());
-    headers = curl_slist_append(headers, ("X-ClickHouse-Key: " + password_).c_str());
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, sql.c_str());
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, +[](char* p, size_t size, size_t n, void* out) -> size_t {
-      static_cast<std::string*>(out)->append(p, size * n);
-      return size * n;
-    });
     long status = 0;
-    const CURLcode rc = curl_easy_perform(curl);
-    if (rc == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    if (rc != CURLE_OK) throw std::runtime_error(std::string("ClickHouse unreachable: ") + curl_easy_strerror(rc));
+    const std::string body =
+        request(url() + "/" + (database.empty() ? "" : "?database=" + database), &sql, 120'000, status);
     if (status != 200) throw std::runtime_error("ClickHouse: " + body + " (query: " + sql.substr(0, 200) + ")");
     return body;
   }
@@ -187,21 +166,39 @@ class ClickHouseServer {
   }
 
   bool ping() const {
+    long status = 0;
+    try {
+      return request(url() + "/ping", nullptr, 1000, status).rfind("Ok.", 0) == 0;
+    } catch (const std::runtime_error&) {
+      return false;  // not listening yet
+    }
+  }
+
+  // GET (post_body null) or POST as soi_test; the body, and the HTTP status in `status`.
+  // Throws std::runtime_error when the server cannot be reached.
+  std::string request(const std::string& url, const std::string* post_body, long timeout_ms, long& status) const {
     CURL* curl = curl_easy_init();
-    if (!curl) return false;
-    const std::string url = this->url() + "/ping";
+    if (!curl) throw std::runtime_error("curl_easy_init failed");
     std::string body;
+    curl_slist* headers = nullptr;
+    headers = curl_slist_append(headers, (std::string("X-ClickHouse-User: ") + kClickHouseUser).c_str());
+    headers = curl_slist_append(headers, ("X-ClickHouse-Key: " + password_).c_str());
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    if (post_body) curl_easy_setopt(curl, CURLOPT_POSTFIELDS, post_body->c_str());
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 1000L);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, +[](char* p, size_t size, size_t n, void* out) -> size_t {
       static_cast<std::string*>(out)->append(p, size * n);
       return size * n;
     });
-    const bool ok = curl_easy_perform(curl) == CURLE_OK && body.rfind("Ok.", 0) == 0;
+    const CURLcode rc = curl_easy_perform(curl);
+    if (rc == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(headers);
     curl_easy_cleanup(curl);
-    return ok;
+    if (rc != CURLE_OK) throw std::runtime_error(std::string("ClickHouse unreachable: ") + curl_easy_strerror(rc));
+    return body;
   }
 
   std::string log_tail() const {

@@ -149,15 +149,11 @@ TEST(RowBinaryWriterTest, EncodesNullablesListsAndDatesAndRoutesByTicker) {
   EXPECT_THROW(two.end_row(), SoiError);  // a row without its values
 }
 
-class ClickHouseSinkTest : public ::testing::Test {
+// What both suites share: a database per test, fast retries, a DuckDB beside.
+class ClickHouseSinkFixture : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { start_error_ = test::start_suite_server(server_); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_TRUE(start_error_.empty()) << start_error_;
+  void prepare(const std::string& start_error) {
+    ASSERT_TRUE(start_error.empty()) << start_error;
     database_ = "t_" + test::current_test_slug(60);
     retry_.max_attempts = 2;
     retry_.initial_backoff_ms = 10;
@@ -170,41 +166,50 @@ class ClickHouseSinkTest : public ::testing::Test {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
-
-  ClickHouseEndpoint endpoint(std::string password) const {
+  static ClickHouseEndpoint endpoint(const test::ClickHouseServer& server, std::string password) {
     ClickHouseEndpoint e;
-    e.url = server_->url();
+    e.url = server.url();
     e.user = test::kClickHouseUser;
     e.password = std::move(password);
     e.password_env = "SOI_CLICKHOUSE_PASSWORD";
     e.connect_timeout_seconds = 2;
     return e;
   }
-  std::unique_ptr<ClickHouseSink> open(std::vector<std::string> tickers = {"SPY", "QQQ"}) {
-    return std::make_unique<ClickHouseSink>(std::vector<ClickHouseEndpoint>{endpoint(server_->password())},
-                                            sql::clickhouse::Layout{database_, ""}, retry_, std::move(tickers));
-  }
-  std::string cell(const std::string& sql) const {
-    std::string out = server_->query(sql, database_);
+  static std::string cell(const test::ClickHouseServer& server, const std::string& database, const std::string& sql) {
+    std::string out = server.query(sql, database);
     while (!out.empty() && out.back() == '\n') out.pop_back();
     return out;
   }
-  Rows q(const std::string& sql) const { return parse_tsv(server_->query(sql + " FORMAT TabSeparated", database_)); }
-  void write_all(Sink& sink) {
-    sink.write(day_.spy_partition(), run_);
-    sink.write(day_.vix_partition(), run_);
-    sink.write(day_.options_partition(), run_);
-    sink.write(day_.contracts_partition(), run_);
-    sink.write(day_.news_partition(), run_);
-  }
+  void write_all(Sink& sink) { day_.write_to(sink, run_); }
 
-  static test::ClickHouseServer* server_;
-  static std::string start_error_;
   std::string database_;
   RetryPolicy retry_;
   std::filesystem::path dir_;
   test::ConsolidatedDay day_;
   RunInfo run_{"20250117T101502Z-3f9a", 0};
+};
+
+class ClickHouseSinkTest : public ClickHouseSinkFixture {
+ protected:
+  static void SetUpTestSuite() { start_error_ = test::start_suite_server(server_); }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  void SetUp() override { prepare(start_error_); }
+
+  ClickHouseEndpoint endpoint(std::string password) const {
+    return ClickHouseSinkFixture::endpoint(*server_, std::move(password));
+  }
+  std::unique_ptr<ClickHouseSink> open(std::vector<std::string> tickers = {"SPY", "QQQ"}) {
+    return std::make_unique<ClickHouseSink>(std::vector<ClickHouseEndpoint>{endpoint(server_->password())},
+                                            sql::clickhouse::Layout{database_, ""}, retry_, std::move(tickers));
+  }
+  std::string cell(const std::string& sql) const { return ClickHouseSinkFixture::cell(*server_, database_, sql); }
+  Rows q(const std::string& sql) const { return parse_tsv(server_->query(sql + " FORMAT TabSeparated", database_)); }
+
+  static test::ClickHouseServer* server_;
+  static std::string start_error_;
 };
 
 test::ClickHouseServer* ClickHouseSinkTest::server_ = nullptr;
@@ -365,62 +370,28 @@ TEST_F(ClickHouseSinkTest, ARejectedRowLeavesTheOldDayAndNoStagingTable) {
 }
 
 // Two servers, the shards of cluster soi_test.
-class ClickHouseClusterTest : public ::testing::Test {
+class ClickHouseClusterTest : public ClickHouseSinkFixture {
  protected:
   static void SetUpTestSuite() { start_error_ = test::start_suite_server(cluster_); }
   static void TearDownTestSuite() {
     delete cluster_;
     cluster_ = nullptr;
   }
-  void SetUp() override {
-    ASSERT_TRUE(start_error_.empty()) << start_error_;
-    database_ = "t_" + test::current_test_slug(60);
-    retry_.max_attempts = 2;
-    retry_.initial_backoff_ms = 10;
-    retry_.max_backoff_ms = 50;
-    retry_.jitter = 0;
-    dir_ = std::filesystem::temp_directory_path() / ("soi_ch_duck_" + database_ + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
+  void SetUp() override { prepare(start_error_); }
   std::unique_ptr<ClickHouseSink> open() {
     std::vector<ClickHouseEndpoint> shards;
-    for (std::size_t i = 0; i < cluster_->size(); ++i) {
-      ClickHouseEndpoint e;
-      e.url = cluster_->shard(i).url();
-      e.user = test::kClickHouseUser;
-      e.password = cluster_->shard(i).password();
-      e.password_env = "SOI_CLICKHOUSE_PASSWORD";
-      e.connect_timeout_seconds = 2;
-      shards.push_back(e);
-    }
+    for (std::size_t i = 0; i < cluster_->size(); ++i)
+      shards.push_back(endpoint(cluster_->shard(i), cluster_->shard(i).password()));
     return std::make_unique<ClickHouseSink>(std::move(shards),
                                             sql::clickhouse::Layout{database_, test::kClickHouseCluster}, retry_,
                                             std::vector<std::string>{"SPY", "QQQ"});
   }
   std::string cell(std::size_t shard, const std::string& sql) const {
-    std::string out = cluster_->shard(shard).query(sql, database_);
-    while (!out.empty() && out.back() == '\n') out.pop_back();
-    return out;
-  }
-  void write_all(Sink& sink) {
-    sink.write(day_.spy_partition(), run_);
-    sink.write(day_.vix_partition(), run_);
-    sink.write(day_.options_partition(), run_);
-    sink.write(day_.contracts_partition(), run_);
-    sink.write(day_.news_partition(), run_);
+    return ClickHouseSinkFixture::cell(cluster_->shard(shard), database_, sql);
   }
 
   static test::ClickHouseCluster* cluster_;
   static std::string start_error_;
-  std::string database_;
-  RetryPolicy retry_;
-  std::filesystem::path dir_;
-  test::ConsolidatedDay day_;
-  RunInfo run_{"20250117T101502Z-3f9a", 0};
 };
 
 test::ClickHouseCluster* ClickHouseClusterTest::cluster_ = nullptr;
