@@ -44,16 +44,39 @@ ClickHouseHttp::ClickHouseHttp(ClickHouseEndpoint server) : server_(std::move(se
 ClickHouseHttp::~ClickHouseHttp() = default;
 
 std::string ClickHouseHttp::execute(std::string_view sql, std::string_view database) {
-  return post({}, database, sql, false);
+  return post({}, database, sql, nullptr);
 }
 
 void ClickHouseHttp::insert(std::string_view insert_sql, std::string_view database, std::string_view rows) {
-  gzip_compress(rows, compressed_);
-  post(insert_sql, database, compressed_, true);
+  GzipStream gzip(rows);
+  post(insert_sql, database, {}, &gzip);
 }
 
+namespace {
+
+// libcurl pulls the compressed body chunk by chunk (chunked transfer encoding).
+std::size_t read_gzip(char* buffer, std::size_t size, std::size_t count, void* stream) {
+  try {
+    return static_cast<GzipStream*>(stream)->read(buffer, size * count);
+  } catch (const SoiError&) {
+    return CURL_READFUNC_ABORT;  // zlib out of memory: the request fails as aborted
+  }
+}
+
+int rewind_gzip(void* stream, curl_off_t offset, int origin) {
+  if (offset != 0 || origin != SEEK_SET) return CURL_SEEKFUNC_CANTSEEK;
+  try {
+    static_cast<GzipStream*>(stream)->rewind();
+    return CURL_SEEKFUNC_OK;
+  } catch (const SoiError&) {
+    return CURL_SEEKFUNC_FAIL;
+  }
+}
+
+}  // namespace
+
 std::string ClickHouseHttp::post(std::string_view query_in_url, std::string_view database, std::string_view body,
-                                 bool gzip) {
+                                 GzipStream* gzip) {
   CURL* h = curl_->handle;
   curl_easy_reset(h);
   std::string url = server_.url + "/";
@@ -76,8 +99,16 @@ std::string ClickHouseHttp::post(std::string_view query_in_url, std::string_view
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, curl_->headers);
   curl_easy_setopt(h, CURLOPT_POST, 1L);
-  curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  if (gzip) {
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, read_gzip);
+    curl_easy_setopt(h, CURLOPT_READDATA, gzip);
+    curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, rewind_gzip);
+    curl_easy_setopt(h, CURLOPT_SEEKDATA, gzip);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(-1));  // chunked
+  } else {
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  }
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, append_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &response);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);

@@ -2,8 +2,8 @@
 // library is packaged for Debian; HTTP is ClickHouse's first-class protocol).
 //
 // Every request is a POST to <url>/?database=<db>[&query=<insert>]: a statement
-// goes in the body; an INSERT's statement goes in the URL and its rows (gzip,
-// Content-Encoding: gzip) in the body. The user and password travel in the
+// goes in the body; an INSERT's statement goes in the URL and its rows in the
+// body, gzip-compressed while it is sent (Content-Encoding: gzip, chunked). The user and password travel in the
 // X-ClickHouse-User / X-ClickHouse-Key headers (18.16 has them), never in a URL
 // or a message; the password is registered for redaction. The connection is
 // kept alive between requests.
@@ -17,6 +17,8 @@
 #include <string_view>
 
 namespace soi {
+
+class GzipStream;
 
 struct ClickHouseEndpoint {
   std::string url;           // http://host:8123 (a trailing '/' is ignored)
@@ -47,12 +49,12 @@ class ClickHouseHttp {
   const std::string& url() const { return server_.url; }
 
  private:
-  std::string post(std::string_view query_in_url, std::string_view database, std::string_view body, bool gzip);
+  // The body is `body`, or the gzip stream when one is given.
+  std::string post(std::string_view query_in_url, std::string_view database, std::string_view body, GzipStream* gzip);
 
   ClickHouseEndpoint server_;
   struct Curl;
   std::unique_ptr<Curl> curl_;
-  std::string compressed_;  // reused between inserts
 };
 
 }  // namespace soi
