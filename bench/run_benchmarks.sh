@@ -17,7 +17,7 @@ echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 for b in "$BUILD"/bench/*_bench; do
   case $(basename "$b") in
-    stream_e2e_bench | s3_upload_bench) continue ;;  # plain main(), one big unit of work per run: below
+    stream_e2e_bench | s3_upload_bench | clickhouse_sink_bench) continue ;;  # plain main(), one big unit of work per run: below
   esac
   echo "== $(basename "$b")"
   "$b" --benchmark_min_time=1
@@ -32,6 +32,12 @@ echo
 # Plain main(): one 200 MB upload per run, against a throw-away Swift S3 server on loopback.
 echo "== s3_upload_bench (S3Client one PUT and parallel multipart vs curl --aws-sigv4, Swift s3api on loopback)"
 "$BUILD"/bench/s3_upload_bench --mb 200 --part-mib 16 --parallel 4 --repeat 5 || echo "s3_upload_bench reported a failure (exit $?)"
+echo
+
+# Plain main(): one day of option bars (~100k rows) per commit, against a throw-away
+# ClickHouse 18.16 on loopback.
+echo "== clickhouse_sink_bench (ClickHouseSink::write of a day of option bars vs clickhouse-client TSV INSERT)"
+"$BUILD"/bench/clickhouse_sink_bench --contracts 400 --bars 250 --repeat 5 || echo "clickhouse_sink_bench reported a failure (exit $?)"
 echo
 
 work=$(mktemp -d)

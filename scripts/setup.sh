@@ -9,7 +9,8 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config time ca-certificates tzdata
   libcurl4-openssl-dev libboost-dev libboost-system-dev libssl-dev
   libsimdjson-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
-  libhowardhinnant-date-dev libpq-dev postgresql-15
+  libhowardhinnant-date-dev libpq-dev zlib1g-dev postgresql-15
+  clickhouse-server clickhouse-client
   swift-proxy swift-account swift-container swift-object
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs npm
@@ -25,7 +26,26 @@ if ((${#missing[@]})); then
   echo "setup: installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # No service may start during the install (clickhouse-server's would listen on
+  # 8123/9000): invoke-rc.d asks policy-rc.d, and 101 means "not allowed".
+  own_policy=0
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    own_policy=1
+  fi
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if ((own_policy)); then rm -f /usr/sbin/policy-rc.d; fi
+fi
+
+# The tests start their own clickhouse-server on 127.0.0.1 ports as nobody
+# (tests/support/clickhouse_server.hpp): the system service stays disabled and stopped.
+if systemctl is-enabled --quiet clickhouse-server 2>/dev/null; then
+  echo "setup: disabling the system ClickHouse service"
+  systemctl disable --quiet clickhouse-server 2>/dev/null || true
+fi
+if [[ -d /run/systemd/system ]] && systemctl is-active --quiet clickhouse-server 2>/dev/null; then
+  systemctl stop clickhouse-server 2>/dev/null || true
 fi
 
 # The Swift packages enable system services that, once /etc/swift holds rings, listen on every

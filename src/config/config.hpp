@@ -128,6 +128,19 @@ struct PostgresSinkConfig {
   int connect_timeout_seconds = 10;
 };
 
+// The same tables and view in ClickHouse, through its HTTP interface: one server
+// (url) or the shards of a cluster (shards, cluster). The password comes only from
+// the environment variable password_env (or .env), never from here.
+struct ClickHouseSinkConfig {
+  bool enabled = false;
+  std::string url = "http://127.0.0.1:8123";  // the one server, when shards is empty
+  std::vector<std::string> shards;            // one HTTP URL per shard; non-empty overrides url
+  std::string database = "soi";
+  std::string user = "default";
+  std::string password_env = "SOI_CLICKHOUSE_PASSWORD";
+  std::string cluster;  // the cluster of the shards in the servers' remote_servers
+};
+
 // An S3-compatible bucket (AWS S3, GCS interoperability, R2, MinIO, Ceph, Swift's
 // s3api). Its credentials come only from the environment or .env
 // (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), never from here.
@@ -149,6 +162,7 @@ struct SinksConfig {
   ParquetSinkConfig parquet;
   DuckDbSinkConfig duckdb;
   PostgresSinkConfig postgres;
+  ClickHouseSinkConfig clickhouse;
   ObjectStoreConfig object_store;
 };
 

@@ -72,6 +72,10 @@ std::string secret_refusal(std::string_view where) {
   // Name the variables of the secret the key is most likely meant to be.
   const bool cloud = where.find("object_store") != std::string_view::npos ||
                      ascii_lower(where).find("aws") != std::string::npos;
+  if (ascii_lower(where).find("clickhouse") != std::string::npos)
+    return std::string(where) +
+           ": secrets are not read from YAML files; set the variable named by clickhouse.password_env "
+           "(SOI_CLICKHOUSE_PASSWORD by default) in the environment or in a git-ignored .env file";
   return std::string(where) + ": secrets are not read from YAML files; set " +
          (cloud ? "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials)"
                 : "MASSIVE_API_KEY (or POLYGON_API_KEY)") +

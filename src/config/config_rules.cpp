@@ -63,6 +63,27 @@ void check_object_store(const Config& config, const Origins& origins) {
                      origins.where(prefix), store.prefix));
 }
 
+void check_clickhouse(const Config& config, const Origins& origins) {
+  const ClickHouseSinkConfig& ch = config.sinks.clickhouse;
+  if (!ch.enabled) return;
+  if (ch.shards.size() > 1 && ch.cluster.empty())
+    fail(fmt::format("{}: a cluster name (from the servers' remote_servers) is required with {} shards",
+                     origins.where(spec_of(ConfigFile::sinks, "clickhouse.cluster")), ch.shards.size()));
+  const auto plain = [](const std::string& name) {
+    if (name.empty()) return false;
+    for (char c : name)
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return false;
+    return true;
+  };
+  // Both are spliced into SQL (a database name, a Distributed engine argument).
+  for (const char* key : {"clickhouse.database", "clickhouse.cluster"}) {
+    const std::string& value = std::string_view(key) == "clickhouse.database" ? ch.database : ch.cluster;
+    if (!value.empty() && !plain(value))
+      fail(fmt::format("{}: expected letters, digits or '_', got \"{}\"", origins.where(spec_of(ConfigFile::sinks, key)),
+                       value));
+  }
+}
+
 }  // namespace
 
 void check_consistency(const Config& config, const Origins& origins) {
@@ -79,6 +100,7 @@ void check_consistency(const Config& config, const Origins& origins) {
                 spec_of(F::settings, "stream.stale_heartbeat_seconds"), config.settings.stream.stale_heartbeat_seconds,
                 true, "");
   check_object_store(config, origins);
+  check_clickhouse(config, origins);
 }
 
 }  // namespace soi::config

@@ -171,6 +171,22 @@ std::vector<SettingSpec> build_schema() {
        SOI_FIELD(sinks.postgres.schema)},
       {F::sinks, "postgres.connect_timeout_seconds", range(1, 600), "PostgreSQL connect timeout.",
        SOI_FIELD(sinks.postgres.connect_timeout_seconds)},
+      {F::sinks, "clickhouse.enabled", any(), "Also load every partition into ClickHouse.",
+       SOI_FIELD(sinks.clickhouse.enabled)},
+      {F::sinks, "clickhouse.url", url(), "HTTP URL of the one ClickHouse server (when shards is empty).",
+       SOI_FIELD(sinks.clickhouse.url)},
+      {F::sinks, "clickhouse.shards", url(),
+       "HTTP URLs of every shard of a ClickHouse cluster, one server per shard; overrides url.",
+       SOI_FIELD(sinks.clickhouse.shards)},
+      {F::sinks, "clickhouse.database", non_empty(), "ClickHouse database holding soi's tables and view.",
+       SOI_FIELD(sinks.clickhouse.database)},
+      {F::sinks, "clickhouse.user", non_empty(), "ClickHouse user.", SOI_FIELD(sinks.clickhouse.user)},
+      {F::sinks, "clickhouse.password_env", non_empty(),
+       "Name of the environment variable (or .env entry) holding the ClickHouse password.",
+       SOI_FIELD(sinks.clickhouse.password_env)},
+      {F::sinks, "clickhouse.cluster", any(),
+       "Cluster name of the shards in the servers' remote_servers; required with two or more shards.",
+       SOI_FIELD(sinks.clickhouse.cluster)},
       {F::sinks, "object_store.enabled", any(), "Also keep partitions and manifests in an S3-compatible bucket.",
        SOI_FIELD(sinks.object_store.enabled)},
       {F::sinks, "object_store.endpoint", url(), "S3 API endpoint, e.g. https://s3.amazonaws.com or http://127.0.0.1:9000.",
@@ -312,7 +328,7 @@ std::string SettingSpec::expectation() const {
         what = "one of: " + joined;
         break;
       }
-      case AllowedKind::url: what = "an http:// or https:// URL"; break;
+      case AllowedKind::url: what = list ? "http:// or https:// URLs" : "an http:// or https:// URL"; break;
       case AllowedKind::ws_url: what = "empty or a ws:// or wss:// URL"; break;
       case AllowedKind::clock_time: what = "a time HH:MM from 00:00 to 23:59"; break;
       case AllowedKind::ticker: what = "a ticker of 1 to 10 upper-case letters, digits or dots"; break;

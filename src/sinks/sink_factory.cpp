@@ -1,5 +1,6 @@
 #include "sinks/sink_factory.hpp"
 
+#include "sinks/clickhouse/clickhouse_sink.hpp"
 #include "sinks/duckdb/consolidated_duckdb_sink.hpp"
 #include "sinks/parquet/parquet_sink.hpp"
 #include "sinks/postgres/postgres_sink.hpp"
@@ -75,6 +76,12 @@ std::unique_ptr<SinkSet> make_sinks(const Config& config, std::shared_ptr<Partit
                          "the environment or in .env");
     sinks->add(std::make_unique<PostgresSink>(*conninfo, config.sinks.postgres, config.retry,
                                               config.sources.news.tickers, sql::tables_of(feeds)));
+  }
+  if (config.sinks.clickhouse.enabled) {
+    // No password at all is allowed (a server's passwordless default user).
+    const std::string password = get_secret(config.sinks.clickhouse.password_env).value_or("");
+    sinks->add(make_clickhouse_sink(config.sinks.clickhouse, password, config.retry, config.sources.news.tickers,
+                                    sql::tables_of(feeds)));
   }
   return sinks;
 }

@@ -119,6 +119,15 @@ struct ConsolidatedDay {
   }
   ContractsPartition contracts_partition() const { return {date, universe}; }
   NewsPartition news_partition() const { return {date, news, news_tickers}; }
+
+  // Writes every partition of the day to `sink`.
+  void write_to(Sink& sink, const RunInfo& run) const {
+    sink.write(spy_partition(), run);
+    sink.write(vix_partition(), run);
+    sink.write(options_partition(), run);
+    sink.write(contracts_partition(), run);
+    sink.write(news_partition(), run);
+  }
 };
 
 }  // namespace soi::test

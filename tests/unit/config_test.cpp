@@ -309,6 +309,24 @@ TEST_F(ConfigTest, CloudCredentialsInYamlAreRefusedNamingTheAwsVariables) {
   EXPECT_EQ(message.find(value), std::string::npos);
 }
 
+TEST_F(ConfigTest, ClickHouseShardsNeedAClusterAndItsPasswordIsNeverReadFromYaml) {
+  EXPECT_EQ(error_for("sinks.yaml", "clickhouse:\n  enabled: true\n  shards: [http://a:8123, http://b:8123]\n"),
+            path("sinks.yaml") + ": clickhouse.cluster (default): a cluster name (from the servers' remote_servers) "
+                                 "is required with 2 shards");
+  EXPECT_EQ(error_for("sinks.yaml", "clickhouse:\n  enabled: true\n  database: \"soi; DROP\"\n"),
+            path("sinks.yaml") + ": clickhouse.database: expected letters, digits or '_', got \"soi; DROP\"");
+  EXPECT_EQ(error_for("sinks.yaml", "clickhouse:\n  shards: [ftp://a]\n").find("clickhouse.shards"), path("sinks.yaml").size() + 2);
+  EXPECT_EQ(error_for("sinks.yaml", "clickhouse:\n  enabled: true\n  shards: [http://a:8123, http://b:8123]\n"
+                                    "  cluster: soi_cluster\n"),
+            "");
+  const std::string value = "hunter2-clickhouse";
+  const std::string message = error_for("sinks.yaml", "clickhouse:\n  password: " + value + "\n");
+  EXPECT_EQ(message, path("sinks.yaml") + ": clickhouse.password: secrets are not read from YAML files; set the "
+                                          "variable named by clickhouse.password_env (SOI_CLICKHOUSE_PASSWORD by "
+                                          "default) in the environment or in a git-ignored .env file");
+  EXPECT_EQ(message.find(value), std::string::npos);
+}
+
 TEST_F(ConfigTest, SecretsInYamlAreRefusedWithoutEchoingThem) {
   const std::string value = "Zq8uPk2VvSECRETvalue99";
   const std::string advice = ": secrets are not read from YAML files; set MASSIVE_API_KEY (or POLYGON_API_KEY) "

@@ -36,13 +36,7 @@ class ConsolidatedDuckDbSinkTest : public ::testing::Test {
     return s;
   }
 
-  void write_all(Sink& sink) {
-    sink.write(day_.spy_partition(), run_);
-    sink.write(day_.vix_partition(), run_);
-    sink.write(day_.options_partition(), run_);
-    sink.write(day_.contracts_partition(), run_);
-    sink.write(day_.news_partition(), run_);
-  }
+  void write_all(Sink& sink) { day_.write_to(sink, run_); }
 
   std::string cell(const DuckDbSession& db, const std::string& sql) const {
     const auto rows = db.query(sql);

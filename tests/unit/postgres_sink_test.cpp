@@ -50,13 +50,7 @@ class PostgresSinkTest : public ::testing::Test {
     const Rows rows = q(sql);
     return rows.empty() || rows[0].empty() ? "<no row>" : rows[0][0];
   }
-  void write_all(Sink& sink) {
-    sink.write(day_.spy_partition(), run_);
-    sink.write(day_.vix_partition(), run_);
-    sink.write(day_.options_partition(), run_);
-    sink.write(day_.contracts_partition(), run_);
-    sink.write(day_.news_partition(), run_);
-  }
+  void write_all(Sink& sink) { day_.write_to(sink, run_); }
 
   static test::PostgresServer* server_;
   static std::string start_error_;
