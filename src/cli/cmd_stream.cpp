@@ -91,7 +91,7 @@ int run_stream(const GlobalOptions& global, const StreamOptions& o) {
   const StreamSessionSummary summary = stream_session(run, *sinks, *clock, *wait.session, control);
   const std::string manifest = finish_run(run, summary.ok ? "ok" : "failed");
   report_session(summary, run, *clock, manifest, o.json);
-  return session_failed(summary) ? 1 : 0;
+  return session_failed(summary) || !run.finish_error.empty() ? 1 : 0;
 }
 
 // One line per backfilled day ("backfill 2025-01-17 ok: spy 23001 rows, ...").
