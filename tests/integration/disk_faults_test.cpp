@@ -115,6 +115,19 @@ class DiskFaultsTest : public ::testing::Test {
     expect_equals_ground_truth(data(), ground_truth(kStreamDay), "the next run");
     EXPECT_TRUE(files_containing(work_.path(), kStreamKey).empty());
   }
+  // A stream of 2025-01-17 running, past its first commit.
+  ::testing::AssertionResult committed_once(BackgroundSoi& stream) const {
+    if (wait_until([&] { return fs::exists(partition(data(), "spy", kStreamDay)); }, 30))
+      return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "no commit within 30 s: " << stream.err_so_far();
+  }
+  // False when mount(2) was refused: the fault was then checked through FaultyStore.
+  bool mounted_or_fell_back(const TmpfsMount& disk, const std::string& fault) {
+    if (disk.mounted()) return true;
+    mount_error_ = disk.why_not();
+    check_through_faulty_store(fault);
+    return false;
+  }
   // Without mount(2): the Parquet sink over a store whose put fails, as a full
   // disk fails it: a storage error naming the partition, the previous day kept.
   void check_through_faulty_store(const std::string& fault) {
@@ -151,11 +164,7 @@ class DiskFaultsTest : public ::testing::Test {
 // A 3 MB data directory fills up with the morning's write-ahead log.
 TEST_F(DiskFaultsTest, FullDiskFailsWithTheLogKeptAndTheNextRunCompletesTheDay) {
   TmpfsMount disk(data(), "3m");
-  if (!disk.mounted()) {
-    mount_error_ = disk.why_not();
-    check_through_faulty_store("full disk");
-    return;
-  }
+  if (!mounted_or_fell_back(disk, "full disk")) return;
   {
     SimulatorProcess sim(sim_args(kBeforeOpen, "0"));
     auto r = run_stream(sim, data());
@@ -171,16 +180,11 @@ TEST_F(DiskFaultsTest, FullDiskFailsWithTheLogKeptAndTheNextRunCompletesTheDay) 
 // segment (opened before) still takes every record.
 TEST_F(DiskFaultsTest, ReadOnlyDataDirectoryFailsTheDayAndTheNextRunCompletesIt) {
   TmpfsMount disk(data(), "512m");
-  if (!disk.mounted()) {
-    mount_error_ = disk.why_not();
-    check_through_faulty_store("read-only data directory");
-    return;
-  }
+  if (!mounted_or_fell_back(disk, "read-only data directory")) return;
   {
     SimulatorProcess sim(sim_args(kBeforeOpen, "2000"));
     auto stream = start_stream(sim, data());
-    ASSERT_TRUE(wait_until([&] { return fs::exists(partition(data(), "spy", kStreamDay)); }, 30))
-        << stream->err_so_far();
+    ASSERT_TRUE(committed_once(*stream));
     const std::uintmax_t logged_before = wal_record_bytes();
     ASSERT_TRUE(disk.make_read_only()) << std::strerror(errno);
     auto r = stream->wait(120);
@@ -198,8 +202,7 @@ TEST_F(DiskFaultsTest, VanishedWalDirectoryFailsTheDayAndTheNextRunCompletesIt) 
   {
     SimulatorProcess sim(sim_args(kBeforeOpen, "2000"));
     auto stream = start_stream(sim, data());
-    ASSERT_TRUE(wait_until([&] { return fs::exists(partition(data(), "spy", kStreamDay)); }, 30))
-        << stream->err_so_far();
+    ASSERT_TRUE(committed_once(*stream));
     fs::remove_all(data() / "state" / "wal");
     auto r = stream->wait(120);
     expect_storage_failure(r, (data() / "state" / "wal").string());
