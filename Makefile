@@ -1,5 +1,5 @@
 # The two commands users need: `make demo` and `make test`. Everything else is a helper.
-.PHONY: setup build build-soi build-asan demo test unit bench clean
+.PHONY: setup build build-soi build-asan demo test unit bench soak clean
 SHELL := /bin/bash
 
 setup:
@@ -27,6 +27,10 @@ test: build build-asan
 
 bench: build
 	@bash bench/run_benchmarks.sh
+
+# The week-long soak of `soi run` (a 2-day version runs in `make test`).
+soak: build
+	@bash bench/soak.sh
 
 clean:
 	rm -rf build

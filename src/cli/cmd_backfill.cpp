@@ -105,7 +105,7 @@ void add_backfill_command(CLI::App& app, const GlobalOptions& global, Runner& ru
     report.manifest = finish_run(run, ok ? "ok" : (report.rows() ? "partial" : "failed"));
     if (options->json) std::cout << backfill_report_json(report, run) << "\n";
     else print_backfill_report(report, run);
-    return ok ? 0 : 1;
+    return ok && run.finish_error.empty() ? 0 : 1;
   };
   cmd->callback([&runner, run_backfill]() { runner = run_backfill; });
 }

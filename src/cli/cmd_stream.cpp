@@ -2,8 +2,11 @@
 // the same partitions and sinks as the backfill, then exit.
 // soi run: the daemon: stream every session, and after each close backfill
 // the day over REST to correct and complete it.
+#include <malloc.h>
+
 #include <chrono>
 #include <iostream>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -91,7 +94,7 @@ int run_stream(const GlobalOptions& global, const StreamOptions& o) {
   const StreamSessionSummary summary = stream_session(run, *sinks, *clock, *wait.session, control);
   const std::string manifest = finish_run(run, summary.ok ? "ok" : "failed");
   report_session(summary, run, *clock, manifest, o.json);
-  return session_failed(summary) ? 1 : 0;
+  return session_failed(summary) || !run.finish_error.empty() ? 1 : 0;
 }
 
 // One line per backfilled day ("backfill 2025-01-17 ok: spy 23001 rows, ...").
@@ -124,7 +127,12 @@ int run_daemon(const GlobalOptions& global, const StreamOptions& o) {
   // One run (manifest, logs, error summary, refreshed calendar) per session;
   // the data directory's lock passes from one to the next without a gap.
   std::optional<ProcessLock> lock;
+  bool after_a_day = false;
   while (!control.stop.load()) {
+    // The day's run, sinks and session are gone: hand the heap they freed back
+    // to the OS, so a daemon between sessions holds what it uses rather than
+    // the peak of every day it streamed (and its RSS shows growth, not churn).
+    if (std::exchange(after_a_day, true)) ::malloc_trim(0);
     auto run_owner = prepare_run(global.config_dir, overrides_of(o), global.command_line, std::move(lock));
     RunContext& run = *run_owner;
     auto clock = make_stream_clock(run.config, new_worker_client(run, run.config.sources.rest_base_url));

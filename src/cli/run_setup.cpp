@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <iostream>
 
 #include <fmt/format.h>
 
@@ -143,17 +144,30 @@ RestClientStats total_http_stats(const RunContext& run) {
 }
 
 std::string finish_run(RunContext& run, const std::string& status) {
-  run.drift->flush();
-  run.quarantine->close();
+  // Each step on its own: one record that cannot be written does not cost the others.
+  const auto step = [&run](auto&& write) {
+    try {
+      write();
+    } catch (const SoiError& e) {
+      run.errors.record(e);
+      if (run.finish_error.empty()) run.finish_error = e.what();
+      std::cerr << "soi: " << e.what() << "\n";
+    }
+  };
+  step([&] { run.drift->flush(); });
+  step([&] { run.quarantine->close(); });
   RunStatus st = status == "ok" ? RunStatus::ok : status == "partial" ? RunStatus::partial : RunStatus::failed;
-  std::string manifest = run.manifest->write(st, now_utc_ms()).string();
+  std::string manifest;
+  step([&] { manifest = run.manifest->write(st, now_utc_ms()).string(); });
   // The manifest goes where the partitions go (a bucket mirror, or the bucket as the record).
   try {
-    run.store->copy_in("manifests/" + std::filesystem::path(manifest).filename().string(), manifest);
+    if (!manifest.empty())
+      run.store->copy_in("manifests/" + std::filesystem::path(manifest).filename().string(), manifest);
   } catch (const SoiError& e) {
     run.errors.record(e);
   }
-  std::string summary = run.errors.write_json(run.log_dir + "/errors", run.run.run_id);
+  std::string summary;
+  step([&] { summary = run.errors.write_json(run.log_dir + "/errors", run.run.run_id); });
   exec_log().info("run {} end: status {}, {} error(s), manifest {}, error summary {}", run.run.run_id, status,
                   run.errors.total(), manifest, summary);
   const RestClientStats http = total_http_stats(run);

@@ -53,6 +53,9 @@ struct RunContext {
   // stream's recovery and universe and by --keep-tracked-contracts.
   std::shared_ptr<PartitionStore> store;
   std::string log_dir;
+  // Set by finish_run when a record of the run could not be written: a run
+  // whose work succeeded still exits 1.
+  std::string finish_error;
 };
 
 // Throws SoiError(config) for bad configuration or a missing API key.
@@ -74,7 +77,11 @@ RestClient& new_worker_client(RunContext& run, const std::string& base_url);
 // HTTP exchanges and retries over every client of the run.
 RestClientStats total_http_stats(const RunContext& run);
 
-// Flushes drift registry, quarantine, manifest and error summary. Returns the manifest path.
+// Flushes drift registry, quarantine, manifest and error summary. Returns the
+// manifest path, "" when it could not be written. A step that fails (a full or
+// read-only disk) is recorded, reported on stderr and named in
+// run.finish_error, never thrown: the run's own outcome, usually the first
+// storage error, still reaches its summary.
 std::string finish_run(RunContext& run, const std::string& status);
 
 }  // namespace soi::cli

@@ -34,7 +34,7 @@ struct Settings {
   std::string data_dir = "./data";
   std::string log_dir = "";                 // "" -> <data_dir>/logs
   std::string log_level = "info";           // trace|debug|info|warn|error
-  int log_max_file_mb = 50;                 // rotation size per log file
+  double log_max_file_mb = 50;              // rotation size per log file (0.01 = about 10 KB)
   int log_max_files = 5;                    // rotated files kept per log
   std::string session_start = "09:30";      // New York wall clock, regular session
   std::string session_end = "16:00";        // overridden by early closes

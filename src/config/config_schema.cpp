@@ -30,7 +30,7 @@ std::vector<SettingSpec> build_schema() {
       {F::settings, "log_dir", any(), "Log directory; empty means data_dir/logs.", SOI_FIELD(settings.log_dir)},
       {F::settings, "log_level", one_of({"trace", "debug", "info", "warn", "error"}),
        "Lowest level written to the logs.", SOI_FIELD(settings.log_level)},
-      {F::settings, "log_max_file_mb", range(1, 10240), "Size in MB at which a log file is rotated.",
+      {F::settings, "log_max_file_mb", range(0.01, 10240), "Size in MB at which a log file is rotated (fractions allowed).",
        SOI_FIELD(settings.log_max_file_mb)},
       {F::settings, "log_max_files", range(1, 1000), "Rotated files kept per log.", SOI_FIELD(settings.log_max_files)},
       {F::settings, "session_start", clock_time(), "Regular session open, New York wall clock.",

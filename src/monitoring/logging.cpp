@@ -62,7 +62,7 @@ std::shared_ptr<spdlog::logger> make_logger(const std::string& name, const LogOp
     std::filesystem::create_directories(dir, ec);
     if (ec) throw SoiError(ErrorCategory::storage, "cannot create log directory " + dir.string() + ": " + ec.message());
     auto file = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
-        (dir / (sub + ".log")).string(), static_cast<std::size_t>(o.max_file_mb) * 1024 * 1024,
+        (dir / (sub + ".log")).string(), static_cast<std::size_t>(o.max_file_mb * 1024 * 1024),
         static_cast<std::size_t>(o.max_files));
     file->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l [%n] %v");
     sinks.push_back(std::make_shared<RedactingSink>(file));

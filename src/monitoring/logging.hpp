@@ -15,7 +15,7 @@ namespace soi {
 struct LogOptions {
   std::string log_dir;            // "" -> stderr only
   std::string level = "info";
-  int max_file_mb = 50;
+  double max_file_mb = 50;  // fractions allowed (tests rotate at a few KB)
   int max_files = 5;
   bool echo_to_stderr = true;     // warn+ on stderr
 };

@@ -164,7 +164,10 @@ bool BackfillJob::commit(const Partition& partition, std::string_view feed, cons
     s_.errors.record(failure);
     s_.manifest.add_failure(PartitionFailure{result.failed_sinks[i], std::string(feed), context.date,
                                              std::string(to_string(failure.category())), failure.what()});
-    if (out.error.empty()) out.error = failure.what();
+    if (out.error.empty()) {
+      out.error = failure.what();
+      out.error_category = std::string(to_string(failure.category()));
+    }
   }
   return result.ok();
 }

@@ -49,7 +49,8 @@ struct DayOutcome {
   double fetch_seconds = 0;
   double commit_seconds = 0;
   std::string location;
-  std::string error;
+  std::string error;           // the first failure, e.g. a sink that refused the partition
+  std::string error_category;  // its category ("storage", ...)
 };
 
 struct BackfillSummary {

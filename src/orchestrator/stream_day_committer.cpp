@@ -20,6 +20,10 @@ bool StreamDayCommitter::commit_bars(StreamDayBook& day, const BarWindow& window
     ok &= job_.commit(
         BarPartition{f.name, day.date(), days, window.from_ms, window.to_ms, f.sql_table, &dataset_for(f.dataset)},
         f.name, context, out);
+    if (first_error_.empty() && !out.error.empty()) {
+      first_error_ = out.error;
+      first_error_category_ = out.error_category;
+    }
   }
   ++commits_;
   // Everything logged before `position` is in this snapshot: the log may forget it.

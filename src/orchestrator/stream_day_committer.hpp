@@ -42,6 +42,11 @@ class StreamDayCommitter {
   bool commit_bars(StreamDayBook& day, const BarWindow& window, Options options);
   bool commit_universe(Date day, const OptionsUniverse& universe);
 
+  // The first commit a sink refused this session (message and category), so
+  // the session can end with the cause (a full disk names its path).
+  const std::string& first_error() const noexcept { return first_error_; }
+  const std::string& first_error_category() const noexcept { return first_error_category_; }
+
   void hold_log() noexcept { log_held_ = true; }
   bool log_held() const noexcept { return log_held_; }
   std::uint64_t commits() const noexcept { return commits_; }
@@ -52,6 +57,8 @@ class StreamDayCommitter {
   StreamIngest& ingest_;
   bool log_held_ = false;
   std::uint64_t commits_ = 0;
+  std::string first_error_;
+  std::string first_error_category_;
 };
 
 }  // namespace soi

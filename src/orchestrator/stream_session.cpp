@@ -261,11 +261,20 @@ void StreamSession::Impl::finish(StreamSessionSummary& summary) {
   // A stop must be quick (soi stop waits): the day's last news poll is for the close.
   if (fatal.empty() && at_close && cfg.settings.stream.news_poll_seconds > 0) poll_news();
   StreamDayBook& day = router.session_day();
-  // Nothing received (e.g. refused at login): leave the day's partitions alone.
-  summary.ok = day.bars_added() == 0 || commit_session_day(true);
-  for (auto& [key, other] : router.other_days())
-    summary.ok &= committer->commit_bars(other, job.session_window(other.date()),
-                                         {StreamDayCommitter::Feeds::with_bars, true, false});
+  try {
+    // Nothing received (e.g. refused at login): leave the day's partitions alone.
+    summary.ok = day.bars_added() == 0 || commit_session_day(true);
+    for (auto& [key, other] : router.other_days())
+      summary.ok &= committer->commit_bars(other, job.session_window(other.date()),
+                                           {StreamDayCommitter::Feeds::with_bars, true, false});
+  } catch (const SoiError& e) {  // e.g. the write-ahead log's directory is gone: its checkpoint cannot be written
+    s.backfill.errors.record(e);
+    if (fatal.empty()) set_fatal(e.what(), std::string(to_string(e.category())));
+    summary.ok = false;
+  }
+  // A partition a sink refused (a full or read-only disk) fails the session with its cause.
+  if (!summary.ok && fatal.empty() && !committer->first_error().empty())
+    set_fatal(committer->first_error(), committer->first_error_category());
   connections->close();
 
   // Discovery may have been refused (auth) in the loop's last turn.

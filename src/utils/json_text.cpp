@@ -51,23 +51,29 @@ void write_file_atomically(const std::string& path, std::string_view content) {
   std::error_code ec;
   if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
   fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp");
+  // A failed write (a full disk) removes its temporary file and leaves the
+  // previous content in place; the error names the file being written.
+  const auto fail = [&](int fd, int err) {
+    if (fd >= 0) ::close(fd);
+    ::unlink(tmp.c_str());
+    throw SoiError(ErrorCategory::storage, "cannot write " + path + " (via " + tmp.filename().string() +
+                                               "): " + std::strerror(err));
+  };
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw SoiError(ErrorCategory::storage, "cannot write " + tmp.string() + ": " + std::strerror(errno));
+  if (fd < 0) throw SoiError(ErrorCategory::storage, "cannot write " + path + ": " + std::strerror(errno));
   size_t done = 0;
   while (done < content.size()) {
     ssize_t n = ::write(fd, content.data() + done, content.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      throw SoiError(ErrorCategory::storage, "cannot write " + tmp.string() + ": " + std::strerror(err));
+      fail(fd, errno);
     }
     done += static_cast<size_t>(n);
   }
-  ::fsync(fd);
+  // Data that never reached the disk must not replace the previous file.
+  if (::fsync(fd) != 0 && errno != EINVAL) fail(fd, errno);
   ::close(fd);
-  if (::rename(tmp.c_str(), target.c_str()) != 0)
-    throw SoiError(ErrorCategory::storage, "cannot rename " + tmp.string() + " to " + path + ": " + std::strerror(errno));
+  if (::rename(tmp.c_str(), target.c_str()) != 0) fail(-1, errno);
   // The rename is durable only once the directory entry is.
   fsync_directory(target.has_parent_path() ? target.parent_path() : fs::path("."));
 }

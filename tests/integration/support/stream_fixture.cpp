@@ -52,23 +52,25 @@ std::unique_ptr<BackgroundSoi> start_stream(const SimulatorProcess& sim, const f
   return std::make_unique<BackgroundSoi>(stream_args(sim, data_dir), stream_env(extra_env), data_dir.parent_path());
 }
 
-fs::path ground_truth(const std::string& day) {
+fs::path ground_truth(const std::string& day, const std::string& last) {
   static std::mutex mutex;
   static std::map<std::string, std::unique_ptr<TempDir>> cache;
   std::lock_guard lock(mutex);
-  auto it = cache.find(day);
+  const std::string to = last.empty() ? day : last;
+  const std::string span = day + ".." + to;
+  auto it = cache.find(span);
   if (it != cache.end()) return it->second->path() / "data";
   auto dir = std::make_unique<TempDir>();
   SimulatorProcess sim;  // the real clock: the whole day is history
-  auto r = run_soi({"--config", config_dir(), "backfill", "--source", "all", "--from", day, "--to", day, "--base-url",
+  auto r = run_soi({"--config", config_dir(), "backfill", "--source", "all", "--from", day, "--to", to, "--base-url",
                     sim.base_url(), "--data-dir", (dir->path() / "data").string()},
                    {{"MASSIVE_API_KEY", kStreamKey}}, dir->path());
   if (r.exit_code != 0) {
-    ADD_FAILURE() << "ground-truth backfill of " << day << " failed (" << r.exit_code << "): " << r.err << r.out;
+    ADD_FAILURE() << "ground-truth backfill of " << span << " failed (" << r.exit_code << "): " << r.err << r.out;
     return {};
   }
   const fs::path data = dir->path() / "data";
-  cache.emplace(day, std::move(dir));
+  cache.emplace(span, std::move(dir));
   return data;
 }
 

@@ -44,10 +44,11 @@ ProcessResult run_stream(const SimulatorProcess& sim, const std::filesystem::pat
 std::unique_ptr<BackgroundSoi> start_stream(const SimulatorProcess& sim, const std::filesystem::path& data_dir,
                                             const Env& extra_env = {});
 
-// Data directory holding `soi backfill --source all --from day --to day` run
-// against a simulator on the real clock: the day as REST has it. Computed once
-// per day and test program; an empty path (and a test failure) when it fails.
-std::filesystem::path ground_truth(const std::string& day);
+// Data directory holding `soi backfill --source all --from day --to last` run
+// against a simulator on the real clock: the days as REST has them (last ""
+// = day). Computed once per span and test program; an empty path (and a test
+// failure) when it fails.
+std::filesystem::path ground_truth(const std::string& day, const std::string& last = "");
 
 // read_parquet(...) over every partition of a feed (hive_partitioning).
 std::string feed_scan(const std::filesystem::path& data_dir, const std::string& feed);
