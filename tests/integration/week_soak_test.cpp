@@ -282,6 +282,12 @@ TEST_F(WeekSoakTest, DaemonOverTheSpanEqualsACleanBackfill) {
     // The sanitizer's allocator keeps freed memory in quarantine (up to 256 MB) and ignores malloc_trim.
     std::cerr << "[ soak ] RSS growth NOT CHECKED in this AddressSanitizer build (" << growth * 100
               << "%); the release build checks it\n";
+  } else if (span_.name != "week") {
+    // Two trading days are one step of the growth the week measures (1-5 MB a
+    // day after a first day of about 68 MB, docs/reliability.md): a bound on one
+    // step would only flake, so the short span reports it and the week asserts.
+    std::cerr << "[ soak ] RSS growth over the short span " << growth * 100
+              << "% (asserted over the week: make soak)\n";
   } else {
     EXPECT_LE(std::abs(growth), 0.10) << "RSS after the first day " << rss_after_first_day << " kB, at the end "
                                       << rss_at_end << " kB";
