@@ -1,5 +1,5 @@
 # The two commands users need: `make demo` and `make test`. Everything else is a helper.
-.PHONY: setup build build-asan demo test unit bench clean
+.PHONY: setup build build-asan demo test unit bench fuzz clean
 SHELL := /bin/bash
 
 setup:
@@ -22,6 +22,10 @@ test: build build-asan
 
 bench: build
 	@bash bench/run_benchmarks.sh
+
+# Every libFuzzer target for FUZZ_SECONDS (default 60) each: docs/reliability.md.
+fuzz: setup
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} bash scripts/run_fuzz.sh
 
 clean:
 	rm -rf build

@@ -12,6 +12,7 @@ PACKAGES=(
   libhowardhinnant-date-dev libpq-dev postgresql-15
   swift-proxy swift-account swift-container swift-object
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang-14 libclang-rt-14-dev  # the fuzz preset (libFuzzer, make fuzz)
   nodejs npm
 )
 

@@ -1,5 +1,6 @@
 #include "config/config_yaml.hpp"
 
+#include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -42,6 +43,10 @@ class FileReader {
     std::error_code ec;
     if (!fs::exists(path, ec)) return;  // a missing file means all defaults
     if (!fs::is_regular_file(path, ec)) fail(display_ + ": is not a regular file");
+    // Config files are a few KB; anything this large is not one (and is not read into memory).
+    constexpr std::uintmax_t kMaxConfigFileBytes = 1u << 20;
+    if (const auto bytes = fs::file_size(path, ec); !ec && bytes > kMaxConfigFileBytes)
+      fail(fmt::format("{}: is {} bytes, larger than the 1 MiB a config file may have", display_, bytes));
     std::ifstream in(path, std::ios::binary);
     if (!in) fail(display_ + ": cannot be read");
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

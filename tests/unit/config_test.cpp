@@ -55,6 +55,13 @@ TEST_F(ConfigTest, EmptyAndCommentOnlyFilesMeanDefaults) {
   EXPECT_EQ(dump_config(load_config(dir.str())), dump_config(Config{}));
 }
 
+TEST_F(ConfigTest, OversizedFileIsRefusedUnread) {
+  // A comment line is valid YAML, so only the size can be the reason.
+  const std::string error = error_for("settings.yaml", "# " + std::string((1u << 20) + 1, 'x') + "\n");
+  EXPECT_NE(error.find(path("settings.yaml") + ": is 1048580 bytes, larger than the 1 MiB"), std::string::npos)
+      << error;
+}
+
 TEST_F(ConfigTest, MissingDirectoryIsAnError) {
   const std::string missing = dir.file("nope");
   try {
