@@ -34,6 +34,8 @@ max_len() {
 }
 
 mkdir -p build/fuzz-corpus build/fuzz-artifacts build/fuzz-logs
+# The WAL and config targets write their input to scratch files: memory, not the disk.
+if [[ -z "${TMPDIR:-}" && -w /dev/shm ]]; then export TMPDIR=/dev/shm; fi
 
 run_one() {
   local t=$1

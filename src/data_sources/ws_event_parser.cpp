@@ -70,6 +70,8 @@ const char* validate_ws_agg(const WsAggEvent& event) noexcept {
 
 void WsEventParser::note_drift(WsFrame& out, std::string_view prefix, std::string_view field, DriftKind kind,
                                std::string_view example) {
+  if (out.drift.size() >= kMaxDriftPerPage) return;
+  field = shorten(field);
   for (const auto& d : out.drift)
     if (d.kind == kind && d.field.size() == prefix.size() + 1 + field.size() && d.field.starts_with(prefix) &&
         d.field.ends_with(field))

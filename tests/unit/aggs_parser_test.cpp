@@ -101,6 +101,19 @@ TEST(AggsParserTest, UnknownAndMissingOptionalFieldsAreDriftOncePerPage) {
   EXPECT_EQ(page.drift[2].kind, DriftKind::missing_optional_field);
 }
 
+TEST(AggsParserTest, DriftPerPageIsCappedAndFieldNamesAreShortened) {
+  // A page of many distinct unknown keys (and one very long one) keeps the bars and
+  // at most kMaxDriftPerPage observations, each name cut to an excerpt.
+  std::string bar = R"({"v":1,"vw":10,"o":10,"c":10,"h":10,"l":10,"t":1737124201000,"n":1,")" +
+                    std::string(500, 'k') + R"(":0)";
+  for (int i = 0; i < 100; ++i) bar += ",\"zz" + std::to_string(i) + "\":" + std::to_string(i);
+  auto page = parse(AggsShape::equity, R"({"status":"OK","results":[)" + bar + "}]}");
+  ASSERT_EQ(page.bars.size(), 1u);
+  ASSERT_EQ(page.drift.size(), kMaxDriftPerPage);
+  EXPECT_LE(page.drift[0].field.size(), kExcerptLimit);
+  EXPECT_EQ(page.drift[1].field, "results[].zz0");
+}
+
 TEST(AggsParserTest, MalformedAndTruncatedBodiesAreParseErrors) {
   for (std::string body : {std::string("not json"), std::string(R"({"status":"OK","results":[{"v":1,"o":1)"),
                            std::string("[1,2]")}) {

@@ -345,6 +345,18 @@ TEST_F(ConfigTest, YamlSyntaxErrorsGiveLineAndColumn) {
   EXPECT_TRUE(tab.starts_with(path("settings.yaml") + ": YAML syntax error at line 2")) << tab;
 }
 
+TEST_F(ConfigTest, TextTheYamlParserCannotReadIsASyntaxErrorNotAHang) {
+  // yaml-cpp 0.7's LoadAll never returned on these (found by the config fuzz target).
+  for (const std::string text : {"&eed:OI_SIMULATTS=sloOR_FAULTS=slow:dela_s1my=0,drop", ",\n", "&x:y,z"}) {
+    const std::string message = error_for("settings.yaml", text);
+    EXPECT_TRUE(message.starts_with(path("settings.yaml") + ": YAML syntax error")) << text << ": " << message;
+  }
+  // Empty documents around real ones still count as before.
+  EXPECT_EQ(error_for("settings.yaml", "log_level: info\n---\n"),
+            path("settings.yaml") + ": holds more than one YAML document ('---'); keep all settings in one");
+  EXPECT_EQ(error_for("settings.yaml", "---\n---\nlog_level: info\n"), "");  // first document empty: defaults
+}
+
 TEST_F(ConfigTest, DuplicateKeysAndMultipleDocumentsAreRefused) {
   EXPECT_EQ(error_for("settings.yaml", "log_level: info\nlog_level: debug\n"),
             path("settings.yaml") + ": log_level: duplicate key");
