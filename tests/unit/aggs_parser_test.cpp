@@ -117,14 +117,17 @@ TEST(AggsParserTest, DriftPerPageIsCappedAndFieldNamesAreShortened) {
 }
 
 TEST(AggsParserTest, TimestampsAsDoublesMustBeWholeInt64s) {
-  // An out-of-range double is a reject, never an undefined conversion to int64.
+  // An out-of-range double is never an undefined conversion to int64.
   auto page = parse(AggsShape::equity, R"({"status":"OK","results":[
  {"v":1,"vw":10,"o":10,"c":10,"h":10,"l":10,"t":1.737124201e12,"n":1},
  {"v":1,"vw":10,"o":10,"c":10,"h":10,"l":10,"t":1.1e49,"n":1},
  {"v":1,"vw":10,"o":10,"c":10,"h":10,"l":10,"t":1737124202000,"n":-9.3e18}]})");
-  ASSERT_EQ(page.bars.size(), 1u);
+  // The out-of-range t is a reject; the out-of-range n (optional) is type drift and the
+  // bar is kept without a transaction count.
+  ASSERT_EQ(page.bars.size(), 2u);
   EXPECT_EQ(page.bars[0].ts_ms, 1737124201000);
-  EXPECT_EQ(page.rejects.size(), 2u);
+  EXPECT_EQ(page.rejects.size(), 1u);
+  EXPECT_EQ(page.bars[1].fields & kBarHasTransactions, 0);
 }
 
 TEST(AggsParserTest, MalformedAndTruncatedBodiesAreParseErrors) {
