@@ -1,5 +1,5 @@
 # The two commands users need: `make demo` and `make test`. Everything else is a helper.
-.PHONY: setup build build-soi build-asan demo test unit bench soak clean
+.PHONY: setup build build-soi build-asan demo test unit bench soak fuzz clean
 SHELL := /bin/bash
 
 setup:
@@ -31,6 +31,10 @@ bench: build
 # The week-long soak of `soi run` (a 2-day version runs in `make test`).
 soak: build
 	@bash bench/soak.sh
+
+# Every libFuzzer target for FUZZ_SECONDS (default 60) each: docs/reliability.md.
+fuzz: setup
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} bash scripts/run_fuzz.sh
 
 clean:
 	rm -rf build

@@ -13,6 +13,7 @@ PACKAGES=(
   clickhouse-server clickhouse-client
   swift-proxy swift-account swift-container swift-object
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang-14 libclang-rt-14-dev  # the fuzz preset (libFuzzer, make fuzz)
   nodejs npm
 )
 

@@ -70,7 +70,10 @@ std::vector<std::string> split_list(const std::string& value) {
 }  // namespace
 
 void apply_environment(Config& config, Origins& origins) {
-  for (const auto& [name, value] : setting_variables()) {
+  for (const auto& variable : setting_variables()) {
+    // Named references, not a structured binding: clang 14 (the fuzz preset) cannot capture one.
+    const auto& name = variable.first;
+    const auto& value = variable.second;
     const auto& table = schema();
     auto it = std::find_if(table.begin(), table.end(), [&](const SettingSpec& s) { return s.env_name() == name; });
     if (it == table.end()) fail_unknown(name);

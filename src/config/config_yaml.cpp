@@ -1,10 +1,14 @@
 #include "config/config_yaml.hpp"
 
+#include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <set>
+#include <sstream>
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 #include <yaml-cpp/yaml.h>
 
 #include "config/config_names.hpp"
@@ -32,6 +36,41 @@ std::string join_names(const std::vector<std::string>& names) {
   return out;
 }
 
+// Records where each document starts.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  YAML::Mark start;
+  void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// How many documents `text` holds, counting no further than 2 (all the caller asks is
+// "more than one?"). Not YAML::LoadAll: yaml-cpp 0.7's LoadAll never returns on some
+// malformed text ("&x:y,z", ","), where its parser keeps handing back an empty
+// document without consuming anything, allocating a node each time. A document that starts where
+// the previous one did is that case: a syntax error at that mark.
+std::size_t count_documents(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts handler;
+  std::size_t documents = 0;
+  int previous_start = -1;
+  while (documents <= 2 && parser.HandleNextDocument(handler)) {
+    if (documents > 0 && handler.start.pos == previous_start)
+      throw YAML::ParserException(handler.start, "content the YAML parser cannot read");
+    previous_start = handler.start.pos;
+    ++documents;
+  }
+  return documents;
+}
+
 class FileReader {
  public:
   FileReader(ConfigFile file, Config& config, Origins& origins)
@@ -42,22 +81,27 @@ class FileReader {
     std::error_code ec;
     if (!fs::exists(path, ec)) return;  // a missing file means all defaults
     if (!fs::is_regular_file(path, ec)) fail(display_ + ": is not a regular file");
+    // Config files are a few KB; anything this large is not one (and is not read into memory).
+    constexpr std::uintmax_t kMaxConfigFileBytes = 1u << 20;
+    if (const auto bytes = fs::file_size(path, ec); !ec && bytes > kMaxConfigFileBytes)
+      fail(fmt::format("{}: is {} bytes, larger than the 1 MiB a config file may have", display_, bytes));
     std::ifstream in(path, std::ios::binary);
     if (!in) fail(display_ + ": cannot be read");
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 
-    std::vector<YAML::Node> documents;
+    YAML::Node root;
+    std::size_t documents = 0;
     try {
-      documents = YAML::LoadAll(text);
+      documents = count_documents(text);
+      root = YAML::Load(text);
     } catch (const YAML::Exception& e) {
       if (e.mark.is_null()) fail(fmt::format("{}: YAML syntax error: {}", display_, e.msg));
       fail(fmt::format("{}: YAML syntax error at line {}, column {}: {}", display_, e.mark.line + 1,
                        e.mark.column + 1, e.msg));
     }
-    if (documents.empty() || documents.front().IsNull()) return;  // empty or comments only
-    if (documents.size() > 1)
+    if (root.IsNull()) return;  // empty or comments only
+    if (documents > 1)
       fail(display_ + ": holds more than one YAML document ('---'); keep all settings in one");
-    const YAML::Node& root = documents.front();
     if (!root.IsMap())
       fail(fmt::format("{}: expected a mapping of settings (key: value lines), got {}", display_,
                        describe_shape(root)));

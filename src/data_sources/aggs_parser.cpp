@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "data_sources/json_number.hpp"
+
 #include "utils/error.hpp"
 
 namespace soi {
@@ -90,8 +92,7 @@ void AggsParser::parse_bar(simdjson::ondemand::value value, const BarWindow& win
       ok = !v.get_int64().get(iv);
       if (!ok) {  // tolerate 1.7e12-style integers
         double dv = 0;
-        ok = !v.get_double().get(dv) && dv == static_cast<double>(static_cast<std::int64_t>(dv));
-        iv = static_cast<std::int64_t>(dv);
+        ok = !v.get_double().get(dv) && whole_int64(dv, iv);
       }
       (bit == kT ? bar.ts_ms : bar.transactions) = iv;
     }

@@ -6,6 +6,21 @@
 
 namespace soi {
 
+std::int64_t parse_server_time(std::string_view body) {
+  simdjson::ondemand::parser parser;
+  simdjson::padded_string padded(body);
+  simdjson::ondemand::document doc;
+  std::string_view text;
+  if (parser.iterate(padded).get(doc) || doc["serverTime"].get_string().get(text))
+    throw SoiError(ErrorCategory::parse, "market status now: expected an object with a serverTime string",
+                   ErrorContext{.source = "clock"});
+  const std::optional<std::int64_t> ms = parse_rfc3339_ms(text);
+  if (!ms)
+    throw SoiError(ErrorCategory::parse, "market status now: serverTime '" + std::string(text) + "' is not RFC 3339",
+                   ErrorContext{.source = "clock"});
+  return *ms;
+}
+
 std::vector<CalendarException> parse_upcoming_holidays(std::string_view body) {
   simdjson::ondemand::parser parser;
   simdjson::padded_string padded(body);

@@ -11,6 +11,10 @@
 
 namespace soi {
 
+// serverTime of a /v1/marketstatus/now body ("2025-01-17T10:15:02-05:00", an
+// offset or Z, optional fraction) as UTC ms. Throws SoiError(parse).
+std::int64_t parse_server_time(std::string_view body);
+
 // Parses the upcoming-holidays array; keeps NYSE rows. Throws SoiError(parse).
 std::vector<CalendarException> parse_upcoming_holidays(std::string_view body);
 

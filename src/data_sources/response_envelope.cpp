@@ -5,6 +5,8 @@
 namespace soi {
 
 void note_drift(std::vector<FieldDrift>& drift, std::string_view field, DriftKind kind, std::string_view example) {
+  if (drift.size() >= kMaxDriftPerPage) return;
+  field = excerpt(field);
   for (const auto& d : drift)
     if (d.kind == kind && d.field == field) return;
   drift.push_back({std::string(field), kind, std::string(excerpt(example))});

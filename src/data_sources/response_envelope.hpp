@@ -42,8 +42,14 @@ struct FieldDrift {
 inline constexpr std::size_t kExcerptLimit = 120;
 inline std::string_view excerpt(std::string_view text) { return text.substr(0, std::min(text.size(), kExcerptLimit)); }
 
+// Distinct drift observations kept per page (or WebSocket frame): a hostile page of
+// a million different unknown keys must cost neither memory nor a quadratic scan.
+// A real contract change shows up in the first few.
+inline constexpr std::size_t kMaxDriftPerPage = 32;
+
 // Appends the observation unless the page already has one of this field and
-// kind (drift is reported once per page); the example is cut to an excerpt.
+// kind (drift is reported once per page) or already holds kMaxDriftPerPage;
+// the field name and the example are cut to an excerpt.
 void note_drift(std::vector<FieldDrift>& drift, std::string_view field, DriftKind kind, std::string_view example);
 
 // The text of one JSON object starting at `start` (balanced braces, string-aware).

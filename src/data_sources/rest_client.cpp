@@ -22,6 +22,7 @@ struct CurlGlobal {
 
 size_t write_body(char* data, size_t size, size_t count, void* user) {
   auto* body = static_cast<std::string*>(user);
+  if (size * count > RestClient::kMaxResponseBytes - body->size()) return 0;  // curl fails the transfer
   body->append(data, size * count);
   return size * count;
 }
@@ -147,6 +148,8 @@ HttpResponse RestClient::get_once(const std::string& path_or_url) {
   r.retry_after = curl_->retry_after;
   if (code != CURLE_OK) {
     r.network_error = curl_->error[0] ? curl_->error : curl_easy_strerror(code);
+    if (code == CURLE_WRITE_ERROR)
+      r.network_error = fmt::format("response body larger than {} MiB, refused", kMaxResponseBytes >> 20);
     r.timed_out = code == CURLE_OPERATION_TIMEDOUT;
     return r;
   }

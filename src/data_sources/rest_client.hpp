@@ -37,6 +37,11 @@ struct RestClientStats {
 
 class RestClient {
  public:
+  // Largest response body read (the largest page, 50,000 bars, is about 6 MB): a longer
+  // body is cut off and the exchange fails as a network error, so a broken or hostile
+  // server cannot make the client allocate without bound.
+  static constexpr std::size_t kMaxResponseBytes = 64u << 20;
+
   RestClient(std::string base_url, std::string api_key, RetryPolicy policy);
   ~RestClient();
   RestClient(const RestClient&) = delete;

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <limits>
 
+#include "data_sources/json_number.hpp"
+
 namespace soi {
 namespace {
 
@@ -24,9 +26,7 @@ std::string_view raw_key_text(const char* k) {
 bool read_int(simdjson::ondemand::value v, std::int64_t& out) {
   if (!v.get_int64().get(out)) return true;
   double d = 0;  // tolerate 1.7e12-style integers
-  if (v.get_double().get(d) || d != static_cast<double>(static_cast<std::int64_t>(d))) return false;
-  out = static_cast<std::int64_t>(d);
-  return true;
+  return !v.get_double().get(d) && whole_int64(d, out);
 }
 
 constexpr std::array<std::string_view, kWsEventTypeCount> kTypeNames = {
@@ -70,6 +70,8 @@ const char* validate_ws_agg(const WsAggEvent& event) noexcept {
 
 void WsEventParser::note_drift(WsFrame& out, std::string_view prefix, std::string_view field, DriftKind kind,
                                std::string_view example) {
+  if (out.drift.size() >= kMaxDriftPerPage) return;
+  field = shorten(field);
   for (const auto& d : out.drift)
     if (d.kind == kind && d.field.size() == prefix.size() + 1 + field.size() && d.field.starts_with(prefix) &&
         d.field.ends_with(field))

@@ -57,21 +57,6 @@ std::int64_t ServerStreamClock::now_ms() {
 
 std::string ServerStreamClock::describe() const { return "server " + client_.base_url(); }
 
-std::int64_t parse_server_time(std::string_view body) {
-  simdjson::ondemand::parser parser;
-  simdjson::padded_string padded(body);
-  simdjson::ondemand::document doc;
-  std::string_view text;
-  if (parser.iterate(padded).get(doc) || doc["serverTime"].get_string().get(text))
-    throw SoiError(ErrorCategory::parse, "market status now: expected an object with a serverTime string",
-                   kClockContext);
-  const std::optional<std::int64_t> ms = parse_rfc3339_ms(text);
-  if (!ms)
-    throw SoiError(ErrorCategory::parse, "market status now: serverTime '" + std::string(text) + "' is not RFC 3339",
-                   kClockContext);
-  return *ms;
-}
-
 std::unique_ptr<StreamClock> make_stream_clock(const Config& config, RestClient& client) {
   const std::string& kind = config.settings.stream.clock;
   if (kind == "server") return std::make_unique<ServerStreamClock>(client);

@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "data_sources/market_status_client.hpp"  // parse_server_time
+
 namespace soi {
 
 class RestClient;
@@ -58,10 +60,6 @@ class ServerStreamClock final : public StreamClock {
   std::int64_t last_ms_ = 0;
   SystemStreamClock host_;  // until the server first answers
 };
-
-// serverTime of a /v1/marketstatus/now body ("2025-01-17T10:15:02-05:00", an
-// offset or Z, optional fraction) as UTC ms. Throws SoiError(parse).
-std::int64_t parse_server_time(std::string_view body);
 
 // The configured clock (settings stream.clock).
 std::unique_ptr<StreamClock> make_stream_clock(const Config& config, RestClient& client);

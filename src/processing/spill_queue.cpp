@@ -107,6 +107,19 @@ void SpillQueue::push(RecordBatch& batch) {
   not_empty_.notify_one();
 }
 
+bool decode_spilled_batch(std::string_view data, std::uint64_t records, RecordBatch& out) {
+  out.clear();
+  WalRecord record;
+  std::size_t frame = 0;
+  while (!data.empty()) {
+    if (decode_wal_frame(data, record, frame) != WalFrameStatus::ok) return false;
+    // A frame's symbol length is one byte, so out.add() never throws here.
+    out.add(record);
+    data.remove_prefix(frame);
+  }
+  return out.size() == records;
+}
+
 void SpillQueue::read_spilled(const SpilledBatch& entry, RecordBatch& out) {
   const auto& path = options_.spill_path;
   read_buffer_.resize(entry.bytes);
@@ -120,17 +133,7 @@ void SpillQueue::read_spilled(const SpilledBatch& entry, RecordBatch& out) {
                                                  (n < 0 ? std::strerror(errno) : "unexpected end of file"));
     done += static_cast<std::size_t>(n);
   }
-  out.clear();
-  std::string_view data(read_buffer_);
-  WalRecord record;
-  std::size_t frame = 0;
-  while (!data.empty()) {
-    if (decode_wal_frame(data, record, frame) != WalFrameStatus::ok)
-      throw SoiError(ErrorCategory::storage, "corrupt batch in spill file " + path.string());
-    out.add(record);
-    data.remove_prefix(frame);
-  }
-  if (out.size() != entry.records)
+  if (!decode_spilled_batch(read_buffer_, entry.records, out))
     throw SoiError(ErrorCategory::storage, "corrupt batch in spill file " + path.string());
 }
 

@@ -62,6 +62,11 @@ struct SpillQueueStats {
   std::int64_t max_lag_ms = 0;  // largest lag seen by pop() (receive time of a batch vs when it was popped)
 };
 
+// Decodes one spilled batch (the frames read back from the spill file) into `out`,
+// which is cleared first. False when a frame is torn or corrupt, or the batch does
+// not hold exactly `records` records (the index written at spill time).
+bool decode_spilled_batch(std::string_view data, std::uint64_t records, RecordBatch& out);
+
 class SpillQueue {
  public:
   // Throws std::invalid_argument for capacity 0, or spill without a spill_path.

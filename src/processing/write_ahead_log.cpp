@@ -30,6 +30,8 @@ constexpr char kMagic[WriteAheadLog::kSegmentHeaderBytes] = {'S', 'O', 'I', 'W',
 constexpr std::uint8_t kVersion = 1;
 constexpr std::size_t kFrameHeader = 8;   // crc32c + payload length
 constexpr std::size_t kFixedPayload = 76; // version, feed, fields, symbol size, 9 x 8-byte fields
+// Segment files are named with 16 digits (segment-<seq>.wal).
+constexpr std::uint64_t kMaxSegmentSeq = 9'999'999'999'999'999ull;
 constexpr std::size_t kMaxPayload = kFixedPayload + RecordBatch::kMaxSymbolBytes;
 
 // ---- CRC-32C, slicing-by-8 (reflected polynomial 0x82F63B78) ----
@@ -235,7 +237,7 @@ WriteAheadLog::WriteAheadLog(WalOptions options) : options_(std::move(options)) 
     // A checkpoint we cannot read is an error, not a reason to guess: replaying
     // from the start would write records twice, skipping ahead would lose them.
     if (!(in >> tag >> version >> p.segment >> p.offset) || tag != "soi-wal-checkpoint" || version != "1" ||
-        p.offset < kSegmentHeaderBytes) {
+        p.offset < kSegmentHeaderBytes || p.segment > kMaxSegmentSeq) {
       ::close(lock_fd_);
       throw SoiError(ErrorCategory::storage, "malformed write-ahead log checkpoint " + ckpt_path.string());
     }
@@ -249,6 +251,13 @@ WriteAheadLog::WriteAheadLog(WalOptions options) : options_(std::move(options)) 
   const auto existing = segments();
   active_seq_ = std::max(existing.empty() ? 1 : existing.back() + 1, checkpoint_.segment + 1);
   active_size_ = kSegmentHeaderBytes;
+  // A segment past the 16 digits of a file name would be invisible to segments(), and
+  // its records to every replay.
+  if (active_seq_ > kMaxSegmentSeq) {
+    ::close(lock_fd_);
+    throw SoiError(ErrorCategory::storage, "write-ahead log " + dir.string() + ": segment numbers exhausted (" +
+                                               segment_path(kMaxSegmentSeq).filename().string() + " or its checkpoint)");
+  }
 }
 
 WriteAheadLog::~WriteAheadLog() {

@@ -18,7 +18,7 @@
 #include <fmt/format.h>
 
 #include "simulator/api_response.hpp"
-#include "simulator/query_params.hpp"
+#include "simulator/http_request.hpp"
 #include "simulator/websocket_upgrade.hpp"
 #include "simulator/ws_server.hpp"
 #include "utils/error.hpp"
@@ -30,25 +30,6 @@ namespace net = boost::asio;
 namespace http = boost::beast::http;
 using tcp = net::ip::tcp;
 using boost::system::error_code;
-
-namespace {
-
-constexpr std::size_t kMaxRequestBody = 1 << 20;
-
-std::string_view view(boost::beast::string_view s) { return {s.data(), s.size()}; }
-
-SimRequest to_sim_request(const http::request<http::string_body>& req) {
-  SimRequest r;
-  r.method = std::string(view(req.method_string()));
-  const SplitTarget target = split_target(view(req.target()));
-  r.path = std::string(target.path);
-  r.params = QueryParams::parse(target.query);
-  r.host = std::string(view(req[http::field::host]));
-  r.authorization = std::string(view(req[http::field::authorization]));
-  return r;
-}
-
-}  // namespace
 
 // One clock for REST "now" and the WebSocket stream (speed, start from the config).
 std::shared_ptr<SimClock> make_clock(const SimulatorOptions& options) {
@@ -143,8 +124,8 @@ struct SimulatorServer::Impl {
   void serve_requests(tcp::socket& socket) {
     boost::beast::flat_buffer buffer;
     while (true) {
-      http::request_parser<http::string_body> parser;
-      parser.body_limit(kMaxRequestBody);
+      HttpRequestParser parser;
+      apply_request_limits(parser);
       error_code ec;
       http::read(socket, buffer, parser, ec);
       if (ec) return;  // closed by the client, shut down by stop(), or garbage

@@ -133,7 +133,10 @@ void WsFeed::rebuild_streams() {
   }
   std::vector<Stream> next;
   next.reserve(wanted.size());
-  for (auto& [sym, w] : wanted) {
+  for (auto& entry : wanted) {
+    // Named references, not a structured binding: clang 14 (the fuzz preset) cannot capture one.
+    const auto& sym = entry.first;
+    const Wanted& w = entry.second;
     auto it = std::find_if(streams_.begin(), streams_.end(), [&](const Stream& s) { return s.sym == sym; });
     if (it != streams_.end()) {
       it->want_a = w.a;

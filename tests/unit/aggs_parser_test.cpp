@@ -101,6 +101,35 @@ TEST(AggsParserTest, UnknownAndMissingOptionalFieldsAreDriftOncePerPage) {
   EXPECT_EQ(page.drift[2].kind, DriftKind::missing_optional_field);
 }
 
+TEST(AggsParserTest, DriftPerPageIsCappedAndFieldNamesAreShortened) {
+  // A page of many distinct unknown keys (and one very long one) keeps the bars and
+  // at most kMaxDriftPerPage observations, each name cut to an excerpt.
+  // Built with append(): GCC 12 reports a bogus -Wrestrict for literal + std::string here.
+  std::string body = R"({"status":"OK","results":[{"v":1,"vw":10,"o":10,"c":10,"h":10,"l":10,"t":1737124201000,"n":1,")";
+  body.append(500, 'k').append(R"(":0)");
+  for (int i = 0; i < 100; ++i) body.append(",\"zz").append(std::to_string(i)).append("\":").append(std::to_string(i));
+  body.append("}]}");
+  auto page = parse(AggsShape::equity, body);
+  ASSERT_EQ(page.bars.size(), 1u);
+  ASSERT_EQ(page.drift.size(), kMaxDriftPerPage);
+  EXPECT_LE(page.drift[0].field.size(), kExcerptLimit);
+  EXPECT_EQ(page.drift[1].field, "results[].zz0");
+}
+
+TEST(AggsParserTest, TimestampsAsDoublesMustBeWholeInt64s) {
+  // An out-of-range double is never an undefined conversion to int64.
+  auto page = parse(AggsShape::equity, R"({"status":"OK","results":[
+ {"v":1,"vw":10,"o":10,"c":10,"h":10,"l":10,"t":1.737124201e12,"n":1},
+ {"v":1,"vw":10,"o":10,"c":10,"h":10,"l":10,"t":1.1e49,"n":1},
+ {"v":1,"vw":10,"o":10,"c":10,"h":10,"l":10,"t":1737124202000,"n":-9.3e18}]})");
+  // The out-of-range t is a reject; the out-of-range n (optional) is type drift and the
+  // bar is kept without a transaction count.
+  ASSERT_EQ(page.bars.size(), 2u);
+  EXPECT_EQ(page.bars[0].ts_ms, 1737124201000);
+  EXPECT_EQ(page.rejects.size(), 1u);
+  EXPECT_EQ(page.bars[1].fields & kBarHasTransactions, 0);
+}
+
 TEST(AggsParserTest, MalformedAndTruncatedBodiesAreParseErrors) {
   for (std::string body : {std::string("not json"), std::string(R"({"status":"OK","results":[{"v":1,"o":1)"),
                            std::string("[1,2]")}) {

@@ -55,6 +55,13 @@ TEST_F(ConfigTest, EmptyAndCommentOnlyFilesMeanDefaults) {
   EXPECT_EQ(dump_config(load_config(dir.str())), dump_config(Config{}));
 }
 
+TEST_F(ConfigTest, OversizedFileIsRefusedUnread) {
+  // A comment line is valid YAML, so only the size can be the reason.
+  const std::string error = error_for("settings.yaml", "# " + std::string((1u << 20) + 1, 'x') + "\n");
+  EXPECT_NE(error.find(path("settings.yaml") + ": is 1048580 bytes, larger than the 1 MiB"), std::string::npos)
+      << error;
+}
+
 TEST_F(ConfigTest, MissingDirectoryIsAnError) {
   const std::string missing = dir.file("nope");
   try {
@@ -354,6 +361,18 @@ TEST_F(ConfigTest, YamlSyntaxErrorsGiveLineAndColumn) {
   EXPECT_NE(message.find(", column "), std::string::npos) << message;
   const std::string tab = error_for("settings.yaml", "late_data:\n\tstreaming_policy: accept\n");
   EXPECT_TRUE(tab.starts_with(path("settings.yaml") + ": YAML syntax error at line 2")) << tab;
+}
+
+TEST_F(ConfigTest, TextTheYamlParserCannotReadIsASyntaxErrorNotAHang) {
+  // yaml-cpp 0.7's LoadAll never returned on these (found by the config fuzz target).
+  for (const std::string text : {"&eed:OI_SIMULATTS=sloOR_FAULTS=slow:dela_s1my=0,drop", ",\n", "&x:y,z"}) {
+    const std::string message = error_for("settings.yaml", text);
+    EXPECT_TRUE(message.starts_with(path("settings.yaml") + ": YAML syntax error")) << text << ": " << message;
+  }
+  // Empty documents around real ones still count as before.
+  EXPECT_EQ(error_for("settings.yaml", "log_level: info\n---\n"),
+            path("settings.yaml") + ": holds more than one YAML document ('---'); keep all settings in one");
+  EXPECT_EQ(error_for("settings.yaml", "---\n---\nlog_level: info\n"), "");  // first document empty: defaults
 }
 
 TEST_F(ConfigTest, DuplicateKeysAndMultipleDocumentsAreRefused) {

@@ -151,6 +151,31 @@ TEST_F(WalTest, CheckpointThenReplayYieldsOnlyLaterRecords) {
   EXPECT_TRUE(replay_ids(wal).empty());
 }
 
+TEST_F(WalTest, CheckpointOrSegmentAtTheLastNumberIsRefusedNotWrapped) {
+  // A checkpoint of segment 2^64-1 once made the next segment number wrap to 0, so every
+  // later record sat before the checkpoint and no replay returned it; a segment numbered
+  // 10^16 would have a 17-digit name that no listing sees.
+  fs::create_directories(dir_);
+  for (const std::string segment : {"18446744073709551615", "-1", "10000000000000000"}) {
+    std::ofstream(dir_ / "checkpoint") << "soi-wal-checkpoint 1 " << segment << " 8\n";
+    EXPECT_THROW(WriteAheadLog{options()}, SoiError) << segment;
+  }
+  std::ofstream(dir_ / "checkpoint") << "soi-wal-checkpoint 1 9999999999999999 8\n";
+  try {
+    WriteAheadLog wal(options());
+    FAIL() << "expected segment numbers exhausted";
+  } catch (const SoiError& e) {
+    EXPECT_EQ(e.category(), ErrorCategory::storage);
+    EXPECT_NE(std::string(e.what()).find("segment numbers exhausted"), std::string::npos) << e.what();
+  }
+  fs::remove(dir_ / "checkpoint");
+  std::ofstream(dir_ / "segment-9999999999999999.wal") << "SOIWAL01";
+  EXPECT_THROW(WriteAheadLog{options()}, SoiError);
+  fs::remove(dir_ / "segment-9999999999999999.wal");
+  WriteAheadLog wal(options());  // and a normal log still opens
+  EXPECT_EQ(wal.end().segment, 1u);
+}
+
 TEST_F(WalTest, ReopenAfterCrashReplaysEverything) {
   {
     WriteAheadLog wal(options());

@@ -156,6 +156,20 @@ TEST(WsEventParserTest, UnknownAndMalformedEventsAreRejectedWithRawJson) {
   EXPECT_EQ(p.frame.drift[0].kind, DriftKind::type_changed);
 }
 
+TEST(WsEventParserTest, TimestampsAsDoublesMustBeWholeInt64s) {
+  // 1.7e12-style timestamps are read; ones an int64 cannot hold are the wrong type,
+  // never an undefined conversion (found by the ws_frame fuzz target).
+  Parsed p;
+  p.parse(R"([{"ev":"A","sym":"SPY","v":1,"vw":1,"o":1,"c":1,"h":1,"l":1,"s":1.737124201e12,"e":1737124202000},
+ {"ev":"A","sym":"SPY","v":1,"vw":1,"o":1,"c":1,"h":1,"l":1,"s":1.1e49,"e":1737124202000},
+ {"ev":"A","sym":"SPY","v":1,"vw":1,"o":1,"c":1,"h":1,"l":1,"s":-9.3e18,"e":1737124202000},
+ {"ev":"A","sym":"SPY","v":1,"vw":1,"o":1,"c":1,"h":1,"l":1,"s":1737124201000.5,"e":1737124202000}])");
+  ASSERT_EQ(p.frame.aggs.size(), 1u);
+  EXPECT_EQ(p.frame.aggs[0].bar.ts_ms, 1737124201000);
+  ASSERT_EQ(p.frame.rejects.size(), 3u);
+  for (const auto& r : p.frame.rejects) EXPECT_EQ(r.reason, "field has the wrong type") << r.raw_json;
+}
+
 TEST(WsEventParserTest, BrokenFramesNeverThrow) {
   Parsed p;
   for (std::string_view json : {std::string_view(""), std::string_view("not json"),
