@@ -28,7 +28,7 @@ fi
 max_len() {
   case "$1" in
     occ_ticker) echo 64 ;;
-    spill_batch|wal_recovery|sim_request|ws_frame|s3_xml) echo 8192 ;;
+    spill_batch|wal_recovery|sim_request|ws_frame|s3_xml|clickhouse_error) echo 8192 ;;
     *) echo 16384 ;;
   esac
 }
