@@ -377,6 +377,9 @@ TEST_F(S3StoreTest, TheParquetSinkWritesAndReadsADayThroughTheBucket) {
 }
 
 // Readers on other threads see a whole old or whole new object while a writer replaces it.
+// Swift's object server lists an object's directory and then opens the newest file in it; when an
+// overwrite removes that file in between, it answers 404. S3 never does, but that race is the test
+// server's and not a partial object, so a missing answer is skipped rather than counted as torn.
 TEST_F(S3StoreTest, ReadersNeverSeeAPartialObject) {
   const std::string a(64 * 1024, 'a');
   const std::string b(128 * 1024, 'b');
@@ -387,7 +390,8 @@ TEST_F(S3StoreTest, ReadersNeverSeeAPartialObject) {
   std::thread reader([&] {
     while (writing.load()) {
       const auto object = store_->get(kKey);
-      const std::string content = object ? read(object->path()) : std::string();
+      if (!object) continue;
+      const std::string content = read(object->path());
       if (content != a && content != b) ++torn;
       ++reads;
     }
