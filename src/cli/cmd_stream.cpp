@@ -2,7 +2,6 @@
 // the same partitions and sinks as the backfill, then exit.
 // soi run: the daemon: stream every session, and after each close backfill
 // the day over REST to correct and complete it.
-#include <malloc.h>
 
 #include <chrono>
 #include <iostream>
@@ -19,6 +18,7 @@
 #include "cli/stream_signals.hpp"
 #include "monitoring/logging.hpp"
 #include "sinks/sink_factory.hpp"
+#include "utils/heap_release.hpp"
 
 namespace soi::cli {
 namespace {
@@ -128,11 +128,12 @@ int run_daemon(const GlobalOptions& global, const StreamOptions& o) {
   // the data directory's lock passes from one to the next without a gap.
   std::optional<ProcessLock> lock;
   bool after_a_day = false;
+  bound_retained_heap();
   while (!control.stop.load()) {
     // The day's run, sinks and session are gone: hand the heap they freed back
     // to the OS, so a daemon between sessions holds what it uses rather than
     // the peak of every day it streamed (and its RSS shows growth, not churn).
-    if (std::exchange(after_a_day, true)) ::malloc_trim(0);
+    if (std::exchange(after_a_day, true)) release_free_heap();
     auto run_owner = prepare_run(global.config_dir, overrides_of(o), global.command_line, std::move(lock));
     RunContext& run = *run_owner;
     auto clock = make_stream_clock(run.config, new_worker_client(run, run.config.sources.rest_base_url));
