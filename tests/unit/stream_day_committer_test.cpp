@@ -159,6 +159,23 @@ TEST_F(StreamDayCommitterTest, AFailedSinkOrAHeldLogKeepsEveryRecordForTheNextRu
   EXPECT_EQ(replayable(), 5u);
 }
 
+// The session ends with the cause of the first refused commit (a full disk names its path), not
+// with a later one and not with nothing.
+TEST_F(StreamDayCommitterTest, TheFirstRefusedCommitIsKeptWithItsCategory) {
+  StreamDayBook day(kDay);
+  receive(day, 0, 2);
+  auto c = committer();
+  ASSERT_TRUE(c.commit_bars(day, window(), {StreamDayCommitter::Feeds::with_bars, false, false}));
+  EXPECT_TRUE(c.first_error().empty());
+  sink_->fail = true;
+  EXPECT_FALSE(c.commit_bars(day, window(), {StreamDayCommitter::Feeds::with_bars, false, false}));
+  EXPECT_NE(c.first_error().find("disk full"), std::string::npos) << c.first_error();
+  EXPECT_EQ(c.first_error_category(), "storage");
+  sink_->fail = false;
+  ASSERT_TRUE(c.commit_bars(day, window(), {StreamDayCommitter::Feeds::with_bars, false, false}));
+  EXPECT_NE(c.first_error().find("disk full"), std::string::npos) << "a later success does not clear the cause";
+}
+
 TEST_F(StreamDayCommitterTest, TheLastCommitMovesTheBarsOutOfTheDay) {
   StreamDayBook day(kDay);
   receive(day, 0, 3);
