@@ -22,6 +22,7 @@
 
 #include "monitoring/heartbeat.hpp"
 #include "support/process.hpp"
+#include "support/sanitized_build.hpp"
 #include "support/stream_fixture.hpp"
 
 namespace soi::it {
@@ -70,17 +71,7 @@ const std::vector<std::string> kFaults = {
 const char* const kMarkets[] = {"stocks", "indices", "options"};
 
 // soi is built like this test program.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitizedBuild = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kSanitizedBuild = true;
-#else
-constexpr bool kSanitizedBuild = false;
-#endif
-#else
-constexpr bool kSanitizedBuild = false;
-#endif
+using test::kSanitizedBuild;
 
 // Resident set of a process, in kB, from /proc/<pid>/status (0 when unreadable).
 std::int64_t rss_kb(int pid) {

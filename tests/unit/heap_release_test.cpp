@@ -11,20 +11,12 @@
 
 #include <gtest/gtest.h>
 
+#include "support/sanitized_build.hpp"
+
 namespace soi {
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitizedBuild = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kSanitizedBuild = true;
-#else
-constexpr bool kSanitizedBuild = false;
-#endif
-#else
-constexpr bool kSanitizedBuild = false;
-#endif
+using test::kSanitizedBuild;
 
 // Bytes every arena holds from the system (mapped blocks apart).
 std::size_t arena_bytes() { return ::mallinfo2().arena; }
