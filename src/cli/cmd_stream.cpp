@@ -17,6 +17,7 @@
 #include "cli/stream_runner.hpp"
 #include "cli/stream_signals.hpp"
 #include "monitoring/logging.hpp"
+#include "orchestrator/pending_backfills.hpp"
 #include "sinks/sink_factory.hpp"
 #include "utils/heap_release.hpp"
 
@@ -120,6 +121,52 @@ bool stopped_on_auth(const BackfillReport& report) {
   return false;
 }
 
+// The day's backfill after its close, of every enabled feed, keeping the
+// contracts the stream re-centred onto (corrected, not dropped). One line.
+BackfillReport backfill_streamed_day(RunContext& run, SinkSet& sinks, Date day, bool json) {
+  const auto start = std::chrono::steady_clock::now();
+  BackfillReport report =
+      run_backfill_feeds(run, sinks, BackfillFeedsRequest{SourceSelection{true, {}}, {day}, {day, day}, json, true});
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+// The pending list is bookkeeping: a disk that refuses it is recorded, and the
+// daemon streams on (the stream itself reports a disk that fails it).
+template <typename Change>
+void change_pending(RunContext& run, Change change) {
+  try {
+    change();
+  } catch (const SoiError& e) {
+    run.errors.record(e);
+    exec_log().error("{}", e.what());
+  }
+}
+
+// Days an earlier daemon streamed but never backfilled (killed in the session,
+// or its backfill failed), now over: backfilled before the next session, each
+// kept pending until it succeeds. Returns false after an auth failure.
+bool backfill_pending_days(RunContext& run, StreamClock& clock, PendingBackfills& pending, bool json) {
+  const SessionSchedule schedule = schedule_of(run);
+  const std::int64_t now = clock.now_ms();
+  for (const Date day : pending.days()) {
+    const auto session = schedule.session_on(day);
+    if (session && session->close_ms > now) continue;  // streamed again when its session comes
+    if (!session) {
+      change_pending(run, [&] { pending.remove(day); });  // not a trading day (the calendar changed)
+      continue;
+    }
+    exec_log().info("backfilling {}: streamed by an earlier run whose backfill after the close never completed",
+                    format_date(day));
+    auto sinks = make_sinks(run.config, run.store, run.feeds);
+    const BackfillReport report = backfill_streamed_day(run, *sinks, day, json);
+    report_backfill(report, run, day, json);
+    if (stopped_on_auth(report)) return false;
+    if (report.ok()) change_pending(run, [&] { pending.remove(day); });
+  }
+  return true;
+}
+
 int run_daemon(const GlobalOptions& global, const StreamOptions& o) {
   check_ws_url(o.ws_base_url);
   StreamControl control;
@@ -137,6 +184,12 @@ int run_daemon(const GlobalOptions& global, const StreamOptions& o) {
     auto run_owner = prepare_run(global.config_dir, overrides_of(o), global.command_line, std::move(lock));
     RunContext& run = *run_owner;
     auto clock = make_stream_clock(run.config, new_worker_client(run, run.config.sources.rest_base_url));
+    const bool backfill_after_close = run.config.settings.stream.backfill_after_close;
+    PendingBackfills pending(pending_backfills_file(run.config.settings.data_dir));
+    if (backfill_after_close && !backfill_pending_days(run, *clock, pending, o.json)) {
+      finish_run(run, "failed");
+      return 1;
+    }
     const SessionSchedule schedule = schedule_of(run);
     const SessionWait wait = wait_for_session(schedule, *clock, control,
                                               run.config.settings.stream.connect_before_open_seconds, false);
@@ -145,6 +198,7 @@ int run_daemon(const GlobalOptions& global, const StreamOptions& o) {
       return 0;
     }
     const SessionWindow session = *wait.session;
+    if (backfill_after_close) change_pending(run, [&] { pending.add(session.date); });
     auto sinks = make_sinks(run.config, run.store, run.feeds);
     const StreamSessionSummary summary = stream_session(run, *sinks, *clock, session, control);
     if (summary.error_category == "auth") {
@@ -156,13 +210,10 @@ int run_daemon(const GlobalOptions& global, const StreamOptions& o) {
     // than backfilling a day that is not over.
     const bool day_over = summary.reached_close;
     bool ok = summary.ok && summary.error.empty();
-    if (day_over && !control.stop.load() && run.config.settings.stream.backfill_after_close) {
-      const auto start = std::chrono::steady_clock::now();
-      // Contracts the stream re-centred onto keep their day: corrected, not dropped.
-      BackfillReport report = run_backfill_feeds(
-          run, *sinks, BackfillFeedsRequest{SourceSelection{true, {}}, {session.date}, {session.date, session.date}, o.json, true});
-      report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (day_over && !control.stop.load() && backfill_after_close) {
+      const BackfillReport report = backfill_streamed_day(run, *sinks, session.date, o.json);
       ok = ok && report.ok();
+      if (report.ok()) change_pending(run, [&] { pending.remove(session.date); });
       if (stopped_on_auth(report)) {
         report_session(summary, run, *clock, finish_run(run, "failed"), o.json);
         report_backfill(report, run, session.date, o.json);
@@ -199,8 +250,9 @@ void add_run_command(CLI::App& app, const GlobalOptions& global, Runner& runner)
   auto options = std::make_shared<StreamOptions>();
   CLI::App* cmd = app.add_subcommand(
       "run", "Daemon: stream every trading session (waiting for each), and after each close backfill that day over "
-             "REST for every enabled feed (unless settings stream.backfill_after_close is false). One line per "
-             "finished day. Runs until SIGINT/SIGTERM (soi stop): exit 0; exit 1 on an auth error.");
+             "REST for every enabled feed (unless settings stream.backfill_after_close is false). A day streamed "
+             "but never backfilled (the daemon killed in its session, or its backfill failed) is backfilled when "
+             "the daemon next starts or finishes a session, once that day is over. One line per finished day. Runs until SIGINT/SIGTERM (soi stop): exit 0; exit 1 on an auth error.");
   add_common_options(cmd, *options);
   cmd->add_flag("--json", options->json, "print each session and backfill summary as one JSON object per line");
   cmd->callback([&runner, &global, options]() { runner = [&global, options]() { return run_daemon(global, *options); }; });
