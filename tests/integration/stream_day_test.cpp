@@ -65,7 +65,10 @@ void StreamDayTest::summary_is_ok() {
   EXPECT_EQ(json_int(summary(), "reconnects"), 0);
   EXPECT_GE(json_int(summary(), "commits"), 1);
   EXPECT_GE(json_int(summary(), "connections"), 3);  // stocks, indices, options
-  EXPECT_GT(json_int(summary(), "events"), 40000);   // SPY and VIX about every second of the session
+  // SPY and VIX about every second of the session, streamed; on a loaded machine a connection
+  // that lags the simulator's shared clock at the close has its rest repaired over REST.
+  EXPECT_GT(json_int(summary(), "events") + json_int(summary(), "gap_bars"), 40000) << summary();
+  EXPECT_GT(json_int(summary(), "events"), 10000) << summary();
   EXPECT_NE(json_field(summary(), "manifest"), "null");
   EXPECT_TRUE(fs::exists(json_field(summary(), "manifest")) ||
               fs::exists(data().parent_path() / json_field(summary(), "manifest")));
