@@ -120,6 +120,8 @@ class ClickHouseServer {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(http_port_); }
   int tcp_port() const { return tcp_port_; }
   const std::string& password() const { return password_; }
+  // The server's <path>: metadata/<database>/<table>.sql, data/...
+  std::filesystem::path data_path() const { return std::filesystem::path(dir_) / "data"; }
 
   // Runs one statement as soi_test; returns the body (TabSeparated rows). Throws
   // std::runtime_error with the server's message on failure.

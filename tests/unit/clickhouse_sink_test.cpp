@@ -369,6 +369,22 @@ TEST_F(ClickHouseSinkTest, ARejectedRowLeavesTheOldDayAndNoStagingTable) {
             "0");
 }
 
+// A run killed mid-commit leaves its staging table: the next sink drops it once
+// it is an hour old, and leaves a fresh one (another run's commit in flight) alone.
+TEST_F(ClickHouseSinkTest, AnAbandonedStagingTableIsDroppedByTheNextRun) {
+  write_all(*open());
+  for (const char* name : {"soi_stage_spy_bars_killed", "soi_stage_spy_bars_in_flight"})
+    server_->query(std::string("CREATE TABLE ") + name + " AS spy_bars", database_);
+  // The table's metadata file dates it (system.tables.metadata_modification_time).
+  const std::filesystem::path killed = server_->data_path() / "metadata" / database_ / "soi_stage_spy_bars_killed.sql";
+  ASSERT_TRUE(std::filesystem::exists(killed)) << killed;
+  std::filesystem::last_write_time(killed, std::filesystem::file_time_type::clock::now() - std::chrono::hours(2));
+  open();
+  EXPECT_EQ(cell("SELECT name FROM system.tables WHERE database = '" + database_ + "' AND name LIKE 'soi_stage%'"),
+            "soi_stage_spy_bars_in_flight");
+  EXPECT_EQ(cell("SELECT count() FROM spy_bars"), "4");  // the day the first run wrote
+}
+
 // Two servers, the shards of cluster soi_test.
 class ClickHouseClusterTest : public ClickHouseSinkFixture {
  protected:

@@ -16,6 +16,8 @@ namespace {
 
 namespace ch = sql::clickhouse;
 
+constexpr int kAbandonedStageSeconds = 3600;
+
 std::string random_suffix() {
   static thread_local std::mt19937_64 engine{std::random_device{}()};
   static constexpr char kHex[] = "0123456789abcdef";
@@ -113,6 +115,7 @@ struct ClickHouseSink::Impl {
   void open() {
     for (auto& shard : shards)
       with_retries([&] { shard->execute("CREATE DATABASE IF NOT EXISTS " + ch::quote_ident(layout.database)); });
+    for (auto& shard : shards) drop_abandoned_stages(*shard);
     Partition with_tickers;
     with_tickers.sentiment_tickers = news_tickers;
     for (const sql::Table& t : tables)
@@ -125,6 +128,20 @@ struct ClickHouseSink::Impl {
     // 18.16 has no CREATE OR REPLACE VIEW.
     on_every("DROP TABLE IF EXISTS " + std::string(sql::kViewName));
     on_every(ch::create_view_sql(news_tickers.empty() ? std::string() : sentiment_column(news_tickers.front())));
+  }
+
+  // Staging tables a killed run left behind. A commit holds its staging table for
+  // seconds; one untouched for an hour belongs to no commit in flight, even of
+  // another soi writing the same database.
+  void drop_abandoned_stages(ClickHouseHttp& shard) {
+    std::string names;
+    with_retries([&] {
+      names = shard.execute("SELECT name FROM system.tables WHERE database = " + ch::quote_literal(layout.database) +
+                            " AND startsWith(name, 'soi_stage_') AND metadata_modification_time < now() - " +
+                            std::to_string(kAbandonedStageSeconds) + " FORMAT TabSeparated");
+    });
+    for (const std::string& name : lines(names))
+      if (!name.empty()) drop_quietly(shard, name);
   }
 
   void drop_quietly(ClickHouseHttp& shard, const std::string& table) {
