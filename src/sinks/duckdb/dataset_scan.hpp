@@ -1,6 +1,7 @@
 // A DuckDB table function that streams any dataset's partition straight from our
-// records into a query: `COPY (SELECT ... FROM soi_dataset_scan()) TO ...` reads the rows
-// with no staging table (no copy into DuckDB storage, no CREATE/DROP per write).
+// records into a query: `COPY (SELECT ... FROM soi_dataset_scan()) TO ...` (the Parquet
+// sink) and `INSERT INTO t SELECT ... FROM soi_dataset_scan()` (the consolidated DuckDB
+// sink) read the rows with no staging table and no per-value library call.
 //
 // Its columns are the dataset's kRoleRow columns, in order, typed from their logical
 // type (timestamps TIMESTAMPTZ, dates DATE, int32 INTEGER, ...); a list column comes out
