@@ -349,8 +349,8 @@ TEST_F(ConsolidatedDuckDbSinkTest, EmptyPartitionLeavesTheDayEmptyAndAPartitionW
 }
 
 // Writes fail while an object lives: the process's file size limit drops to 0
-// (EFBIG on any write, as on a full or read-only disk, without root), and comes
-// back when it goes.
+// (EFBIG on any write to a regular file, as on a full or read-only disk, without
+// root), and comes back when it goes. Test output to a pipe is unaffected.
 class FailingWrites {
  public:
   FailingWrites() {
