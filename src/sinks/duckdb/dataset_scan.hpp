@@ -5,7 +5,7 @@
 //
 // Its columns are the dataset's kRoleRow columns, in order, typed from their logical
 // type (timestamps TIMESTAMPTZ, dates DATE, int32 INTEGER, ...); a list column comes out
-// as JSON text, which the query turns into a typed list (parquet_select builds that
+// as JSON text, which the query turns into a typed list (dataset_select builds that
 // query). Rows come from the dataset's RowCursor, so the scan knows no record type.
 #pragma once
 
