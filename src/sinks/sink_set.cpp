@@ -2,6 +2,7 @@
 
 #include <exception>
 #include <optional>
+#include <system_error>
 #include <thread>
 
 namespace soi {
@@ -35,8 +36,13 @@ SinkSetResult SinkSet::write(const Partition& partition, const RunInfo& run) {
     // The other sinks on threads of their own, the first on the caller's.
     std::vector<std::jthread> others;
     others.reserve(sinks_.size() > 1 ? sinks_.size() - 1 : 0);
-    for (std::size_t i = 1; i < sinks_.size(); ++i)
-      others.emplace_back([&, i] { outcomes[i] = write_one(*sinks_[i], partition, run); });
+    for (std::size_t i = 1; i < sinks_.size(); ++i) {
+      try {
+        others.emplace_back([&, i] { outcomes[i] = write_one(*sinks_[i], partition, run); });
+      } catch (const std::system_error&) {  // no thread to be had: this sink waits its turn here
+        outcomes[i] = write_one(*sinks_[i], partition, run);
+      }
+    }
     if (!sinks_.empty()) outcomes[0] = write_one(*sinks_[0], partition, run);
   }  // joined
   SinkSetResult result;
