@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make bench: Google Benchmark programs, the end-to-end streaming bench (simulator
+# make bench: Google Benchmark programs, the sink commit bench (a SPY day committed
+# through Parquet + the consolidated DuckDB database), the end-to-end streaming bench (simulator
 # -> WebSocket -> write-ahead log -> committed Parquet, and the same under an
 # overload), the S3 upload bench (S3Client against curl on a loopback Swift),
 # then end-to-end `soi backfill` runs and a `soi stream --once` of one
@@ -17,7 +18,7 @@ echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 for b in "$BUILD"/bench/*_bench; do
   case $(basename "$b") in
-    stream_e2e_bench | s3_upload_bench | clickhouse_sink_bench) continue ;;  # plain main(), one big unit of work per run: below
+    stream_e2e_bench | s3_upload_bench | clickhouse_sink_bench | sink_commit_bench) continue ;;  # plain main(), one big unit of work per run: below
   esac
   echo "== $(basename "$b")"
   "$b" --benchmark_min_time=1

@@ -1,18 +1,57 @@
 #include "sinks/sink_set.hpp"
 
+#include <exception>
+#include <optional>
+#include <system_error>
+#include <thread>
+
 namespace soi {
+namespace {
+
+// One sink's write as a value: its result, or its failure (category storage).
+struct Outcome {
+  std::optional<PartitionWriteResult> written;
+  std::optional<SoiError> failure;
+};
+
+Outcome write_one(Sink& sink, const Partition& partition, const RunInfo& run) {
+  Outcome out;
+  try {
+    out.written = sink.write(partition, run);
+  } catch (const SoiError& e) {
+    out.failure = e;
+  } catch (const std::exception& e) {
+    out.failure = SoiError(ErrorCategory::storage, std::string(sink.name()) + " sink: " + e.what());
+  } catch (...) {
+    out.failure = SoiError(ErrorCategory::storage, std::string(sink.name()) + " sink: unknown failure");
+  }
+  return out;
+}
+
+}  // namespace
 
 SinkSetResult SinkSet::write(const Partition& partition, const RunInfo& run) {
+  std::vector<Outcome> outcomes(sinks_.size());
+  {
+    // The other sinks on threads of their own, the first on the caller's.
+    std::vector<std::jthread> others;
+    others.reserve(sinks_.size() > 1 ? sinks_.size() - 1 : 0);
+    for (std::size_t i = 1; i < sinks_.size(); ++i) {
+      try {
+        others.emplace_back([&, i] { outcomes[i] = write_one(*sinks_[i], partition, run); });
+      } catch (const std::system_error&) {  // no thread to be had: this sink waits its turn here
+        outcomes[i] = write_one(*sinks_[i], partition, run);
+      }
+    }
+    if (!sinks_.empty()) outcomes[0] = write_one(*sinks_[0], partition, run);
+  }  // joined
   SinkSetResult result;
-  for (auto& sink : sinks_) {
-    try {
-      result.written.push_back(sink->write(partition, run));
-    } catch (const SoiError& e) {
-      result.failures.push_back(e);
-      result.failed_sinks.emplace_back(sink->name());
-    } catch (const std::exception& e) {
-      result.failures.emplace_back(ErrorCategory::storage, std::string(sink->name()) + " sink: " + e.what());
-      result.failed_sinks.emplace_back(sink->name());
+  for (std::size_t i = 0; i < sinks_.size(); ++i) {
+    if (outcomes[i].written) {
+      result.written.push_back(std::move(*outcomes[i].written));
+    } else {
+      result.failures.push_back(std::move(*outcomes[i].failure));
+      result.failed_sinks.emplace_back(sinks_[i]->name());
     }
   }
   return result;

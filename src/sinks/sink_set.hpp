@@ -1,6 +1,13 @@
 // The sinks of a run: Parquet first (the history of record), then every SQL
-// sink sinks.yaml enables. A partition goes to each in turn; one sink failing
-// does not stop the others, and the caller learns exactly which ones failed.
+// sink sinks.yaml enables. A partition goes to every sink at once: the first on
+// the calling thread, each other one on a thread of its own for the duration of
+// the write (the sinks share nothing but the read-only partition, and each one's
+// commit is atomic on its own, so their order never mattered; a day's commit
+// then takes as long as its slowest sink, not their sum). One sink failing does
+// not stop the others, and the caller learns exactly which ones failed.
+//
+// Threads: write() returns once every sink has finished. SinkSet adds no lock:
+// every sink serializes its own writes.
 #pragma once
 
 #include <memory>
@@ -14,7 +21,7 @@ namespace soi {
 
 struct SinkSetResult {
   std::vector<PartitionWriteResult> written;  // one per sink that succeeded, in sink order
-  std::vector<SoiError> failures;             // one per sink that failed (category storage)
+  std::vector<SoiError> failures;             // one per sink that failed (category storage), in sink order
   std::vector<std::string> failed_sinks;      // the name of the sink of each failure, in the same order
   bool ok() const { return failures.empty(); }
 };

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,7 +50,7 @@ class ConsolidatedDuckDbSinkTest : public ::testing::Test {
   RunInfo run_{"20250117T101502Z-3f9a", 0};
 };
 
-TEST_F(ConsolidatedDuckDbSinkTest, CreatesTablesWithPrimaryKeysAndLoadsEveryFeed) {
+TEST_F(ConsolidatedDuckDbSinkTest, CreatesTablesWithoutKeysAndLoadsEveryFeed) {
   {
     auto sink = open();
     EXPECT_EQ(sink->path(), db_path());
@@ -63,14 +64,13 @@ TEST_F(ConsolidatedDuckDbSinkTest, CreatesTablesWithPrimaryKeysAndLoadsEveryFeed
     EXPECT_EQ(sink->write(day_.news_partition(), run_).rows, 5u);
   }
   auto db = reader();
-  for (const auto& [table, pk] : std::vector<std::pair<std::string, std::string>>{
-           {"spy_bars", "[ticker, ts]"}, {"vix_bars", "[ticker, ts]"}, {"option_bars", "[ticker, ts]"},
-           {"option_contracts", "[date, ticker]"}, {"news", "[id]"}, {"sessions", "[date]"},
-           {"schema_version", "[version]"}})
-    EXPECT_EQ(cell(*db, "SELECT constraint_column_names::VARCHAR FROM duckdb_constraints() WHERE table_name = '" +
-                            table + "' AND constraint_type = 'PRIMARY KEY'"),
-              pk)
-        << table;
+  // No key index to maintain: a day is replaced by delete + insert.
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM duckdb_constraints() WHERE constraint_type IN ('PRIMARY KEY', 'UNIQUE')"),
+            "0");
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM duckdb_indexes()"), "0");
+  EXPECT_EQ(cell(*db, "SELECT string_agg(column_name, ',' ORDER BY column_index) FROM duckdb_columns() WHERE "
+                      "table_name = 'spy_bars' AND NOT is_nullable"),
+            "date,ticker,ts,open,high,low,close,ingested_at,run_id,origin");
 
   const auto spy = db->query(
       "SELECT date::VARCHAR, ticker, ts::VARCHAR, close, volume, vwap, transactions, origin, run_id FROM spy_bars "
@@ -147,6 +147,85 @@ TEST_F(ConsolidatedDuckDbSinkTest, RerunReplacesTheDayWithoutDuplicates) {
   EXPECT_EQ(cell(*db, "SELECT count(*) FROM spy_bars WHERE date = '2025-01-16'"), "4");
   EXPECT_EQ(cell(*db, "SELECT count(*) FROM news"), "1");
   EXPECT_EQ(cell(*db, "SELECT count(*) FROM sessions"), "1");  // the 16th came without session bounds
+}
+
+// Keys are unique upstream and the tables have none: a rerun must still leave
+// exactly one row per key, in every table and in the per-second view.
+TEST_F(ConsolidatedDuckDbSinkTest, RerunsLeaveOneRowPerKeyInEveryTableAndTheView) {
+  {
+    auto sink = open();
+    for (int i = 0; i < 3; ++i) write_all(*sink);
+  }
+  {
+    auto sink = open();  // a later run replaces the day again
+    write_all(*sink);
+  }
+  auto db = reader();
+  for (const auto& [table, key] : std::vector<std::pair<std::string, std::string>>{
+           {"spy_bars", "ticker, ts"}, {"vix_bars", "ticker, ts"}, {"option_bars", "ticker, ts"},
+           {"option_contracts", "date, ticker"}, {"news", "id"}, {"sessions", "date"}})
+    EXPECT_EQ(cell(*db, "SELECT count(*) FROM (SELECT " + key + " FROM " + table + " GROUP BY " + key +
+                            " HAVING count(*) > 1)"),
+              "0")
+        << table;
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM spy_bars"), "4");
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM news"), "5");
+  EXPECT_EQ(cell(*db, "SELECT count(*) || ' ' || count(DISTINCT ts) FROM market_seconds"), "180 180");
+  EXPECT_EQ(cell(*db, "SELECT calls_traded || ' ' || call_volume FROM market_seconds WHERE ts = "
+                      "TIMESTAMPTZ '2025-01-17 14:30:05Z'"),
+            "2 30.0");
+  EXPECT_EQ(cell(*db, "SELECT news_count FROM market_seconds WHERE ts = TIMESTAMPTZ '2025-01-17 14:30:00Z'"), "2");
+}
+
+// A database made when the tables had primary keys: the first open rebuilds
+// them without, keeping every row, column order and NOT NULL, once.
+TEST_F(ConsolidatedDuckDbSinkTest, ADatabaseWithPrimaryKeysIsMigratedOnceKeepingItsRows) {
+  fs::create_directories(db_path().parent_path());
+  {
+    DuckDbSession old(db_path().string(), 1);
+    old.execute(
+        "CREATE TABLE schema_version (version INTEGER NOT NULL, description VARCHAR NOT NULL, applied_at "
+        "TIMESTAMPTZ NOT NULL, PRIMARY KEY (version))");
+    old.execute(
+        "CREATE TABLE sessions (date DATE NOT NULL, open_ts TIMESTAMPTZ NOT NULL, close_ts TIMESTAMPTZ NOT NULL, "
+        "PRIMARY KEY (date))");
+    old.execute(
+        "CREATE TABLE spy_bars (date DATE NOT NULL, ticker VARCHAR NOT NULL, ts TIMESTAMPTZ NOT NULL, open DOUBLE "
+        "NOT NULL, high DOUBLE NOT NULL, low DOUBLE NOT NULL, close DOUBLE NOT NULL, volume DOUBLE, vwap DOUBLE, "
+        "transactions BIGINT, ingested_at TIMESTAMPTZ NOT NULL, run_id VARCHAR NOT NULL, origin VARCHAR NOT NULL, "
+        "PRIMARY KEY (ticker, ts))");
+    old.execute("INSERT INTO schema_version VALUES (1, 'base tables', TIMESTAMPTZ '2025-01-01 00:00:00Z')");
+    old.execute(
+        "INSERT INTO sessions VALUES (DATE '2025-01-16', TIMESTAMPTZ '2025-01-16 14:30:00Z', "
+        "TIMESTAMPTZ '2025-01-16 14:31:00Z')");
+    old.execute(
+        "INSERT INTO spy_bars VALUES (DATE '2025-01-16', 'SPY', TIMESTAMPTZ '2025-01-16 14:30:00Z', 1, 2, 0.5, 1.5, "
+        "10, 1.2, 3, TIMESTAMPTZ '2025-01-16 22:00:00Z', 'old-run', 'rest'), (DATE '2025-01-16', 'SPY', "
+        "TIMESTAMPTZ '2025-01-16 14:30:01Z', 1, 2, 0.5, 1.75, NULL, NULL, NULL, TIMESTAMPTZ '2025-01-16 22:00:00Z', "
+        "'old-run', 'rest')");
+  }
+  {
+    auto sink = open();
+    write_all(*sink);
+    write_all(*sink);
+  }
+  { auto sink = open(); }  // already migrated: nothing to do
+  auto db = reader();
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"), "0");
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM duckdb_indexes()"), "0");
+  EXPECT_EQ(cell(*db, "SELECT string_agg(version || ':' || description, ',' ORDER BY version) FROM schema_version "
+                      "WHERE description LIKE 'drop primary keys%' OR version = 1"),
+            "1:base tables,2:drop primary keys (a day is replaced by delete + insert; keys are unique upstream)");
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM schema_version WHERE description LIKE 'drop primary keys%'"), "1");
+  EXPECT_EQ(cell(*db, "SELECT string_agg(close || '/' || coalesce(CAST(volume AS VARCHAR), 'NULL'), ',' ORDER BY ts) "
+                      "FROM spy_bars WHERE date = DATE '2025-01-16'"),
+            "1.5/10.0,1.75/NULL");
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM spy_bars WHERE date = DATE '2025-01-17'"), "4");
+  EXPECT_EQ(cell(*db, "SELECT string_agg(column_name, ',' ORDER BY column_index) FROM duckdb_columns() WHERE "
+                      "table_name = 'spy_bars' AND NOT is_nullable"),
+            "date,ticker,ts,open,high,low,close,ingested_at,run_id,origin");
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM sessions"), "2");
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM market_seconds"), "240");  // 60 s on the 16th, 180 on the 17th
 }
 
 // The news key is the id across days: an article whose publication time was
@@ -269,16 +348,77 @@ TEST_F(ConsolidatedDuckDbSinkTest, EmptyPartitionLeavesTheDayEmptyAndAPartitionW
   EXPECT_EQ(cell(*db, "SELECT count(*) FROM market_seconds"), "180");
 }
 
+// Writes fail while an object lives: the process's file size limit drops to 0
+// (EFBIG on any write to a regular file, as on a full or read-only disk, without
+// root), and comes back when it goes. Test output to a pipe is unaffected.
+class FailingWrites {
+ public:
+  FailingWrites() {
+    ::getrlimit(RLIMIT_FSIZE, &saved_);
+    previous_ = ::signal(SIGXFSZ, SIG_IGN);
+    rlimit none = saved_;
+    none.rlim_cur = 0;
+    ::setrlimit(RLIMIT_FSIZE, &none);
+  }
+  ~FailingWrites() {
+    ::setrlimit(RLIMIT_FSIZE, &saved_);
+    ::signal(SIGXFSZ, previous_);
+  }
+  FailingWrites(const FailingWrites&) = delete;
+  FailingWrites& operator=(const FailingWrites&) = delete;
+
+ private:
+  rlimit saved_{};
+  sighandler_t previous_ = SIG_DFL;
+};
+
 TEST_F(ConsolidatedDuckDbSinkTest, FailedWriteRollsBackAndKeepsThePreviousDay) {
   auto sink = open();
   write_all(*sink);
-  // Two rows with the same key in one partition: the insert fails, the delete is undone.
-  std::vector<BarDay> twice = {day_.spy[0], day_.spy[0]};
-  EXPECT_THROW(sink->write(BarPartition{"spy", day_.date, twice, 0, 0, "spy_bars"}, run_), SoiError);
+  std::vector<BarDay> corrected = {day_.spy[0]};
+  corrected[0].bars.resize(2);
+  {
+    FailingWrites failing;
+    EXPECT_THROW(sink->write(BarPartition{"spy", day_.date, corrected, 0, 0, "spy_bars"}, RunInfo{"run2", 0}),
+                 SoiError);
+  }
   EXPECT_EQ(sink->write(day_.vix_partition(), run_).rows, 3u);  // the sink is still usable
   sink.reset();
   auto db = reader();
   EXPECT_EQ(cell(*db, "SELECT count(*) FROM spy_bars"), "4");
+  EXPECT_EQ(cell(*db, "SELECT string_agg(DISTINCT run_id, ',') FROM spy_bars"), run_.run_id);
+}
+
+// A commit that fails in the database itself (its write-ahead log cannot be
+// written) leaves no open transaction behind: the next replace of the same
+// day in the same run succeeds, with no duplicates.
+TEST_F(ConsolidatedDuckDbSinkTest, AFailedCommitIsRolledBackAndTheNextReplaceOfTheDaySucceeds) {
+  auto sink = open();
+  write_all(*sink);
+  {
+    FailingWrites failing;
+    // The second attempt first reopens the database, which may or may not
+    // fail while writes do: either way a storage error, and no state kept.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      try {
+        sink->write(day_.spy_partition(), RunInfo{"failed-run", 0});
+        ADD_FAILURE() << "expected the commit to fail, attempt " << attempt;
+      } catch (const SoiError& e) {
+        EXPECT_EQ(e.category(), ErrorCategory::storage);
+        EXPECT_NE(std::string(e.what()).find("2025-01-17"), std::string::npos) << e.what();
+      }
+    }
+  }
+  const auto r = sink->write(day_.spy_partition(), RunInfo{"run2", 0});
+  EXPECT_EQ(r.rows, 4u);
+  EXPECT_EQ(sink->write(day_.vix_partition(), RunInfo{"run2", 0}).rows, 3u);
+  sink.reset();
+  auto db = reader();
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM spy_bars"), "4");
+  EXPECT_EQ(cell(*db, "SELECT count(DISTINCT ts) FROM spy_bars"), "4");
+  EXPECT_EQ(cell(*db, "SELECT string_agg(DISTINCT run_id, ',') FROM spy_bars"), "run2");
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM vix_bars"), "3");
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM market_seconds"), "180");
 }
 
 TEST_F(ConsolidatedDuckDbSinkTest, FileLockedByAnotherProcessIsAClearStorageError) {

@@ -5,8 +5,9 @@
 #include <set>
 #include <span>
 
+#include "sinks/duckdb/dataset_scan.hpp"
+#include "sinks/duckdb/dataset_select.hpp"
 #include "sinks/duckdb/duckdb_session.hpp"
-#include "sinks/list_gathering_writer.hpp"
 #include "sinks/sql/consolidated_schema.hpp"
 #include "utils/durable_file.hpp"
 #include "utils/error.hpp"
@@ -15,6 +16,16 @@ namespace soi {
 namespace fs = std::filesystem;
 
 namespace {
+
+// DuckDB checkpoints (folds the write-ahead log into the file, compressing
+// what it holds) once the log exceeds 16 MB by default: every fifth or sixth
+// SPY day, a commit then took ten times as long. Past this threshold instead,
+// the log holds every commit of a run and the checkpoint happens when the sink
+// closes, at the end of the run (rows a rerun replaced are never compressed).
+// Each commit still syncs the log: durability is the same, only the replay of a
+// crashed run's log at the next open is longer. 1 GB bounds it (about a
+// hundred days of every feed).
+constexpr const char* kCheckpointThreshold = "1GB";
 
 class DuckRunner : public sql::SqlRunner {
  public:
@@ -26,34 +37,6 @@ class DuckRunner : public sql::SqlRunner {
 
  private:
   const DuckDbSession& session_;
-};
-
-std::int32_t days_since_epoch(Date d) { return static_cast<std::int32_t>(to_sys(d).time_since_epoch().count()); }
-
-// Rows into a DuckDB appender, in the appender's column order.
-class AppenderRowWriter : public ListGatheringWriter {
- public:
-  AppenderRowWriter(DuckDbAppender& app, const std::vector<Column>& columns)
-      : ListGatheringWriter(columns), app_(app) {}
-  void int64(std::int64_t v) override { app_.append(v); }
-  void float64(double v) override { app_.append(v); }
-  void text(std::string_view v) override {
-    if (!gathered(v)) app_.append(v);
-  }
-  void timestamp_ms(std::int64_t utc_ms) override { app_.append_timestamp_ms(utc_ms); }
-  void date(Date d) override { app_.append_date_days(days_since_epoch(d)); }
-  void null() override { app_.append_null(); }
-  void end_row() override {
-    app_.end_row();
-    row_done();
-  }
-
- private:
-  void write_list(const Column& column, const std::vector<std::string>& elements) override {
-    if (column.type == LogicalType::struct_list) app_.append(std::string_view(sql::struct_list_json(column, elements)));
-    else app_.append_text_list(elements);
-  }
-  DuckDbAppender& app_;
 };
 
 bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
@@ -117,10 +100,18 @@ ConsolidatedDuckDbSink::ConsolidatedDuckDbSink(const std::string& data_dir, cons
                                                std::vector<sql::Table> tables)
     : path_(config.path.empty() ? default_path(data_dir) : fs::path(config.path)),
       news_tickers_(std::move(news_tickers)),
-      tables_(std::move(tables)) {
+      tables_(std::move(tables)),
+      threads_(duckdb_threads) {
   if (path_.has_parent_path()) create_directories_or_throw(path_.parent_path());
+  open_database();
+}
+
+ConsolidatedDuckDbSink::~ConsolidatedDuckDbSink() = default;
+
+void ConsolidatedDuckDbSink::open_database() {
+  std::unique_ptr<DuckDbSession> session;
   try {
-    session_ = std::make_unique<DuckDbSession>(path_.string(), duckdb_threads);
+    session = std::make_unique<DuckDbSession>(path_.string(), threads_);
   } catch (const SoiError& e) {
     if (contains(e.message(), "Could not set lock") || contains(e.message(), "Conflicting lock"))
       throw SoiError(ErrorCategory::storage,
@@ -130,16 +121,32 @@ ConsolidatedDuckDbSink::ConsolidatedDuckDbSink(const std::string& data_dir, cons
                          e.message() + ")");
     throw SoiError(ErrorCategory::storage, "cannot open DuckDB database " + path_.string() + ": " + e.message());
   }
+  std::unique_ptr<DatasetScan> scan;
   try {
-    DuckRunner runner(*session_);
-    in_transaction(*session_, [&] { sql::ensure_schema(runner, sql::Dialect::duckdb, tables_, news_tickers_); });
+    session->execute(std::string("SET checkpoint_threshold = '") + kCheckpointThreshold + "'");
+    DuckRunner runner(*session);
+    in_transaction(*session, [&] { sql::ensure_schema(runner, sql::Dialect::duckdb, tables_, news_tickers_); });
+    scan = std::make_unique<DatasetScan>(*session);
   } catch (const SoiError& e) {
     throw SoiError(ErrorCategory::storage,
                    "cannot create or migrate the schema of DuckDB database " + path_.string() + ": " + e.message());
   }
+  session_ = std::move(session);
+  scan_ = std::move(scan);
 }
 
-ConsolidatedDuckDbSink::~ConsolidatedDuckDbSink() = default;
+void ConsolidatedDuckDbSink::discard_database() noexcept {
+  if (!session_) return;
+  try {
+    // What a failed commit leaves in memory is not what the file holds: never
+    // write it back. Reopening replays the write-ahead log, i.e. exactly the
+    // committed transactions.
+    session_->execute("PRAGMA disable_checkpoint_on_shutdown");
+  } catch (...) {  // closing is all that is left to do
+  }
+  scan_.reset();
+  session_.reset();
+}
 
 PartitionWriteResult ConsolidatedDuckDbSink::write(const Partition& partition, const RunInfo& run) {
   const auto started = std::chrono::steady_clock::now();
@@ -154,26 +161,39 @@ PartitionWriteResult ConsolidatedDuckDbSink::write(const Partition& partition, c
   std::uint64_t rows = 0;
   std::lock_guard lock(mutex_);
   try {
+    // A failed write closed the database: reopen it (what the file holds is
+    // the last committed state).
+    if (!session_) open_database();
+  } catch (const SoiError& e) {
+    throw SoiError(ErrorCategory::storage, "cannot replace " + day + " in table " + table + ": " + e.message(),
+                   context);
+  }
+  try {
     // A column added to the configuration since the table was created (a news
     // ticker's sentiment): the migration commits on its own, before the day.
     if (columns.size() != dataset.base_columns().size()) {
       DuckRunner runner(*session_);
       in_transaction(*session_, [&] { sql::ensure_columns(runner, sql::Dialect::duckdb, table, columns); });
     }
+    const WriteStamp stamp{run.run_id, now_utc_ms()};
+    const std::vector<std::string> names = dataset_select_columns(partition, SelectTarget::sql_table);
+    std::string insert = "INSERT INTO " + sql::quote_ident(table) + " (";
+    for (std::size_t i = 0; i < names.size(); ++i) insert += (i ? ", " : "") + sql::quote_ident(names[i]);
+    insert += ") " + dataset_select(partition, stamp, DatasetScan::kFunctionName, SelectTarget::sql_table);
     in_transaction(*session_, [&] {
       session_->execute(sql::delete_day_sql(table, day));
       if (dataset.key_spans_days()) delete_keys_elsewhere(partition, table);
-      {
-        DuckDbAppender app(*session_, table, dataset.column_names(partition));
-        AppenderRowWriter writer(app, columns);
-        const auto cursor = dataset.rows(partition, WriteStamp{run.run_id, now_utc_ms()});
-        while (cursor->write_next(writer)) ++rows;
-        app.flush();
-      }
+      scan_->set(partition, stamp);
+      rows = static_cast<std::uint64_t>(session_->query_int(insert));
+      scan_->clear();
+      if (rows != dataset.row_count(partition))
+        throw SoiError(ErrorCategory::storage, "inserted " + std::to_string(rows) + " rows, expected " +
+                                                   std::to_string(dataset.row_count(partition)));
       if (partition.session_open_ms != 0 && partition.session_close_ms != 0)
-        session_->execute(sql::upsert_session_sql(day, partition.session_open_ms, partition.session_close_ms));
+        session_->execute(sql::replace_session_sql(day, partition.session_open_ms, partition.session_close_ms));
     });
   } catch (const std::exception& e) {
+    discard_database();
     const auto* soi = dynamic_cast<const SoiError*>(&e);
     throw SoiError(ErrorCategory::storage,
                    "cannot replace " + day + " in table " + table + " of DuckDB database " + path_.string() + ": " +

@@ -1,11 +1,23 @@
 // The embedded consolidated database: one DuckDB file (default
-// <data_dir>/processed/consolidated/market.duckdb) holding one table per feed,
-// primary keys = the dedup keys, and the per-second view market_seconds
-// (schema in sinks/sql/consolidated_schema.hpp, shared with PostgreSQL).
+// <data_dir>/processed/consolidated/market.duckdb) holding one table per feed
+// and the per-second view market_seconds (schema in
+// sinks/sql/consolidated_schema.hpp, shared with PostgreSQL).
 //
 // Each write replaces the partition's day in ONE transaction: DELETE the day,
-// append the rows (DuckDB appender), upsert the session bounds, COMMIT. A
-// failure rolls back, leaving the previous content of the day.
+// INSERT the rows (one INSERT ... SELECT from a DatasetScan over the partition
+// in memory), replace the session bounds, COMMIT. The tables have no primary
+// key: keys are unique upstream (dedup), and the delete of the whole day is
+// what makes a rerun replace rather than duplicate it; a key index cost most
+// of a commit and most of the file.
+//
+// What survives a crash: every committed day (DuckDB syncs its write-ahead
+// log at each COMMIT). The log is folded into the file at the end of a run
+// (the sink closing) or past 1 GB, not every 16 MB: see kCheckpointThreshold.
+//
+// A failure rolls back, leaving the previous content of the day, and closes
+// the database without checkpointing it (a failed COMMIT can leave DuckDB's
+// memory unlike its file); the next write reopens the file, replaying the
+// log of what was committed.
 //
 // DuckDB allows one read-write process per database file (an exclusive file
 // lock; readers in other processes must wait or read the Parquet files). While
@@ -26,13 +38,14 @@
 
 namespace soi {
 
+class DatasetScan;
 class DuckDbSession;
 
 class ConsolidatedDuckDbSink : public Sink {
  public:
   // Opens (creating directories and file) config.path, or the default path
-  // under data_dir when it is empty, then creates/migrates the schema and
-  // (re)creates the view. news_tickers: sources.news.tickers; each gets a
+  // under data_dir when it is empty, then creates/migrates the schema (a file
+  // made with primary keys is rebuilt without them, once) and (re)creates the view. news_tickers: sources.news.tickers; each gets a
   // sentiment column, the first one feeds market_seconds.news_sentiment.
   // Throws SoiError(storage) when the file cannot be opened (locked by another
   // process, not a DuckDB file, no permission).
@@ -48,9 +61,10 @@ class ConsolidatedDuckDbSink : public Sink {
 
   // Thread-safe (serialized on the sink's one connection).
   // One transaction: the day's rows (and, for a key that spans days, rows of the
-  // same keys on other days) are deleted, the partition appended, the session
-  // bounds upserted. Dynamic columns the table lacks are added first, in their
-  // own transaction.
+  // same keys on other days) are deleted, the partition inserted, the session
+  // bounds replaced. Dynamic columns the table lacks are added first, in their
+  // own transaction. After a failure the database is closed; this call then
+  // reopens it first (and throws SoiError(storage) if it cannot).
   using Sink::write;
   PartitionWriteResult write(const Partition& partition, const RunInfo& run) override;
 
@@ -59,12 +73,18 @@ class ConsolidatedDuckDbSink : public Sink {
   static std::filesystem::path default_path(const std::string& data_dir);
 
  private:
+  // Opens the file and creates/migrates the schema; throws SoiError(storage).
+  void open_database();
+  // Closes the database without writing what memory holds back to the file.
+  void discard_database() noexcept;
   void delete_keys_elsewhere(const Partition& partition, const std::string& table);
 
   std::filesystem::path path_;
   std::vector<std::string> news_tickers_;
   std::vector<sql::Table> tables_;
-  std::unique_ptr<DuckDbSession> session_;
+  int threads_ = 0;
+  std::unique_ptr<DuckDbSession> session_;  // null after a failed write, until the next one reopens it
+  std::unique_ptr<DatasetScan> scan_;       // declared after session_: destroyed before the database closes
   std::mutex mutex_;
 };
 

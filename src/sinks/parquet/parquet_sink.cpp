@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "sinks/duckdb/duckdb_session.hpp"
-#include "sinks/parquet/dataset_scan.hpp"
-#include "sinks/parquet/parquet_select.hpp"
+#include "sinks/duckdb/dataset_scan.hpp"
+#include "sinks/duckdb/dataset_select.hpp"
 #include "utils/error.hpp"
 
 namespace soi {
@@ -68,8 +68,9 @@ PartitionWriteResult ParquetSink::write(const Partition& partition, const RunInf
     scan_->set(partition, stamp);
     std::int64_t written = 0;
     try {
-      written = session_->query_int("COPY (" + parquet_select(partition, stamp, DatasetScan::kFunctionName) + ") TO " +
-                                    DuckDbSession::quote(temp_path) + copy_options());
+      written = session_->query_int(
+          "COPY (" + dataset_select(partition, stamp, DatasetScan::kFunctionName, SelectTarget::parquet_file) +
+          ") TO " + DuckDbSession::quote(temp_path) + copy_options());
     } catch (...) {
       scan_->clear();
       throw;

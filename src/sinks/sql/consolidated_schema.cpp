@@ -27,12 +27,18 @@ std::string column_defs(Dialect d, const std::vector<Column>& columns) {
   return join(defs, ", ");
 }
 
+// PostgreSQL keys every table (its upserts need the key). DuckDB keys none: a
+// primary key there is an ART index that every delete and insert of a day
+// maintains and every checkpoint writes, for keys that are unique upstream.
 std::string create_table(Dialect d, std::string_view table, const std::vector<Column>& columns,
                          const std::vector<std::string>& key) {
-  std::vector<std::string> pk;
-  for (const std::string& k : key) pk.push_back(quote_ident(k));
-  return "CREATE TABLE IF NOT EXISTS " + quote_ident(table) + " (" + column_defs(d, columns) + ", PRIMARY KEY (" +
-         join(pk, ", ") + "))";
+  std::string sql = "CREATE TABLE IF NOT EXISTS " + quote_ident(table) + " (" + column_defs(d, columns);
+  if (d == Dialect::postgres) {
+    std::vector<std::string> pk;
+    for (const std::string& k : key) pk.push_back(quote_ident(k));
+    sql += ", PRIMARY KEY (" + join(pk, ", ") + ")";
+  }
+  return sql + ")";
 }
 
 std::vector<Column> sessions_columns() {
@@ -225,6 +231,13 @@ std::string upsert_session_sql(std::string_view date, std::int64_t open_ms, std:
          " AS TIMESTAMPTZ)) ON CONFLICT (date) DO UPDATE SET open_ts = EXCLUDED.open_ts, close_ts = EXCLUDED.close_ts";
 }
 
+std::string replace_session_sql(std::string_view date, std::int64_t open_ms, std::int64_t close_ms) {
+  return "DELETE FROM sessions WHERE date = DATE " + quote_literal(date) +
+         "; INSERT INTO sessions (date, open_ts, close_ts) VALUES (DATE " + quote_literal(date) + ", CAST(" +
+         quote_literal(format_utc_iso_ms(open_ms)) + " AS TIMESTAMPTZ), CAST(" +
+         quote_literal(format_utc_iso_ms(close_ms)) + " AS TIMESTAMPTZ))";
+}
+
 std::string delete_day_sql(std::string_view table, std::string_view date) {
   return "DELETE FROM " + quote_ident(table) + " WHERE date = DATE " + quote_literal(date);
 }
@@ -253,9 +266,51 @@ std::vector<std::string> ensure_columns(SqlRunner& runner, Dialect d, std::strin
   return added;
 }
 
+namespace {
+
+// A DuckDB database made before its tables lost their primary keys: each keyed
+// table is rebuilt without its key (DuckDB cannot drop a constraint), same
+// columns in the same physical order, same types and NOT NULLs, same rows. In
+// the caller's transaction: all tables or none. Recorded as a schema_version.
+void drop_duckdb_primary_keys(SqlRunner& runner) {
+  const auto keyed = runner.query(
+      "SELECT DISTINCT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
+      "AND database_name = current_database() AND schema_name = current_schema() ORDER BY table_name");
+  if (keyed.empty()) return;
+  // The view is recreated on the rebuilt tables by ensure_schema.
+  runner.execute("DROP VIEW IF EXISTS " + std::string(kViewName));
+  for (const auto& row : keyed) {
+    if (row.empty() || !row[0]) continue;
+    const std::string& table = *row[0];
+    std::vector<std::string> defs, names;
+    for (const auto& c : runner.query(
+             "SELECT column_name, data_type, is_nullable FROM duckdb_columns() WHERE database_name = "
+             "current_database() AND schema_name = current_schema() AND table_name = " + quote_literal(table) +
+             " ORDER BY column_index")) {
+      if (c.size() < 3 || !c[0] || !c[1]) throw SoiError(ErrorCategory::schema, "cannot read the columns of " + table);
+      names.push_back(quote_ident(*c[0]));
+      defs.push_back(names.back() + " " + *c[1] + (c[2] && *c[2] == "false" ? " NOT NULL" : ""));
+    }
+    const std::string rebuilt = table + "__unkeyed";
+    const std::string list = join(names, ", ");
+    runner.execute("CREATE TABLE " + quote_ident(rebuilt) + " (" + join(defs, ", ") + ")");
+    runner.execute("INSERT INTO " + quote_ident(rebuilt) + " (" + list + ") SELECT " + list + " FROM " +
+                   quote_ident(table));
+    runner.execute("DROP TABLE " + quote_ident(table));
+    runner.execute("ALTER TABLE " + quote_ident(rebuilt) + " RENAME TO " + quote_ident(table));
+  }
+  runner.execute(
+      "INSERT INTO schema_version (version, description, applied_at) SELECT COALESCE(max(version), 0) + 1, "
+      "'drop primary keys (a day is replaced by delete + insert; keys are unique upstream)', " + now_literal() +
+      " FROM schema_version");
+}
+
+}  // namespace
+
 std::vector<std::string> ensure_schema(SqlRunner& runner, Dialect d, std::span<const Table> tables,
                                        std::span<const std::string> news_tickers) {
   for (const std::string& sql : create_tables_sql(d, tables)) runner.execute(sql);
+  if (d == Dialect::duckdb) drop_duckdb_primary_keys(runner);
   const auto base = runner.query("SELECT count(*) FROM schema_version WHERE version = " +
                                  std::to_string(kBaseSchemaVersion));
   if (base.empty() || !base[0][0] || *base[0][0] == "0")

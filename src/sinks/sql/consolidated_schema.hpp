@@ -1,13 +1,16 @@
 // The consolidated SQL schema shared by every SQL sink (DuckDB file, PostgreSQL):
-// one table per feed with the dedup key as primary key, the sessions table, a
-// schema_version table, and the per-second view market_seconds. Both sinks take
+// one table per feed, the sessions table, a schema_version table, and the
+// per-second view market_seconds. PostgreSQL keys each table on its dataset's
+// dedup key (its upserts need one); DuckDB keys none (a key there is an index
+// that each day's delete + insert maintains; the keys are unique upstream, and a
+// DuckDB file made with keys is rebuilt without them once, a recorded version). Both sinks take
 // every statement from here (with their dialect), so they cannot drift apart.
 //
 // Tables: one per feed, with the columns of its dataset (processing/dataset.hpp) in
 // this dialect (text lists VARCHAR[] / TEXT[], lists of structs JSON / JSONB, timestamps
-// TIMESTAMPTZ), keyed on the dataset's key; plus
-//   sessions          PK (date): open_ts, close_ts TIMESTAMPTZ, the regular session [open, close)
-//   schema_version    PK (version): description, applied_at
+// TIMESTAMPTZ), keyed (PostgreSQL) on the dataset's key; plus
+//   sessions          key (date): open_ts, close_ts TIMESTAMPTZ, the regular session [open, close)
+//   schema_version    key (version): description, applied_at
 // A table created before a column moved in its dataset keeps its physical order:
 // every statement here names its columns.
 //
@@ -53,7 +56,7 @@ std::string quote_ident(std::string_view name);
 std::string quote_literal(std::string_view text);
 
 // CREATE TABLE IF NOT EXISTS for schema_version, sessions and every table, keyed on
-// its dataset's key; PostgreSQL also gets the indexes the day replacement and the
+// its dataset's key in PostgreSQL; PostgreSQL also gets the indexes the day replacement and the
 // view need: (date, first timestamp column) unless the key already starts with date.
 std::vector<std::string> create_tables_sql(Dialect dialect, std::span<const Table> tables);
 // CREATE OR REPLACE VIEW market_seconds (same columns whatever the argument, so
@@ -66,8 +69,11 @@ std::vector<std::string> view_columns();
 // INSERT INTO table (columns) SELECT columns FROM source ON CONFLICT (key) DO UPDATE SET ...
 std::string upsert_sql(std::string_view table, const std::vector<std::string>& columns,
                        const std::vector<std::string>& key, std::string_view source);
-// Upserts one sessions row (UTC ms bounds).
+// Upserts one sessions row (UTC ms bounds); PostgreSQL, whose sessions table is keyed.
 std::string upsert_session_sql(std::string_view date, std::int64_t open_ms, std::int64_t close_ms);
+// The same as a DELETE and an INSERT (two statements, for one transaction): DuckDB,
+// whose tables have no key.
+std::string replace_session_sql(std::string_view date, std::int64_t open_ms, std::int64_t close_ms);
 // DELETE FROM table WHERE date = DATE 'date'.
 std::string delete_day_sql(std::string_view table, std::string_view date);
 
@@ -84,7 +90,8 @@ class SqlRunner {
   virtual std::vector<std::vector<std::optional<std::string>>> query(const std::string& sql) = 0;
 };
 
-// In the caller's transaction: creates missing tables, records the base version,
+// In the caller's transaction: creates missing tables, (DuckDB) rebuilds keyed tables
+// without their key, records the base version,
 // adds the columns each news table lacks for `news_tickers` (each one a recorded
 // migration), then (re)creates the view on the first ticker's sentiment column.
 // Returns the columns it added.

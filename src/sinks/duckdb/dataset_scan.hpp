@@ -1,10 +1,11 @@
 // A DuckDB table function that streams any dataset's partition straight from our
-// records into a query: `COPY (SELECT ... FROM soi_dataset_scan()) TO ...` reads the rows
-// with no staging table (no copy into DuckDB storage, no CREATE/DROP per write).
+// records into a query: `COPY (SELECT ... FROM soi_dataset_scan()) TO ...` (the Parquet
+// sink) and `INSERT INTO t SELECT ... FROM soi_dataset_scan()` (the consolidated DuckDB
+// sink) read the rows with no staging table and no per-value library call.
 //
 // Its columns are the dataset's kRoleRow columns, in order, typed from their logical
 // type (timestamps TIMESTAMPTZ, dates DATE, int32 INTEGER, ...); a list column comes out
-// as JSON text, which the query turns into a typed list (parquet_select builds that
+// as JSON text, which the query turns into a typed list (dataset_select builds that
 // query). Rows come from the dataset's RowCursor, so the scan knows no record type.
 #pragma once
 

@@ -1,4 +1,4 @@
-#include "sinks/parquet/dataset_scan.hpp"
+#include "sinks/duckdb/dataset_scan.hpp"
 
 #include <cstring>
 #include <exception>

@@ -1,4 +1,4 @@
-#include "sinks/parquet/parquet_select.hpp"
+#include "sinks/duckdb/dataset_select.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -46,10 +46,10 @@ class LiteralWriter : public RowWriter {
 };
 
 // A scan column's expression: lists arrive as JSON text.
-std::string row_expression(const Column& c) {
+std::string row_expression(const Column& c, SelectTarget target) {
   const std::string name = sql::quote_ident(c.name);
   if (c.type == LogicalType::text_list) return "CAST(from_json(" + name + ", '[\"VARCHAR\"]') AS VARCHAR[])";
-  if (c.type == LogicalType::struct_list) {
+  if (c.type == LogicalType::struct_list && target == SelectTarget::parquet_file) {
     std::string json_shape = "[{", struct_type = "STRUCT(";
     for (std::size_t i = 0; i < c.struct_fields.size(); ++i) {
       json_shape += (i ? ",\"" : "\"") + c.struct_fields[i] + "\":\"VARCHAR\"";
@@ -60,9 +60,21 @@ std::string row_expression(const Column& c) {
   return name;
 }
 
+bool selected(const Column& c, SelectTarget target) {
+  return c.role != kRoleDate || target == SelectTarget::sql_table;  // a hive directory holds the date
+}
+
 }  // namespace
 
-std::string parquet_select(const Partition& partition, const WriteStamp& stamp, std::string_view scan_function) {
+std::vector<std::string> dataset_select_columns(const Partition& partition, SelectTarget target) {
+  std::vector<std::string> names;
+  for (const Column& c : partition.dataset->columns(partition))
+    if (selected(c, target)) names.push_back(c.name);
+  return names;
+}
+
+std::string dataset_select(const Partition& partition, const WriteStamp& stamp, std::string_view scan_function,
+                           SelectTarget target) {
   const Dataset& dataset = *partition.dataset;
   const std::vector<Column> columns = dataset.columns(partition);
   std::vector<Column> constants;
@@ -78,10 +90,13 @@ std::string parquet_select(const Partition& partition, const WriteStamp& stamp, 
   std::size_t next_constant = 0;
   bool first = true;
   for (const Column& c : columns) {
-    if (c.role == kRoleDate) continue;  // the hive directory holds it
+    if (!selected(c, target)) continue;
     if (!first) select += ", ";
     first = false;
-    const std::string expression = c.role == kRoleConstant ? literal.literals()[next_constant++] : row_expression(c);
+    std::string expression;
+    if (c.role == kRoleConstant) expression = literal.literals()[next_constant++];
+    else if (c.role == kRoleDate) expression = "CAST(" + DuckDbSession::quote(format_date(partition.date)) + " AS DATE)";
+    else expression = row_expression(c, target);
     select += expression + " AS " + sql::quote_ident(c.name);
   }
   select += " FROM " + std::string(scan_function) + "()";

@@ -1,0 +1,94 @@
+#include "sinks/sink_set.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "processing/dataset.hpp"
+
+namespace soi {
+namespace {
+
+// Two sinks that each wait, within one write, for the other to have started:
+// both finish only if SinkSet runs them at the same time.
+struct Rendezvous {
+  std::mutex mutex;
+  std::condition_variable changed;
+  int arrived = 0;
+  // True when `expected` sinks arrived within the bound (a sequential SinkSet
+  // leaves the first one waiting alone until the bound passes).
+  bool meet(int expected) {
+    std::unique_lock lock(mutex);
+    ++arrived;
+    changed.notify_all();
+    return changed.wait_for(lock, std::chrono::seconds(10), [&] { return arrived >= expected; });
+  }
+};
+
+class FakeSink : public Sink {
+ public:
+  FakeSink(std::string name, Rendezvous* rendezvous, int expected, bool fail)
+      : name_(std::move(name)), rendezvous_(rendezvous), expected_(expected), fail_(fail) {}
+  std::string_view name() const override { return name_; }
+  using Sink::write;
+  PartitionWriteResult write(const Partition& partition, const RunInfo&) override {
+    thread = std::this_thread::get_id();
+    met_others = rendezvous_ ? rendezvous_->meet(expected_) : false;
+    if (fail_) throw std::runtime_error("disk on fire");
+    PartitionWriteResult r;
+    r.sink = name_;
+    r.feed = std::string(partition.name);
+    return r;
+  }
+  bool met_others = false;
+  std::thread::id thread;
+
+ private:
+  std::string name_;
+  Rendezvous* rendezvous_;
+  int expected_;
+  bool fail_;
+};
+
+TEST(SinkSetTest, EverySinkWritesAtOnceAndResultsKeepTheSinkOrder) {
+  Rendezvous rendezvous;
+  SinkSet set;
+  set.add(std::make_unique<FakeSink>("parquet", &rendezvous, 3, false));
+  set.add(std::make_unique<FakeSink>("duckdb", &rendezvous, 3, true));
+  set.add(std::make_unique<FakeSink>("postgres", &rendezvous, 3, false));
+  Partition partition;
+  partition.name = "spy";
+  const SinkSetResult result = set.write(partition, RunInfo{"run", 0});
+  EXPECT_EQ(static_cast<FakeSink&>(set.at(0)).thread, std::this_thread::get_id());
+  for (std::size_t i = 0; i < set.size(); ++i)
+    EXPECT_TRUE(static_cast<FakeSink&>(set.at(i)).met_others) << set.at(i).name() << " ran alone";
+  ASSERT_EQ(result.written.size(), 2u);
+  EXPECT_EQ(result.written[0].sink, "parquet");
+  EXPECT_EQ(result.written[1].sink, "postgres");
+  EXPECT_EQ(result.written[1].feed, "spy");
+  ASSERT_EQ(result.failures.size(), 1u);
+  EXPECT_EQ(result.failed_sinks, std::vector<std::string>{"duckdb"});
+  EXPECT_EQ(result.failures[0].category(), ErrorCategory::storage);
+  EXPECT_NE(std::string(result.failures[0].what()).find("duckdb sink: disk on fire"), std::string::npos)
+      << result.failures[0].what();
+  EXPECT_FALSE(result.ok());
+}
+
+TEST(SinkSetTest, OneSinkRunsOnTheCallersThreadAndAnEmptySetWritesNothing) {
+  SinkSet one;
+  one.add(std::make_unique<FakeSink>("parquet", nullptr, 1, false));
+  Partition partition;
+  const SinkSetResult result = one.write(partition, RunInfo{"run", 0});
+  EXPECT_TRUE(result.ok());
+  ASSERT_EQ(result.written.size(), 1u);
+  EXPECT_EQ(static_cast<FakeSink&>(one.at(0)).thread, std::this_thread::get_id());
+  SinkSet none;
+  EXPECT_TRUE(none.write(partition, RunInfo{"run", 0}).written.empty());
+}
+
+}  // namespace
+}  // namespace soi
