@@ -53,7 +53,8 @@ BackfillReport run_backfill_feeds(RunContext& run, SinkSet& sinks, const Backfil
     const std::int64_t started = now_utc_ms();
     switch (feed->dataset) {
       case DatasetKind::bars: {
-        BackfillJob job(services(client_for(run, base_url)));
+        BackfillJob job(services(client_for(run, base_url)),
+                        [&run, base_url]() -> RestClient& { return new_worker_client(run, base_url); });
         ProgressReporter reporter = progress(feed->name, days.size());
         report.feeds.push_back(job.run(bar_feed_spec(*feed, config), days, &reporter));
         break;

@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
+#include <memory>
 
 #include <fmt/format.h>
 
 #include "monitoring/logging.hpp"
+#include "orchestrator/ordered_day_pipeline.hpp"
 #include "processing/dedup.hpp"
 
 namespace soi {
@@ -54,44 +57,72 @@ BarFeedSpec bar_feed_spec(const FeedSpec& feed, const Config& config) {
 }
 
 BackfillSummary BackfillJob::run(const BarFeedSpec& feed, const std::vector<Date>& days, ProgressReporter* progress) {
-  AggsParser parser(feed.shape);
-  exec_log().info("backfill {} ({}): {} trading day(s), run {}", feed.feed, feed.ticker, days.size(), s_.run.run_id);
-  return run_days(feed.feed, days, progress, [&](Date d) { return backfill_day(feed, d, parser); });
+  const std::size_t in_flight = static_cast<std::size_t>(std::max(1, s_.config.sources.max_days_in_flight));
+  // One parser per fetch slot: a slot is one thread's at a time. A deque: parsers never move.
+  std::deque<AggsParser> parsers;
+  for (std::size_t slot = 0; slot < fetch_slots(in_flight, days.size()); ++slot) parsers.emplace_back(feed.shape);
+  exec_log().info("backfill {} ({}): {} trading day(s), up to {} in flight, run {}", feed.feed, feed.ticker,
+                  days.size(), clients_.usable(in_flight), s_.run.run_id);
+  return run_days(feed.feed, days, progress, in_flight, [&](Date d, std::size_t slot) {
+    return fetch_day(feed, d, client(slot), parsers[slot]);
+  });
+}
+
+std::size_t BackfillJob::fetch_slots(std::size_t max_in_flight, std::size_t days) const {
+  return OrderedDayPipeline<DayCommit>::slots_for(clients_.usable(max_in_flight), days);
 }
 
 BackfillSummary BackfillJob::run_days(std::string_view feed, const std::vector<Date>& days,
-                                      ProgressReporter* progress, const std::function<DayOutcome(Date)>& day) {
+                                      ProgressReporter* progress, std::size_t max_in_flight, const DayFetch& fetch) {
+  using Pipeline = OrderedDayPipeline<DayCommit>;
   BackfillSummary summary;
   summary.feed = std::string(feed);
+  Pipeline pipeline(clients_.usable(std::max<std::size_t>(1, max_in_flight)));
+  clients_.prepare(fetch_slots(max_in_flight, days.size()));  // here: the factory is the committer's to call
   std::uint64_t rows = 0;
-  for (std::size_t i = 0; i < days.size(); ++i) {
-    DayOutcome outcome;
-    try {
-      outcome = day(days[i]);
-    } catch (const SoiError& e) {
-      s_.errors.record(e);
-      outcome.date = days[i];
-      outcome.error = e.what();
-      summary.days.push_back(outcome);
-      if (e.category() == ErrorCategory::auth) {
-        summary.days_skipped = days.size() - i - 1;
-        summary.stopped_on_auth = true;
-        exec_log().error("stopping the run: {}", e.what());
-        break;
-      }
-      if (progress) progress->update(i + 1, rows);
-      continue;
-    }
-    rows += outcome.rows;
-    summary.days.push_back(outcome);
-    if (progress) progress->update(i + 1, rows);
-  }
+  const std::size_t handled = pipeline.run(
+      days.size(), [&](std::size_t i, std::size_t slot) { return fetch(days[i], slot); },
+      [&](std::size_t i, Pipeline::Day day) {
+        DayOutcome outcome;
+        try {
+          if (day.error) std::rethrow_exception(day.error);
+          outcome = (*day.value)();
+        } catch (const SoiError& e) {
+          s_.errors.record(e);
+          outcome.date = days[i];
+          outcome.error = e.what();
+          summary.days.push_back(outcome);
+          if (e.category() == ErrorCategory::auth) {
+            summary.stopped_on_auth = true;
+            exec_log().error("stopping the run: {}", e.what());
+            return false;
+          }
+          if (progress) progress->update(i + 1, rows);
+          return true;
+        }
+        rows += outcome.rows;
+        summary.days.push_back(outcome);
+        if (progress) progress->update(i + 1, rows);
+        return true;
+      });
+  if (summary.stopped_on_auth) summary.days_skipped = days.size() - handled;
   if (progress) progress->finish();
   return summary;
 }
 
-DayOutcome BackfillJob::backfill_day(const BarFeedSpec& feed, Date d, AggsParser& parser) {
-  DayOutcome out;
+BackfillSummary BackfillJob::run_days(std::string_view feed, const std::vector<Date>& days,
+                                      ProgressReporter* progress, const std::function<DayOutcome(Date)>& day) {
+  return run_days(feed, days, progress, 1, [&day](Date d, std::size_t) { return DayCommit([&day, d] { return day(d); }); });
+}
+
+BackfillJob::DayCommit BackfillJob::fetch_day(const BarFeedSpec& feed, Date d, RestClient& client, AggsParser& parser) {
+  struct Fetched {
+    DayOutcome out;
+    BarDay day;
+    ErrorContext context;
+  };
+  auto f = std::make_shared<Fetched>();
+  DayOutcome& out = f->out;
   out.date = d;
   const std::string date_text = format_date(d);
   const auto fetch_start = std::chrono::steady_clock::now();
@@ -102,10 +133,11 @@ DayOutcome BackfillJob::backfill_day(const BarFeedSpec& feed, Date d, AggsParser
   request.page_limit = feed.page_limit;
   request.adjusted = feed.adjusted;
   request.shape = feed.shape;
-  ErrorContext context{feed.feed, feed.ticker, date_text, ""};
+  f->context = ErrorContext{feed.feed, feed.ticker, date_text, ""};
+  const ErrorContext& context = f->context;
 
-  AggregatesPageStream stream(s_.client, parser, request, context, s_.config.retry.max_attempts);
-  BarDay day;
+  AggregatesPageStream stream(client, parser, request, context, s_.config.retry.max_attempts);
+  BarDay& day = f->day;
   day.feed = feed.feed;
   day.ticker = feed.ticker;
   day.date = d;
@@ -113,6 +145,7 @@ DayOutcome BackfillJob::backfill_day(const BarFeedSpec& feed, Date d, AggsParser
   AggsPage page;
   while (stream.next(page)) {
     day.bars.insert(day.bars.end(), page.bars.begin(), page.bars.end());
+    // QuarantineWriter, SchemaDriftTracker and ErrorSummary are thread-safe.
     for (const auto& reject : page.rejects) {
       s_.quarantine.add(feed.feed, d, feed.ticker, reject.reason, reject.raw_json, context.url);
       ++out.rejects;
@@ -127,13 +160,17 @@ DayOutcome BackfillJob::backfill_day(const BarFeedSpec& feed, Date d, AggsParser
     s_.errors.record(ErrorCategory::validation,
                      std::to_string(out.rejects) + " record(s) failed validation and were quarantined", context);
 
-  const BarWindow session = session_window(d);
-  out.ok = commit(BarPartition{feed.feed, d, std::span<const BarDay>(&day, 1), session.from_ms, session.to_ms,
-                               feed.sql_table},
-                  feed.feed, context, out);
-  exec_log().info("{} {}: {} rows, {} pages, {} quarantined, {} duplicates replaced -> {}", feed.feed, date_text,
-                  out.rows, out.pages, out.rejects, out.duplicates, out.location);
-  return out;
+  // Committer thread, in date order.
+  return [this, &feed, f] {
+    DayOutcome& out = f->out;
+    const BarWindow session = session_window(f->day.date);
+    out.ok = commit(BarPartition{feed.feed, f->day.date, std::span<const BarDay>(&f->day, 1), session.from_ms,
+                                 session.to_ms, feed.sql_table},
+                    feed.feed, f->context, out);
+    exec_log().info("{} {}: {} rows, {} pages, {} quarantined, {} duplicates replaced -> {}", feed.feed,
+                    f->context.date, out.rows, out.pages, out.rejects, out.duplicates, out.location);
+    return out;
+  };
 }
 
 template <typename Partition>

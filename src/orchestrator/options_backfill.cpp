@@ -64,17 +64,10 @@ class FirstError {
 
 OptionsBackfillJob::OptionsBackfillJob(BackfillServices services, std::function<RestClient&()> worker_client,
                                        std::string bars_sql_table)
-    : s_(services), job_(services), worker_client_(std::move(worker_client)), bars_sql_table_(std::move(bars_sql_table)) {}
+    : s_(services), job_(services), has_workers_(static_cast<bool>(worker_client)),
+      clients_(services.client, std::move(worker_client)), bars_sql_table_(std::move(bars_sql_table)) {}
 
-RestClient& OptionsBackfillJob::worker(std::size_t i) {
-  while (workers_.size() <= i) {
-    RestClient& client = worker_client_ ? worker_client_() : s_.client;
-    if (!client.rate_limiter() && s_.client.rate_limiter() && client.base_url() == s_.client.base_url())
-      client.set_rate_limiter(s_.client.rate_limiter());
-    workers_.push_back(&client);
-  }
-  return *workers_[i];
-}
+RestClient& OptionsBackfillJob::worker(std::size_t i) { return clients_.at(i + 1); }
 
 BackfillSummary OptionsBackfillJob::run(const std::vector<Date>& days, ProgressReporter* progress) {
   universes_.clear();
@@ -171,7 +164,7 @@ std::vector<BarDay> OptionsBackfillJob::fetch_bars(const OptionsUniverse& univer
   const int max_attempts = s_.config.retry.max_attempts;
   // Without a worker callback there is only the main client: one worker (a client is one thread's).
   const std::size_t workers =
-      worker_client_ ? std::min<std::size_t>(n, static_cast<std::size_t>(std::max(1, o.max_in_flight))) : 1;
+      has_workers_ ? std::min<std::size_t>(n, static_cast<std::size_t>(std::max(1, o.max_in_flight))) : 1;
   std::vector<RestClient*> clients;
   for (std::size_t w = 0; w < workers; ++w) clients.push_back(&worker(w));  // on this (coordinating) thread
 

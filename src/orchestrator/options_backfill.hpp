@@ -77,9 +77,9 @@ class OptionsBackfillJob {
 
   BackfillServices s_;
   BackfillJob job_;  // session windows and the shared partition commit
-  std::function<RestClient&()> worker_client_;
+  bool has_workers_;  // a worker-client factory was given
+  WorkerClients clients_;  // slot 0: the main client; contract worker i uses slot i + 1
   std::string bars_sql_table_;
-  std::vector<RestClient*> workers_;
   std::vector<OptionsUniverse> universes_;
   TrackedContracts tracked_;
   ContractsParser contracts_parser_;
