@@ -1,6 +1,9 @@
 // Per-host request rate limit shared by every client (and thread) talking to
 // one host: a token bucket refilled at `requests_per_second` with a small burst.
 // acquire() takes one token, sleeping (outside the lock) until one is due.
+// hold_until() holds every caller until a time (a server's Retry-After answers
+// for the host, not for the one connection that received it).
+// Thread-safe: every member may be called from any thread.
 #pragma once
 
 #include <chrono>
@@ -19,8 +22,17 @@ class RateLimiter {
   RateLimiter(double requests_per_second, std::function<Clock::time_point()> now,
               std::function<void(Clock::duration)> sleep);
 
-  // Blocks until this caller may send one request. Thread-safe.
+  // Blocks until this caller may send one request: not before a hold ends,
+  // then at the configured rate. Thread-safe.
   void acquire();
+
+  // No token is handed out before `until`; tokens after it are spaced at the
+  // rate (no burst banked during the hold). A hold ending earlier than the
+  // current one changes nothing. Works with an unlimited rate too.
+  void hold_until(Clock::time_point until);
+  // hold_until(now + d), on the limiter's clock.
+  void pause_for(Clock::duration d);
+  Clock::time_point held_until() const;  // the latest hold's end (the clock's epoch: none)
 
   double rate() const { return rate_; }
   double burst() const { return burst_; }
@@ -36,6 +48,7 @@ class RateLimiter {
   // never earlier than now - burst/rate (so idle time banks at most `burst` tokens).
   Clock::time_point next_free_{};
   bool started_ = false;
+  Clock::time_point hold_until_{};
   std::uint64_t acquired_ = 0;
 };
 

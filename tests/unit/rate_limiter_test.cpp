@@ -130,5 +130,89 @@ TEST(RateLimiter, EveryExchangeOfARestClientAcquiresRetriesIncluded) {
   clear_secrets();
 }
 
+TEST(RateLimiter, AHoldStopsEveryCallerUntilItEndsThenTheRateResumesWithoutBurst) {
+  VirtualTime t;
+  RateLimiter limiter = t.make(50);
+  limiter.acquire();
+  const auto hold_end = t.now + std::chrono::seconds(3);
+  limiter.hold_until(hold_end);
+  EXPECT_EQ(limiter.held_until(), hold_end);
+  limiter.acquire();
+  EXPECT_EQ(t.now, hold_end);  // not one token before the hold ends
+  // After the hold, one interval apart: the burst was not banked while held.
+  for (int i = 0; i < 10; ++i) limiter.acquire();
+  EXPECT_NEAR(std::chrono::duration<double>(t.now - hold_end).count(), 10 / 50.0, 1e-6);
+}
+
+TEST(RateLimiter, AnEarlierHoldDoesNotShortenALaterOne) {
+  VirtualTime t;
+  RateLimiter limiter = t.make(10);
+  limiter.pause_for(std::chrono::seconds(5));
+  limiter.pause_for(std::chrono::seconds(1));
+  EXPECT_EQ(limiter.held_until(), t.now + std::chrono::seconds(5));
+  const auto start = t.now;
+  limiter.acquire();
+  EXPECT_EQ(t.now - start, std::chrono::seconds(5));
+}
+
+TEST(RateLimiter, AHoldAppliesToAnUnlimitedRateToo) {
+  VirtualTime t;
+  RateLimiter limiter = t.make(0);
+  limiter.pause_for(std::chrono::seconds(2));
+  const auto start = t.now;
+  limiter.acquire();
+  limiter.acquire();
+  EXPECT_EQ(t.now - start, std::chrono::seconds(2));
+}
+
+TEST(RateLimiter, ConcurrentCallersAllWaitForAHold) {
+  // Real clock: a 300 ms hold set while 4 threads wait to acquire holds all of them.
+  RateLimiter limiter(0);
+  const auto start = Clock::now();
+  limiter.pause_for(milliseconds(300));
+  std::vector<Clock::time_point> passed(4);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < passed.size(); ++i)
+    threads.emplace_back([&, i] {
+      limiter.acquire();
+      passed[i] = Clock::now();
+    });
+  for (auto& th : threads) th.join();
+  for (const auto& p : passed) EXPECT_GE(p - start, milliseconds(300));
+}
+
+TEST(RateLimiter, RetryAfterFromOneClientHoldsEveryClientOfTheHost) {
+  sim::SimulatorOptions options;
+  options.config.faults = {"rate_limit:first=1:retry_after=2:path=/v1/open-close"};
+  sim::SimulatorServer server(options);
+  server.start();
+  RetryPolicy policy;
+  RestClient answered(server.base_url(), "limiter-test-key-1234", policy);
+  RestClient other(server.base_url(), "limiter-test-key-1234", policy);
+  std::vector<int> own_sleeps;
+  answered.set_sleeper([&](int ms) { own_sleeps.push_back(ms); });
+  VirtualTime t;
+  auto limiter = std::make_shared<RateLimiter>(
+      0.0, [&t] { return t.now; },
+      [&t](Clock::duration d) {
+        t.now += d;
+        t.slept += d;
+      });
+  answered.set_rate_limiter(limiter);
+  other.set_rate_limiter(limiter);
+  const auto start = t.now;
+  answered.get("/v1/open-close/SPY/2025-01-17?adjusted=true", {});  // 429 Retry-After: 2, then 200
+  // The wait happened in the shared limiter, not in the client's own sleep.
+  EXPECT_EQ(t.now - start, std::chrono::seconds(2));
+  for (int ms : own_sleeps) EXPECT_EQ(ms, 0);
+  EXPECT_EQ(limiter->held_until(), start + std::chrono::seconds(2));
+  // Another client of the host asking during the hold waits for it too.
+  t.now = start;
+  other.get("/v1/open-close/SPY/2025-01-16?adjusted=true", {});
+  EXPECT_EQ(t.now - start, std::chrono::seconds(2));
+  server.stop();
+  clear_secrets();
+}
+
 }  // namespace
 }  // namespace soi
