@@ -22,7 +22,8 @@ RateLimiter::RateLimiter(double requests_per_second, std::function<Clock::time_p
     : rate_(requests_per_second > 0 && std::isfinite(requests_per_second) ? requests_per_second : 0.0),
       burst_(burst_for(rate_)),
       now_(std::move(now)),
-      sleep_(std::move(sleep)) {}
+      sleep_(std::move(sleep)),
+      window_cap_(rate_ >= 1 ? static_cast<std::size_t>(std::floor(rate_)) : 0) {}
 
 void RateLimiter::acquire() {
   Clock::time_point due;
@@ -42,7 +43,18 @@ void RateLimiter::acquire() {
       if (next_free_ < hold_until_) next_free_ = hold_until_;
       started_ = true;
       due = next_free_;  // this caller's slot
-      next_free_ += interval;
+      if (window_cap_ > 0) {
+        // At most window_cap_ tokens in any kWindow: wait for the oldest of the last window_cap_ to age out.
+        // A banked token is due in the past but leaves now: the window counts when callers leave.
+        if (window_.size() < window_cap_) {
+          window_.push_back(std::max(due, now));
+        } else {
+          due = std::max(due, window_[window_next_] + kWindow);
+          window_[window_next_] = std::max(due, now);
+          window_next_ = (window_next_ + 1) % window_cap_;
+        }
+      }
+      next_free_ = due + interval;
     }
   }
   // The slot is reserved: wait for it without holding the lock.

@@ -1,5 +1,8 @@
 // Per-host request rate limit shared by every client (and thread) talking to
-// one host: a token bucket refilled at `requests_per_second` with a small burst.
+// one host: a token bucket refilled at `requests_per_second` with a small burst,
+// and never more than `requests_per_second` requests in any window of
+// kWindow (one second plus a guard for network jitter: the server counts by
+// arrival, so requests leaving exactly one second apart could arrive closer).
 // acquire() takes one token, sleeping (outside the lock) until one is due.
 // hold_until() holds every caller until a time (a server's Retry-After answers
 // for the host, not for the one connection that received it).
@@ -10,12 +13,15 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <vector>
 
 namespace soi {
 
 class RateLimiter {
  public:
   using Clock = std::chrono::steady_clock;
+  // The window the count holds over: 1 s plus 1% (the sustained rate at the cap is ~1% below it).
+  static constexpr std::chrono::milliseconds kWindow{1010};
   // requests_per_second <= 0: unlimited (acquire() returns at once).
   explicit RateLimiter(double requests_per_second);
   // Tests: an injectable clock and sleeper (the sleeper is given how long to wait).
@@ -49,6 +55,10 @@ class RateLimiter {
   Clock::time_point next_free_{};
   bool started_ = false;
   Clock::time_point hold_until_{};
+  // The due times of the last floor(rate) tokens (a ring; oldest at window_next_ once full).
+  std::vector<Clock::time_point> window_;
+  std::size_t window_cap_ = 0;
+  std::size_t window_next_ = 0;
   std::uint64_t acquired_ = 0;
 };
 
