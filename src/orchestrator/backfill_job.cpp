@@ -57,19 +57,22 @@ BarFeedSpec bar_feed_spec(const FeedSpec& feed, const Config& config) {
 }
 
 BackfillSummary BackfillJob::run(const BarFeedSpec& feed, const std::vector<Date>& days, ProgressReporter* progress) {
-  const std::size_t in_flight = static_cast<std::size_t>(std::max(1, s_.config.sources.max_days_in_flight));
+  const std::size_t in_flight =
+      clients_.usable(static_cast<std::size_t>(std::max(1, s_.config.sources.max_days_in_flight)));
+  const std::size_t slots = fetch_slots(in_flight, days.size());
+  clients_.prepare(slots);  // here: the factory is the committer's to call
   // One parser per fetch slot: a slot is one thread's at a time. A deque: parsers never move.
   std::deque<AggsParser> parsers;
-  for (std::size_t slot = 0; slot < fetch_slots(in_flight, days.size()); ++slot) parsers.emplace_back(feed.shape);
+  for (std::size_t slot = 0; slot < slots; ++slot) parsers.emplace_back(feed.shape);
   exec_log().info("backfill {} ({}): {} trading day(s), up to {} in flight, run {}", feed.feed, feed.ticker,
-                  days.size(), clients_.usable(in_flight), s_.run.run_id);
+                  days.size(), in_flight, s_.run.run_id);
   return run_days(feed.feed, days, progress, in_flight, [&](Date d, std::size_t slot) {
     return fetch_day(feed, d, client(slot), parsers[slot]);
   });
 }
 
-std::size_t BackfillJob::fetch_slots(std::size_t max_in_flight, std::size_t days) const {
-  return OrderedDayPipeline<DayCommit>::slots_for(clients_.usable(max_in_flight), days);
+std::size_t BackfillJob::fetch_slots(std::size_t max_in_flight, std::size_t days) {
+  return OrderedDayPipeline<DayCommit>::slots_for(max_in_flight, days);
 }
 
 BackfillSummary BackfillJob::run_days(std::string_view feed, const std::vector<Date>& days,
@@ -77,8 +80,7 @@ BackfillSummary BackfillJob::run_days(std::string_view feed, const std::vector<D
   using Pipeline = OrderedDayPipeline<DayCommit>;
   BackfillSummary summary;
   summary.feed = std::string(feed);
-  Pipeline pipeline(clients_.usable(std::max<std::size_t>(1, max_in_flight)));
-  clients_.prepare(fetch_slots(max_in_flight, days.size()));  // here: the factory is the committer's to call
+  Pipeline pipeline(max_in_flight);
   std::uint64_t rows = 0;
   const std::size_t handled = pipeline.run(
       days.size(), [&](std::size_t i, std::size_t slot) { return fetch(days[i], slot); },

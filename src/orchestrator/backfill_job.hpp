@@ -109,7 +109,7 @@ class BackfillJob {
   using DayFetch = std::function<DayCommit(Date, std::size_t slot)>;
 
   // The day loop every feed shares: up to max_in_flight days fetched at once
-  // (capped by the worker clients available), committed in date order; a failed
+  // (the caller has prepared fetch_slots of per-slot state), committed in date order; a failed
   // day is recorded in the error summary and the run goes on; an auth failure
   // stops the run (the days not committed counted as skipped); progress is
   // reported after each day. summary.feed = feed. Committer thread.
@@ -122,8 +122,9 @@ class BackfillJob {
   // The client of a fetch slot (0: the job's own). Safe from the slot's thread
   // once run_days has prepared the slots.
   RestClient& client(std::size_t slot) { return clients_.at(slot); }
-  // Fetch slots run_days(.., max_in_flight, ..) uses for `days` days (per-slot state is sized by it).
-  std::size_t fetch_slots(std::size_t max_in_flight, std::size_t days) const;
+  // Fetch slots run_days(.., max_in_flight, ..) calls DayFetch with for `days` days:
+  // [0, fetch_slots) (per-slot clients and parsers are prepared for them beforehand).
+  static std::size_t fetch_slots(std::size_t max_in_flight, std::size_t days);
 
   // UTC window of the configured session on day d (early closes honoured).
   BarWindow session_window(Date d) const { return configured_session_window(s_.config, s_.calendar, d); }

@@ -19,8 +19,8 @@
 //    days committed. An exception from commit() stops and joins the workers,
 //    then leaves run().
 // Memory: at most max_in_flight days are being fetched or wait fetched, plus
-// the one being committed. With max_in_flight 1 no thread is started: every
-// day is fetched and committed by the caller, one after another.
+// the one being committed. With max_in_flight 1 (or a single day) no thread is
+// started: every day is fetched and committed by the caller, one after another.
 #pragma once
 
 #include <algorithm>
@@ -114,7 +114,7 @@ class OrderedDayPipeline {
 
  private:
   static std::size_t worker_count(std::size_t max_in_flight, std::size_t days) {
-    return max_in_flight > 1 ? std::min(max_in_flight, days) : 0;
+    return max_in_flight > 1 && days > 1 ? std::min(max_in_flight, days) : 0;  // one day: the committer fetches it
   }
 
   // Stops and joins the workers however run() is left.

@@ -217,6 +217,7 @@ TEST(OrderedDayPipeline, EachSlotIsUsedByOneThreadAtATime) {
   const std::size_t slots = Pipeline::slots_for(kInFlight, 40);
   EXPECT_EQ(slots, kInFlight + 1);
   EXPECT_EQ(Pipeline::slots_for(kInFlight, 2), 3u);  // no more workers than days
+  EXPECT_EQ(Pipeline::slots_for(kInFlight, 1), 1u);  // one day: the committer alone
   std::vector<std::atomic<int>> users(slots);
   std::atomic<bool> shared{false};
   std::atomic<bool> out_of_range{false};
