@@ -10,6 +10,7 @@
 #include "monitoring/logging.hpp"
 #include "orchestrator/ordered_day_pipeline.hpp"
 #include "processing/dedup.hpp"
+#include "processing/deferred_drift.hpp"
 
 namespace soi {
 namespace {
@@ -82,9 +83,13 @@ BackfillSummary BackfillJob::run_days(std::string_view feed, const std::vector<D
   summary.feed = std::string(feed);
   Pipeline pipeline(max_in_flight);
   std::uint64_t rows = 0;
-  const std::size_t handled = pipeline.run(
+  pipeline.run(
       days.size(), [&](std::size_t i, std::size_t slot) { return fetch(days[i], slot); },
       [&](std::size_t i, Pipeline::Day day) {
+        if (s_.auth_stop && s_.auth_stop->load()) {  // another feed of the run hit an auth failure
+          summary.stopped_on_auth = true;
+          return false;
+        }
         DayOutcome outcome;
         try {
           if (day.error) std::rethrow_exception(day.error);
@@ -96,6 +101,7 @@ BackfillSummary BackfillJob::run_days(std::string_view feed, const std::vector<D
           summary.days.push_back(outcome);
           if (e.category() == ErrorCategory::auth) {
             summary.stopped_on_auth = true;
+            if (s_.auth_stop) s_.auth_stop->store(true);
             exec_log().error("stopping the run: {}", e.what());
             return false;
           }
@@ -107,7 +113,7 @@ BackfillSummary BackfillJob::run_days(std::string_view feed, const std::vector<D
         if (progress) progress->update(i + 1, rows);
         return true;
       });
-  if (summary.stopped_on_auth) summary.days_skipped = days.size() - handled;
+  if (summary.stopped_on_auth) summary.days_skipped = days.size() - summary.days.size();
   if (progress) progress->finish();
   return summary;
 }
@@ -122,6 +128,7 @@ BackfillJob::DayCommit BackfillJob::fetch_day(const BarFeedSpec& feed, Date d, R
     DayOutcome out;
     BarDay day;
     ErrorContext context;
+    DeferredDrift drift;  // observed at commit: the tracker sees days in date order
   };
   auto f = std::make_shared<Fetched>();
   DayOutcome& out = f->out;
@@ -147,13 +154,12 @@ BackfillJob::DayCommit BackfillJob::fetch_day(const BarFeedSpec& feed, Date d, R
   AggsPage page;
   while (stream.next(page)) {
     day.bars.insert(day.bars.end(), page.bars.begin(), page.bars.end());
-    // QuarantineWriter, SchemaDriftTracker and ErrorSummary are thread-safe.
+    // QuarantineWriter and ErrorSummary are thread-safe.
     for (const auto& reject : page.rejects) {
       s_.quarantine.add(feed.feed, d, feed.ticker, reject.reason, reject.raw_json, context.url);
       ++out.rejects;
     }
-    for (const auto& drift : page.drift)
-      s_.drift.observe(feed.feed, d, drift.field, drift.kind, drift.example);
+    for (const auto& drift : page.drift) f->drift.add(feed.feed, d, drift.field, drift.kind, drift.example);
   }
   out.pages = stream.pages();
   out.duplicates = dedup_keep_last(day.bars);
@@ -165,6 +171,7 @@ BackfillJob::DayCommit BackfillJob::fetch_day(const BarFeedSpec& feed, Date d, R
   // Committer thread, in date order.
   return [this, &feed, f] {
     DayOutcome& out = f->out;
+    f->drift.replay(s_.drift);
     const BarWindow session = session_window(f->day.date);
     out.ok = commit(BarPartition{feed.feed, f->day.date, std::span<const BarDay>(&f->day, 1), session.from_ms,
                                  session.to_ms, feed.sql_table},
@@ -178,9 +185,12 @@ BackfillJob::DayCommit BackfillJob::fetch_day(const BarFeedSpec& feed, Date d, R
 template <typename Partition>
 bool BackfillJob::commit(const Partition& partition, std::string_view feed, const ErrorContext& context,
                          DayOutcome& out) {
+  std::unique_lock<std::mutex> feeds_lock;
+  if (s_.commit_lock) feeds_lock = std::unique_lock(*s_.commit_lock);  // another feed may be writing
   const auto commit_start = std::chrono::steady_clock::now();
   SinkSetResult result = s_.sinks.write(partition, s_.run);
   out.commit_seconds = seconds_since(commit_start);
+  if (feeds_lock) feeds_lock.unlock();  // the manifest and error summary are thread-safe
   for (const PartitionWriteResult& written : result.written) {
     s_.manifest.add(written);
     if (written.sink == s_.sinks.at(0).name()) {  // the first sink (Parquet) is the record of the day

@@ -13,12 +13,15 @@
 //
 // Threads: a BackfillJob is driven by one thread (the committer). Worker
 // threads run only the fetch half of a day, touching their slot's client and
-// parser and the thread-safe QuarantineWriter, SchemaDriftTracker,
+// parser, the day's own DeferredDrift (handed to the SchemaDriftTracker at
+// commit, so it sees days in date order) and the thread-safe QuarantineWriter,
 // ErrorSummary and loggers; never a sink, the manifest or the progress.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -85,6 +88,12 @@ struct BackfillServices {
   SchemaDriftTracker& drift;
   ErrorSummary& errors;
   RunInfo run;
+  // Feeds backfilled concurrently (backfill --source all): one lock held
+  // around every sink write (the SinkSet and its sinks are written by one
+  // thread at a time), and one flag an auth failure raises so that every feed
+  // stops. nullptr: a feed alone.
+  std::mutex* commit_lock = nullptr;
+  std::atomic<bool>* auth_stop = nullptr;
 };
 
 // UTC window of the configured session (settings.session_start/end) on day d,

@@ -134,7 +134,8 @@ OptionsBackfillJob::Open OptionsBackfillJob::resolve_open(Date d, const BarWindo
 }
 
 std::vector<OptionContract> OptionsBackfillJob::list_contracts(Date d, const StrikeBand& band, DayOutcome& out,
-                                                               RestClient& client, ContractsParser& parser) {
+                                                               RestClient& client, ContractsParser& parser,
+                                                               DeferredDrift* deferred) {
   const auto& o = s_.config.sources.options;
   ErrorContext context{feed_name(), o.underlying, format_date(d), ""};
   std::vector<OptionContract> listed;
@@ -153,7 +154,10 @@ std::vector<OptionContract> OptionsBackfillJob::list_contracts(Date d, const Str
       s_.quarantine.add(contracts_name(), d, o.underlying, reject.reason, reject.raw_json, response.url);
       ++out.rejects;
     }
-    for (const auto& drift : page.drift) s_.drift.observe(contracts_name(), d, drift.field, drift.kind, drift.example);
+    for (const auto& drift : page.drift) {
+      if (deferred) deferred->add(contracts_name(), d, drift.field, drift.kind, drift.example);
+      else s_.drift.observe(contracts_name(), d, drift.field, drift.kind, drift.example);
+    }
     listed.insert(listed.end(), std::make_move_iterator(page.contracts.begin()),
                   std::make_move_iterator(page.contracts.end()));
     next = page.next_url;
@@ -167,12 +171,12 @@ OptionsUniverse OptionsBackfillJob::discover_universe(Date d, std::optional<Cent
   if (centre) open = Open{centre->price, centre->source};
   else open = resolve_open(d, job_.session_window(d), s_.client, stream_parsers_.first_bar);
   const StrikeBand band = strike_band(open.price, o.strike_range_pct);
-  return select_universe(list_contracts(d, band, out, s_.client, stream_parsers_.contracts), o, d, open.price,
-                         open.source);
+  return select_universe(list_contracts(d, band, out, s_.client, stream_parsers_.contracts, nullptr), o, d,
+                         open.price, open.source);
 }
 
 std::vector<BarDay> OptionsBackfillJob::fetch_bars(const OptionsUniverse& universe, const BarWindow& session,
-                                                   DayOutcome& out, std::size_t slot) {
+                                                   DayOutcome& out, std::size_t slot, DeferredDrift& drift_seen) {
   const auto& o = s_.config.sources.options;
   const std::size_t n = universe.contracts.size();
   std::vector<BarDay> days(n);
@@ -212,13 +216,13 @@ std::vector<BarDay> OptionsBackfillJob::fetch_bars(const OptionsUniverse& univer
         day.contract = contract;
         while (stream.next(page)) {
           day.bars.insert(day.bars.end(), page.bars.begin(), page.bars.end());
-          // QuarantineWriter and SchemaDriftTracker are thread-safe.
+          // QuarantineWriter and DeferredDrift are thread-safe.
           for (const auto& reject : page.rejects) {
             s_.quarantine.add(feed_name(), universe.date, contract.ticker, reject.reason, reject.raw_json, "");
             ++fetched[i].rejects;
           }
           for (const auto& drift : page.drift)
-            s_.drift.observe(feed_name(), universe.date, drift.field, drift.kind, drift.example);
+            drift_seen.add(feed_name(), universe.date, drift.field, drift.kind, drift.example);
         }
         fetched[i].pages = stream.pages();
         fetched[i].duplicates = dedup_keep_last(day.bars);
@@ -288,6 +292,7 @@ BackfillJob::DayCommit OptionsBackfillJob::fetch_day(Date d, std::size_t slot, S
     std::vector<BarDay> traded;
     ErrorContext context;
     BarWindow session;
+    DeferredDrift drift;  // observed at commit: the tracker sees days in date order
   };
   auto f = std::make_shared<Fetched>();
   f->out.date = d;
@@ -298,13 +303,13 @@ BackfillJob::DayCommit OptionsBackfillJob::fetch_day(Date d, std::size_t slot, S
   RestClient& client = worker(slot, 0);
   const Open open = resolve_open(d, f->session, client, parsers.first_bar);
   const StrikeBand band = strike_band(open.price, o.strike_range_pct);
-  const std::vector<OptionContract> listed = list_contracts(d, band, f->out, client, parsers.contracts);
+  const std::vector<OptionContract> listed = list_contracts(d, band, f->out, client, parsers.contracts, &f->drift);
   f->universe = select_universe(listed, o, d, open.price, open.source);
   if (tracked_) add_tracked(f->universe, f->context);
 
   // Every bar is fetched before anything is stored: a day that fails midway
   // leaves the previous universe and bars of that day together, untouched.
-  f->traded = fetch_bars(f->universe, f->session, f->out, slot);
+  f->traded = fetch_bars(f->universe, f->session, f->out, slot, f->drift);
   f->out.fetch_seconds = seconds_since(fetch_start);
   if (f->out.rejects)
     s_.errors.record(ErrorCategory::validation,
@@ -315,6 +320,7 @@ BackfillJob::DayCommit OptionsBackfillJob::fetch_day(Date d, std::size_t slot, S
     DayOutcome& out = f->out;
     const OptionsUniverse& universe = f->universe;
     const Date d = universe.date;
+    f->drift.replay(s_.drift);
     // The universe is stored first: the bars of the day refer to it.
     DayOutcome contracts_out;
     const bool contracts_ok = job_.commit(ContractsPartition{d, universe}, contracts_name(), f->context, contracts_out);

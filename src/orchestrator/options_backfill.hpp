@@ -18,8 +18,9 @@
 // A failed day is recorded and the run goes on; an auth failure stops the run.
 //
 // Threads: run() and discover_universe() from one thread at a time. Day
-// workers touch only their slot's clients and parsers and the thread-safe
-// QuarantineWriter, SchemaDriftTracker, ErrorSummary and loggers.
+// workers touch only their slot's clients and parsers, the day's DeferredDrift
+// (observed by the committer, in date order) and the thread-safe
+// QuarantineWriter, ErrorSummary and loggers.
 #pragma once
 
 #include <cstddef>
@@ -29,6 +30,7 @@
 
 #include "data_sources/contracts_parser.hpp"
 #include "orchestrator/backfill_job.hpp"
+#include "processing/deferred_drift.hpp"
 #include "processing/options_universe.hpp"
 
 namespace soi {
@@ -82,11 +84,12 @@ class OptionsBackfillJob {
   // Worker half of a day: open, universe, every contract's bars; returns the commit half.
   BackfillJob::DayCommit fetch_day(Date d, std::size_t slot, SlotParsers& parsers);
   Open resolve_open(Date d, const BarWindow& session, RestClient& client, AggsParser& first_bar_parser);
+  // deferred: where drift goes for the committer to observe (nullptr: straight to the tracker).
   std::vector<OptionContract> list_contracts(Date d, const StrikeBand& band, DayOutcome& out, RestClient& client,
-                                             ContractsParser& parser);
+                                             ContractsParser& parser, DeferredDrift* deferred);
   // Fetches every contract's bars with the slot's worker clients; returns the non-empty BarDays, by ticker.
   std::vector<BarDay> fetch_bars(const OptionsUniverse& universe, const BarWindow& session, DayOutcome& out,
-                                 std::size_t slot);
+                                 std::size_t slot, DeferredDrift& drift_seen);
   // Contract workers of one day (max_in_flight, or 1 without worker clients).
   std::size_t contract_workers() const;
   // Client of contract worker w of fetch slot `slot` (w 0 also asks for the open and the contracts).

@@ -201,6 +201,13 @@ TEST_F(BackfillJobTest, DaysInFlightAreStoredInDateOrderLikeASequentialRun) {
   for (std::size_t i = 0; i < kEightDays.size(); ++i) EXPECT_EQ(partitions[kEightDays.size() + i].date, kEightDays[i]);
 }
 
+TEST_F(BackfillJobTest, DriftWithDaysInFlightStillAlertsOncePerDay) {
+  // Pages of several days arrive interleaved; the tracker must still see one day after another.
+  start({"new_field:path=/v2/aggs"});
+  run(kEightDays, 5000, 4);
+  EXPECT_EQ(alerts_, static_cast<int>(kEightDays.size()));
+}
+
 TEST_F(BackfillJobTest, AFailedDayInFlightIsRecordedAndTheOthersAreKept) {
   config_.retry.max_attempts = 2;
   start({"server_error:status=500:path=" + session_path(config_, calendar_, "2025-01-09")});

@@ -297,6 +297,7 @@ TEST_F(OptionsBackfillTest, SmallPagesAndMaxDaysSelection) {
 TEST_F(OptionsBackfillTest, FailedDayIsRecordedAndTheRunGoesOn) {
   // Every contracts listing of the first day fails (502, retries exhausted).
   start({"server_error:status=502:first=3:path=/v3/reference/options"});
+  config_.sources.max_days_in_flight = 1;  // "the first 3 listings" are the first day's only one day at a time
   const auto s = run({"2025-01-16", "2025-01-17"});
   ASSERT_EQ(s.days.size(), 2u);
   EXPECT_FALSE(s.days[0].ok);

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -22,13 +24,17 @@ using std::chrono::milliseconds;
 struct VirtualTime {
   Clock::time_point now = Clock::time_point{} + std::chrono::hours(1);
   Clock::duration slept{};
-  RateLimiter make(double rate) {
-    return RateLimiter(
-        rate, [this] { return now; },
-        [this](Clock::duration d) {
-          now += d;
-          slept += d;
-        });
+  RateLimiter make(double rate) { return RateLimiter(rate, clock(), sleeper()); }
+  // One to share between clients.
+  std::shared_ptr<RateLimiter> shared(double rate) { return std::make_shared<RateLimiter>(rate, clock(), sleeper()); }
+  std::function<Clock::time_point()> clock() {
+    return [this] { return now; };
+  }
+  std::function<void(Clock::duration)> sleeper() {
+    return [this](Clock::duration d) {
+      now += d;
+      slept += d;
+    };
   }
 };
 
@@ -116,12 +122,7 @@ TEST(RateLimiter, EveryExchangeOfARestClientAcquiresRetriesIncluded) {
   RestClient client(server.base_url(), "limiter-test-key-1234", policy);
   client.set_sleeper([](int) {});
   VirtualTime t;
-  auto limiter = std::make_shared<RateLimiter>(
-      2.0, [&t] { return t.now; },
-      [&t](Clock::duration d) {
-        t.now += d;
-        t.slept += d;
-      });
+  auto limiter = t.shared(2.0);
   client.set_rate_limiter(limiter);
   EXPECT_EQ(client.rate_limiter(), limiter);
   client.get("/v1/open-close/SPY/2025-01-17?adjusted=true", {});  // 503, 503, 200
@@ -214,12 +215,7 @@ TEST(RateLimiter, RetryAfterFromOneClientHoldsEveryClientOfTheHost) {
   std::vector<int> own_sleeps;
   answered.set_sleeper([&](int ms) { own_sleeps.push_back(ms); });
   VirtualTime t;
-  auto limiter = std::make_shared<RateLimiter>(
-      0.0, [&t] { return t.now; },
-      [&t](Clock::duration d) {
-        t.now += d;
-        t.slept += d;
-      });
+  auto limiter = t.shared(0.0);
   answered.set_rate_limiter(limiter);
   other.set_rate_limiter(limiter);
   const auto start = t.now;
