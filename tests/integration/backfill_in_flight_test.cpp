@@ -152,5 +152,21 @@ TEST_F(BackfillInFlightTest, ARerunReplacesTheDaysWithNoDuplicates) {
   EXPECT_EQ(qdb(data, "SELECT count(DISTINCT run_id) FROM spy_bars"), "1");
 }
 
+TEST_F(BackfillInFlightTest, AllFeedsRunConcurrentlyAndAnAuthFailureStopsEveryOne) {
+  SimulatorProcess sim({"--api-key", "the-right-key-0000"});
+  const fs::path data = work_.path() / "data";
+  const auto r = run_soi({"--config", config_dir(), "backfill", "--source", "all", "--from", kFrom, "--to", kTo,
+                          "--base-url", sim.base_url(), "--data-dir", data.string(), "--json"},
+                         env("8", {{"SOI_SOURCES_CALENDAR_USE_MARKET_STATUS_API", "false"}}), work_.path());
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("authentication failed (HTTP 401)"), std::string::npos) << r.err;
+  // Every feed is reported, stopped, with nothing stored.
+  for (const char* feed : {"spy", "vix", "options", "news"})
+    EXPECT_NE(r.out.find(std::string("\"feed\":\"") + feed + "\""), std::string::npos) << feed << ": " << r.out;
+  EXPECT_EQ(r.out.find("\"days_skipped\":0,"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(data / "raw/spy"));
+  EXPECT_EQ(files_containing(work_.path(), kKey).size(), 0u);
+}
+
 }  // namespace
 }  // namespace soi::it
