@@ -3,6 +3,7 @@
 # through Parquet + the consolidated DuckDB database), the end-to-end streaming bench (simulator
 # -> WebSocket -> write-ahead log -> committed Parquet, and the same under an
 # overload), the S3 upload bench (S3Client against curl on a loopback Swift),
+# soi backfill against the official Python client (bench/backfill_vs_peer.sh),
 # then end-to-end `soi backfill` runs and a `soi stream --once` of one
 # simulated day, timed with /usr/bin/time (wall clock, peak RSS).
 # Results go to stdout; copy them into docs/performance.md with the machine.
@@ -39,6 +40,11 @@ echo
 # ClickHouse 18.16 on loopback.
 echo "== clickhouse_sink_bench (ClickHouseSink::write of a day of option bars vs clickhouse-client TSV INSERT)"
 "$BUILD"/bench/clickhouse_sink_bench --contracts 400 --bars 250 --repeat 5 || echo "clickhouse_sink_bench reported a failure (exit $?)"
+echo
+
+# Its own simulator (150 ms per aggregates page, like the real service) and the peer beside it.
+echo "== soi backfill vs the official Python client (20 trading days of SPY, 150 ms per aggregates page)"
+bench/backfill_vs_peer.sh "$SOI" || echo "backfill_vs_peer reported a failure (exit $?)"
 echo
 
 work=$(mktemp -d)

@@ -22,9 +22,13 @@ struct BackfillFeedsRequest {
   bool keep_tracked_contracts = false;
 };
 
-// Backfills the request's feeds one after another in registry order (a feed
-// after the feeds it depends on); an auth failure stops before the next feed. Fills report.feeds and report.trading_days (not
-// seconds/manifest).
+// Backfills the request's feeds concurrently, one thread per feed (each with
+// its own REST clients, all under the host's rate limiter; the backfill needs
+// no feed's data before another's: options ask REST for SPY's open). Sink
+// writes are serialized by one commit lock; an auth failure in any feed stops
+// every feed (their remaining days counted skipped). Fills report.feeds in
+// registry order and report.trading_days (not seconds/manifest). Called from
+// one thread; an exception of a feed's thread is rethrown here.
 BackfillReport run_backfill_feeds(RunContext& run, SinkSet& sinks, const BackfillFeedsRequest& request);
 
 }  // namespace soi::cli

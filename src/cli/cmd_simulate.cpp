@@ -22,6 +22,7 @@ namespace {
 struct SimulateFlags {
   int port = 0;
   std::string port_file;
+  std::string request_log;
   unsigned seed = 0;
   double spy_open = 0;
   double vix_level = 0;
@@ -70,6 +71,7 @@ int run_simulate(const GlobalOptions& global, const SimulateFlags& f) {
   options.port = f.port;
   options.port_file = f.port_file;
   options.api_key = f.api_key;
+  options.request_log = f.request_log;
   if (f.replay_from_bucket) {
     if (f.replay_dir_opt->count() || (f.data_opt->count() && f.data != "replay"))
       throw SoiError(ErrorCategory::config,
@@ -161,6 +163,9 @@ void add_simulate_command(CLI::App& app, const GlobalOptions& global, Runner& ru
             }
           },
           "FAULT", "fault spec"));
+  cmd->add_option("--request-log", f->request_log,
+                  "append one line per REST request served to this file: <arrival epoch ms> <status> <path> "
+                  "(no query, so no key)");
   cmd->add_option("--api-key", f->api_key,
                   "accept only this API key (Bearer header or apiKey=); default: any non-empty key");
   cmd->callback([&runner, &global, f] { runner = [&global, f] { return run_simulate(global, *f); }; });

@@ -121,12 +121,14 @@ RestClient& client_for(RunContext& run, const std::string& base_url) {
   if (base_url.empty() || base_url == run.client->base_url() || base_url + "/" == run.client->base_url() ||
       base_url == run.config.sources.rest_base_url)
     return *run.client;
+  std::lock_guard lock(run.clients_mutex);
   auto& slot = run.other_clients[base_url];
   if (!slot) slot = make_client(run, base_url);
   return *slot;
 }
 
 RestClient& new_worker_client(RunContext& run, const std::string& base_url) {
+  std::lock_guard lock(run.clients_mutex);
   run.worker_clients.push_back(make_client(run, base_url));
   return *run.worker_clients.back();
 }

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,9 @@ struct RunContext {
   std::vector<std::unique_ptr<RestClient>> worker_clients;           // concurrent workers' own connections
   // sources.max_requests_per_second holds per host: every client of a base URL shares one limiter.
   std::map<std::string, std::shared_ptr<RateLimiter>> rate_limiters;
+  // Guards client creation (other_clients, worker_clients, rate_limiters): feeds
+  // backfilled concurrently each ask for worker clients from their own thread.
+  std::mutex clients_mutex;
   std::string api_key;
   std::unique_ptr<RunManifest> manifest;
   std::unique_ptr<QuarantineWriter> quarantine;
@@ -68,10 +72,11 @@ std::unique_ptr<RunContext> prepare_run(const std::string& config_dir, const Run
                                         std::optional<ProcessLock> held_lock = std::nullopt);
 
 // The client for a feed's base URL (the main client when it is rest_base_url).
+// Any thread; the client returned is then one thread's (a curl handle is).
 RestClient& client_for(RunContext& run, const std::string& base_url);
 
 // One more client for `base_url` (a concurrent worker's own connection),
-// owned by the run, sharing that host's rate limit.
+// owned by the run, sharing that host's rate limit. Any thread.
 RestClient& new_worker_client(RunContext& run, const std::string& base_url);
 
 // HTTP exchanges and retries over every client of the run.

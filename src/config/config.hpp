@@ -100,6 +100,7 @@ struct CalendarConfig {
 struct SourcesConfig {
   std::string rest_base_url = "https://api.massive.com";
   int max_requests_per_second = 50;        // per host, over all concurrent requests; 0 = unlimited
+  int max_days_in_flight = 8;              // backfill days fetched concurrently, stored in date order
   SpySourceConfig spy;
   VixSourceConfig vix;
   OptionsSourceConfig options;

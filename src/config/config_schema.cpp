@@ -90,6 +90,10 @@ std::vector<SettingSpec> build_schema() {
       {F::sources, "max_requests_per_second", range(0, 100000),
        "REST requests per second per host, over all concurrent requests (0: unlimited).",
        SOI_FIELD(sources.max_requests_per_second)},
+      {F::sources, "max_days_in_flight", range(1, 64),
+       "Trading days a backfill fetches concurrently (each with its own connection); days are still stored in "
+       "date order.",
+       SOI_FIELD(sources.max_days_in_flight)},
       {F::sources, "spy.enabled", any(), "Ingest SPY per-second aggregates.", SOI_FIELD(sources.spy.enabled)},
       {F::sources, "spy.ticker", ticker(), "Underlying ticker to ingest.", SOI_FIELD(sources.spy.ticker)},
       {F::sources, "spy.page_limit", range(1, 50000), "Aggregates per REST page (API maximum 50000).",

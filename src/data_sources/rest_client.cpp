@@ -201,7 +201,13 @@ HttpResponse RestClient::get(const std::string& path_or_url, const ErrorContext&
                        ctx, static_cast<int>(r.status));
       }
     }
-    const int wait = backoff_ms(attempt, retry_after);
+    int wait = backoff_ms(attempt, retry_after);
+    if (limiter_ && retry_after > 0 && policy_.respect_retry_after) {
+      // The server asked the host's clients to wait: every client sharing the
+      // limiter pauses, and this one waits in acquire() before its next attempt.
+      limiter_->pause_for(std::chrono::seconds(retry_after));
+      wait = 0;
+    }
     ++stats_.retries;
     exec_log().debug("retry {}/{} in {} ms: {} ({})", attempt, policy_.max_attempts, wait,
                      network_error ? r.network_error : fmt::format("HTTP {}", r.status), r.url);

@@ -63,6 +63,8 @@ class RestClient {
 
   // Every HTTP exchange (retries included) first acquires a token from this
   // limiter; share one limiter between all clients of a host. nullptr: no limit.
+  // A 429/503 with Retry-After (when the policy respects it) holds the limiter,
+  // so every client of the host waits, not only the one that was answered.
   void set_rate_limiter(std::shared_ptr<RateLimiter> limiter) { limiter_ = std::move(limiter); }
   const std::shared_ptr<RateLimiter>& rate_limiter() const { return limiter_; }
 

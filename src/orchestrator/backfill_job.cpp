@@ -2,11 +2,15 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
+#include <memory>
 
 #include <fmt/format.h>
 
 #include "monitoring/logging.hpp"
+#include "orchestrator/ordered_day_pipeline.hpp"
 #include "processing/dedup.hpp"
+#include "processing/deferred_drift.hpp"
 
 namespace soi {
 namespace {
@@ -54,44 +58,80 @@ BarFeedSpec bar_feed_spec(const FeedSpec& feed, const Config& config) {
 }
 
 BackfillSummary BackfillJob::run(const BarFeedSpec& feed, const std::vector<Date>& days, ProgressReporter* progress) {
-  AggsParser parser(feed.shape);
-  exec_log().info("backfill {} ({}): {} trading day(s), run {}", feed.feed, feed.ticker, days.size(), s_.run.run_id);
-  return run_days(feed.feed, days, progress, [&](Date d) { return backfill_day(feed, d, parser); });
+  const std::size_t in_flight =
+      clients_.usable(static_cast<std::size_t>(std::max(1, s_.config.sources.max_days_in_flight)));
+  const std::size_t slots = fetch_slots(in_flight, days.size());
+  clients_.prepare(slots);  // here: the factory is the committer's to call
+  // One parser per fetch slot: a slot is one thread's at a time. A deque: parsers never move.
+  std::deque<AggsParser> parsers;
+  for (std::size_t slot = 0; slot < slots; ++slot) parsers.emplace_back(feed.shape);
+  exec_log().info("backfill {} ({}): {} trading day(s), up to {} in flight, run {}", feed.feed, feed.ticker,
+                  days.size(), in_flight, s_.run.run_id);
+  return run_days(feed.feed, days, progress, in_flight, [&](Date d, std::size_t slot) {
+    return fetch_day(feed, d, client(slot), parsers[slot]);
+  });
+}
+
+std::size_t BackfillJob::fetch_slots(std::size_t max_in_flight, std::size_t days) {
+  return OrderedDayPipeline<DayCommit>::slots_for(max_in_flight, days);
 }
 
 BackfillSummary BackfillJob::run_days(std::string_view feed, const std::vector<Date>& days,
-                                      ProgressReporter* progress, const std::function<DayOutcome(Date)>& day) {
+                                      ProgressReporter* progress, std::size_t max_in_flight, const DayFetch& fetch) {
+  using Pipeline = OrderedDayPipeline<DayCommit>;
   BackfillSummary summary;
   summary.feed = std::string(feed);
+  Pipeline pipeline(max_in_flight);
   std::uint64_t rows = 0;
-  for (std::size_t i = 0; i < days.size(); ++i) {
-    DayOutcome outcome;
-    try {
-      outcome = day(days[i]);
-    } catch (const SoiError& e) {
-      s_.errors.record(e);
-      outcome.date = days[i];
-      outcome.error = e.what();
-      summary.days.push_back(outcome);
-      if (e.category() == ErrorCategory::auth) {
-        summary.days_skipped = days.size() - i - 1;
-        summary.stopped_on_auth = true;
-        exec_log().error("stopping the run: {}", e.what());
-        break;
-      }
-      if (progress) progress->update(i + 1, rows);
-      continue;
-    }
-    rows += outcome.rows;
-    summary.days.push_back(outcome);
-    if (progress) progress->update(i + 1, rows);
-  }
+  pipeline.run(
+      days.size(), [&](std::size_t i, std::size_t slot) { return fetch(days[i], slot); },
+      [&](std::size_t i, Pipeline::Day day) {
+        if (s_.auth_stop && s_.auth_stop->load()) {  // another feed of the run hit an auth failure
+          summary.stopped_on_auth = true;
+          return false;
+        }
+        DayOutcome outcome;
+        try {
+          if (day.error) std::rethrow_exception(day.error);
+          outcome = (*day.value)();
+        } catch (const SoiError& e) {
+          s_.errors.record(e);
+          outcome.date = days[i];
+          outcome.error = e.what();
+          summary.days.push_back(outcome);
+          if (e.category() == ErrorCategory::auth) {
+            summary.stopped_on_auth = true;
+            if (s_.auth_stop) s_.auth_stop->store(true);
+            exec_log().error("stopping the run: {}", e.what());
+            return false;
+          }
+          if (progress) progress->update(i + 1, rows);
+          return true;
+        }
+        rows += outcome.rows;
+        summary.days.push_back(outcome);
+        if (progress) progress->update(i + 1, rows);
+        return true;
+      });
+  if (summary.stopped_on_auth) summary.days_skipped = days.size() - summary.days.size();
   if (progress) progress->finish();
   return summary;
 }
 
-DayOutcome BackfillJob::backfill_day(const BarFeedSpec& feed, Date d, AggsParser& parser) {
-  DayOutcome out;
+BackfillSummary BackfillJob::run_days(std::string_view feed, const std::vector<Date>& days,
+                                      ProgressReporter* progress, const std::function<DayOutcome(Date)>& day) {
+  return run_days(feed, days, progress, 1, [&day](Date d, std::size_t) { return DayCommit([&day, d] { return day(d); }); });
+}
+
+BackfillJob::DayCommit BackfillJob::fetch_day(const BarFeedSpec& feed, Date d, RestClient& client, AggsParser& parser) {
+  struct Fetched {
+    DayOutcome out;
+    BarDay day;
+    ErrorContext context;
+    DeferredDrift drift;  // observed at commit: the tracker sees days in date order
+  };
+  auto f = std::make_shared<Fetched>();
+  DayOutcome& out = f->out;
   out.date = d;
   const std::string date_text = format_date(d);
   const auto fetch_start = std::chrono::steady_clock::now();
@@ -102,10 +142,11 @@ DayOutcome BackfillJob::backfill_day(const BarFeedSpec& feed, Date d, AggsParser
   request.page_limit = feed.page_limit;
   request.adjusted = feed.adjusted;
   request.shape = feed.shape;
-  ErrorContext context{feed.feed, feed.ticker, date_text, ""};
+  f->context = ErrorContext{feed.feed, feed.ticker, date_text, ""};
+  const ErrorContext& context = f->context;
 
-  AggregatesPageStream stream(s_.client, parser, request, context, s_.config.retry.max_attempts);
-  BarDay day;
+  AggregatesPageStream stream(client, parser, request, context, s_.config.retry.max_attempts);
+  BarDay& day = f->day;
   day.feed = feed.feed;
   day.ticker = feed.ticker;
   day.date = d;
@@ -113,12 +154,12 @@ DayOutcome BackfillJob::backfill_day(const BarFeedSpec& feed, Date d, AggsParser
   AggsPage page;
   while (stream.next(page)) {
     day.bars.insert(day.bars.end(), page.bars.begin(), page.bars.end());
+    // QuarantineWriter and ErrorSummary are thread-safe.
     for (const auto& reject : page.rejects) {
       s_.quarantine.add(feed.feed, d, feed.ticker, reject.reason, reject.raw_json, context.url);
       ++out.rejects;
     }
-    for (const auto& drift : page.drift)
-      s_.drift.observe(feed.feed, d, drift.field, drift.kind, drift.example);
+    for (const auto& drift : page.drift) f->drift.add(feed.feed, d, drift.field, drift.kind, drift.example);
   }
   out.pages = stream.pages();
   out.duplicates = dedup_keep_last(day.bars);
@@ -127,21 +168,29 @@ DayOutcome BackfillJob::backfill_day(const BarFeedSpec& feed, Date d, AggsParser
     s_.errors.record(ErrorCategory::validation,
                      std::to_string(out.rejects) + " record(s) failed validation and were quarantined", context);
 
-  const BarWindow session = session_window(d);
-  out.ok = commit(BarPartition{feed.feed, d, std::span<const BarDay>(&day, 1), session.from_ms, session.to_ms,
-                               feed.sql_table},
-                  feed.feed, context, out);
-  exec_log().info("{} {}: {} rows, {} pages, {} quarantined, {} duplicates replaced -> {}", feed.feed, date_text,
-                  out.rows, out.pages, out.rejects, out.duplicates, out.location);
-  return out;
+  // Committer thread, in date order.
+  return [this, &feed, f] {
+    DayOutcome& out = f->out;
+    f->drift.replay(s_.drift);
+    const BarWindow session = session_window(f->day.date);
+    out.ok = commit(BarPartition{feed.feed, f->day.date, std::span<const BarDay>(&f->day, 1), session.from_ms,
+                                 session.to_ms, feed.sql_table},
+                    feed.feed, f->context, out);
+    exec_log().info("{} {}: {} rows, {} pages, {} quarantined, {} duplicates replaced -> {}", feed.feed,
+                    f->context.date, out.rows, out.pages, out.rejects, out.duplicates, out.location);
+    return out;
+  };
 }
 
 template <typename Partition>
 bool BackfillJob::commit(const Partition& partition, std::string_view feed, const ErrorContext& context,
                          DayOutcome& out) {
+  std::unique_lock<std::mutex> feeds_lock;
+  if (s_.commit_lock) feeds_lock = std::unique_lock(*s_.commit_lock);  // another feed may be writing
   const auto commit_start = std::chrono::steady_clock::now();
   SinkSetResult result = s_.sinks.write(partition, s_.run);
   out.commit_seconds = seconds_since(commit_start);
+  if (feeds_lock) feeds_lock.unlock();  // the manifest and error summary are thread-safe
   for (const PartitionWriteResult& written : result.written) {
     s_.manifest.add(written);
     if (written.sink == s_.sinks.at(0).name()) {  // the first sink (Parquet) is the record of the day

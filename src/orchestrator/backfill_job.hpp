@@ -4,10 +4,24 @@
 // sink; time the commit and record it in the manifest. A failed day is
 // recorded and the run goes on; an auth failure stops the run (every later
 // request would fail the same way).
+//
+// Up to sources.max_days_in_flight days are fetched at once (OrderedDayPipeline),
+// each on a worker with its own RestClient sharing the host's rate limiter;
+// the days are committed one at a time, in date order, by the thread that
+// called run(): sinks, manifest entries and progress see one thread and the
+// order of a sequential run.
+//
+// Threads: a BackfillJob is driven by one thread (the committer). Worker
+// threads run only the fetch half of a day, touching their slot's client and
+// parser, the day's own DeferredDrift (handed to the SchemaDriftTracker at
+// commit, so it sees days in date order) and the thread-safe QuarantineWriter,
+// ErrorSummary and loggers; never a sink, the manifest or the progress.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -15,6 +29,7 @@
 #include "config/feed_registry.hpp"
 #include "data_sources/aggregates_fetcher.hpp"
 #include "data_sources/rest_client.hpp"
+#include "orchestrator/worker_clients.hpp"
 #include "monitoring/error_summary.hpp"
 #include "monitoring/progress.hpp"
 #include "processing/quarantine.hpp"
@@ -73,6 +88,12 @@ struct BackfillServices {
   SchemaDriftTracker& drift;
   ErrorSummary& errors;
   RunInfo run;
+  // Feeds backfilled concurrently (backfill --source all): one lock held
+  // around every sink write (the SinkSet and its sinks are written by one
+  // thread at a time), and one flag an auth failure raises so that every feed
+  // stops. nullptr: a feed alone.
+  std::mutex* commit_lock = nullptr;
+  std::atomic<bool>* auth_stop = nullptr;
 };
 
 // UTC window of the configured session (settings.session_start/end) on day d,
@@ -81,15 +102,38 @@ BarWindow configured_session_window(const Config& config, const MarketCalendar& 
 
 class BackfillJob {
  public:
-  explicit BackfillJob(BackfillServices services) : s_(services) {}
+  // worker_client: one more RestClient for the feed's host, owned by the run
+  // (see WorkerClients), called from the committing thread before the workers
+  // start. Without it the job has its main client only: one day at a time.
+  explicit BackfillJob(BackfillServices services, std::function<RestClient&()> worker_client = {})
+      : s_(services), clients_(services.client, std::move(worker_client)) {}
 
+  // Up to sources.max_days_in_flight days fetched at once, committed in date order.
   BackfillSummary run(const BarFeedSpec& feed, const std::vector<Date>& days, ProgressReporter* progress);
 
-  // The day loop every feed shares: runs `day` for each date, records failures
-  // in the error summary and goes on, stops after an auth failure (the rest
-  // counted as skipped), reports progress. summary.feed = feed.
+  // A day split in two: DayFetch runs on a worker thread (or the committer)
+  // with the client of its slot and returns the day's DayCommit, which runs on
+  // the committing thread in date order. Either may throw SoiError: the day fails.
+  using DayCommit = std::function<DayOutcome()>;
+  using DayFetch = std::function<DayCommit(Date, std::size_t slot)>;
+
+  // The day loop every feed shares: up to max_in_flight days fetched at once
+  // (the caller has prepared fetch_slots of per-slot state), committed in date order; a failed
+  // day is recorded in the error summary and the run goes on; an auth failure
+  // stops the run (the days not committed counted as skipped); progress is
+  // reported after each day. summary.feed = feed. Committer thread.
+  BackfillSummary run_days(std::string_view feed, const std::vector<Date>& days, ProgressReporter* progress,
+                           std::size_t max_in_flight, const DayFetch& fetch);
+  // One day after another, `day` doing both halves on the calling thread.
   BackfillSummary run_days(std::string_view feed, const std::vector<Date>& days, ProgressReporter* progress,
                            const std::function<DayOutcome(Date)>& day);
+
+  // The client of a fetch slot (0: the job's own). Safe from the slot's thread
+  // once run_days has prepared the slots.
+  RestClient& client(std::size_t slot) { return clients_.at(slot); }
+  // Fetch slots run_days(.., max_in_flight, ..) calls DayFetch with for `days` days:
+  // [0, fetch_slots) (per-slot clients and parsers are prepared for them beforehand).
+  static std::size_t fetch_slots(std::size_t max_in_flight, std::size_t days);
 
   // UTC window of the configured session on day d (early closes honoured).
   BarWindow session_window(Date d) const { return configured_session_window(s_.config, s_.calendar, d); }
@@ -102,9 +146,11 @@ class BackfillJob {
   bool commit(const Partition& partition, std::string_view feed, const ErrorContext& context, DayOutcome& out);
 
  private:
-  DayOutcome backfill_day(const BarFeedSpec& feed, Date d, AggsParser& parser);
+  // Worker half: the day's pages, validated and de-duplicated; returns its commit.
+  DayCommit fetch_day(const BarFeedSpec& feed, Date d, RestClient& client, AggsParser& parser);
 
   BackfillServices s_;
+  WorkerClients clients_;
 };
 
 }  // namespace soi

@@ -122,6 +122,11 @@ BackfillSummary NewsBackfillJob::run(const std::vector<Date>& days, ProgressRepo
 
   NewsPage page;
   for (;;) {
+    if (s_.auth_stop && s_.auth_stop->load()) {  // another feed of the run hit an auth failure
+      summary.days_skipped = n_days - next;
+      summary.stopped_on_auth = true;
+      break;
+    }
     // Decide every date that no running stream can still add articles to.
     while (next < n_days && std::all_of(streams.begin(), streams.end(), [&](const TickerStream& s) {
              return s.done || s.failed || s.frontier_ms >= end_ms(next);
@@ -174,6 +179,7 @@ BackfillSummary NewsBackfillJob::run(const std::vector<Date>& days, ProgressRepo
         finish_date(out);
         summary.days_skipped = n_days - next - 1;
         summary.stopped_on_auth = true;
+        if (s_.auth_stop) s_.auth_stop->store(true);  // every other feed of the run stops too
         exec_log().error("stopping the run: {}", error.what());
         break;
       }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <exception>
 #include <mutex>
 #include <set>
@@ -64,34 +65,42 @@ class FirstError {
 
 OptionsBackfillJob::OptionsBackfillJob(BackfillServices services, std::function<RestClient&()> worker_client,
                                        std::string bars_sql_table)
-    : s_(services), job_(services), worker_client_(std::move(worker_client)), bars_sql_table_(std::move(bars_sql_table)) {}
+    : s_(services), job_(services), has_workers_(static_cast<bool>(worker_client)),
+      clients_(services.client, std::move(worker_client)), bars_sql_table_(std::move(bars_sql_table)) {}
 
-RestClient& OptionsBackfillJob::worker(std::size_t i) {
-  while (workers_.size() <= i) {
-    RestClient& client = worker_client_ ? worker_client_() : s_.client;
-    if (!client.rate_limiter() && s_.client.rate_limiter() && client.base_url() == s_.client.base_url())
-      client.set_rate_limiter(s_.client.rate_limiter());
-    workers_.push_back(&client);
-  }
-  return *workers_[i];
+std::size_t OptionsBackfillJob::contract_workers() const {
+  return has_workers_ ? static_cast<std::size_t>(std::max(1, s_.config.sources.options.max_in_flight)) : 1;
+}
+
+RestClient& OptionsBackfillJob::worker(std::size_t slot, std::size_t w) {
+  return clients_.at(slot * contract_workers() + w + 1);
 }
 
 BackfillSummary OptionsBackfillJob::run(const std::vector<Date>& days, ProgressReporter* progress) {
   universes_.clear();
   const auto& o = s_.config.sources.options;
-  exec_log().info("backfill options ({} +/-{}% of the open, expiry_selection={}): {} trading day(s), run {}",
-                  o.underlying, o.strike_range_pct, o.expiry_selection, days.size(), s_.run.run_id);
-  return job_.run_days(feed_name(), days, progress, [this](Date d) { return backfill_day(d); });
+  // Tracked contracts are read from the committed partitions: with them, one day at a time.
+  const std::size_t in_flight =
+      has_workers_ && !tracked_ ? static_cast<std::size_t>(std::max(1, s_.config.sources.max_days_in_flight)) : 1;
+  const std::size_t slots = BackfillJob::fetch_slots(in_flight, days.size());
+  clients_.prepare(slots * contract_workers() + 1);  // here: the factory is the committer's to call
+  std::deque<SlotParsers> parsers(slots);  // a deque: parsers never move
+  exec_log().info(
+      "backfill options ({} +/-{}% of the open, expiry_selection={}): {} trading day(s), up to {} in flight, run {}",
+      o.underlying, o.strike_range_pct, o.expiry_selection, days.size(), in_flight, s_.run.run_id);
+  return job_.run_days(feed_name(), days, progress, in_flight,
+                       [&](Date d, std::size_t slot) { return fetch_day(d, slot, parsers[slot]); });
 }
 
-OptionsBackfillJob::Open OptionsBackfillJob::resolve_open(Date d, const BarWindow& session) {
+OptionsBackfillJob::Open OptionsBackfillJob::resolve_open(Date d, const BarWindow& session, RestClient& client,
+                                                          AggsParser& first_bar_parser) {
   const auto& o = s_.config.sources.options;
   const std::string date_text = format_date(d);
   ErrorContext context{feed_name(), o.underlying, date_text, ""};
   std::string why;
   try {
     const HttpResponse r =
-        s_.client.get(fmt::format("/v1/open-close/{}/{}?adjusted=true", o.underlying, date_text), context);
+        client.get(fmt::format("/v1/open-close/{}/{}?adjusted=true", o.underlying, date_text), context);
     if (const auto open = parse_open_close_open(r.body)) return Open{*open, OpenSource::open_close};
     why = "the answer carries no usable open";
   } catch (const SoiError& e) {
@@ -109,7 +118,7 @@ OptionsBackfillJob::Open OptionsBackfillJob::resolve_open(Date d, const BarWindo
   request.page_limit = kFirstBarPageLimit;
   request.adjusted = true;
   request.shape = AggsShape::equity;
-  AggregatesPageStream stream(s_.client, first_bar_parser_, request, context, s_.config.retry.max_attempts);
+  AggregatesPageStream stream(client, first_bar_parser, request, context, s_.config.retry.max_attempts);
   AggsPage page;
   while (stream.next(page)) {
     if (page.bars.empty()) continue;
@@ -124,7 +133,9 @@ OptionsBackfillJob::Open OptionsBackfillJob::resolve_open(Date d, const BarWindo
                  context);
 }
 
-std::vector<OptionContract> OptionsBackfillJob::list_contracts(Date d, const StrikeBand& band, DayOutcome& out) {
+std::vector<OptionContract> OptionsBackfillJob::list_contracts(Date d, const StrikeBand& band, DayOutcome& out,
+                                                               RestClient& client, ContractsParser& parser,
+                                                               DeferredDrift* deferred) {
   const auto& o = s_.config.sources.options;
   ErrorContext context{feed_name(), o.underlying, format_date(d), ""};
   std::vector<OptionContract> listed;
@@ -134,16 +145,19 @@ std::vector<OptionContract> OptionsBackfillJob::list_contracts(Date d, const Str
     if (pages >= kMaxContractPages)
       throw SoiError(ErrorCategory::server,
                      fmt::format("options contracts listing did not end after {} pages", kMaxContractPages), context);
-    const HttpResponse response = get_parsed(s_.client, next, context, s_.config.retry.max_attempts,
+    const HttpResponse response = get_parsed(client, next, context, s_.config.retry.max_attempts,
                                              [&](const std::string& body) {
                                                page.clear();
-                                               contracts_parser_.parse(body, page);
+                                               parser.parse(body, page);
                                              });
     for (const auto& reject : page.rejects) {
       s_.quarantine.add(contracts_name(), d, o.underlying, reject.reason, reject.raw_json, response.url);
       ++out.rejects;
     }
-    for (const auto& drift : page.drift) s_.drift.observe(contracts_name(), d, drift.field, drift.kind, drift.example);
+    for (const auto& drift : page.drift) {
+      if (deferred) deferred->add(contracts_name(), d, drift.field, drift.kind, drift.example);
+      else s_.drift.observe(contracts_name(), d, drift.field, drift.kind, drift.example);
+    }
     listed.insert(listed.end(), std::make_move_iterator(page.contracts.begin()),
                   std::make_move_iterator(page.contracts.end()));
     next = page.next_url;
@@ -155,13 +169,14 @@ OptionsUniverse OptionsBackfillJob::discover_universe(Date d, std::optional<Cent
   const auto& o = s_.config.sources.options;
   Open open;
   if (centre) open = Open{centre->price, centre->source};
-  else open = resolve_open(d, job_.session_window(d));
+  else open = resolve_open(d, job_.session_window(d), s_.client, stream_parsers_.first_bar);
   const StrikeBand band = strike_band(open.price, o.strike_range_pct);
-  return select_universe(list_contracts(d, band, out), o, d, open.price, open.source);
+  return select_universe(list_contracts(d, band, out, s_.client, stream_parsers_.contracts, nullptr), o, d,
+                         open.price, open.source);
 }
 
 std::vector<BarDay> OptionsBackfillJob::fetch_bars(const OptionsUniverse& universe, const BarWindow& session,
-                                                   DayOutcome& out) {
+                                                   DayOutcome& out, std::size_t slot, DeferredDrift& drift_seen) {
   const auto& o = s_.config.sources.options;
   const std::size_t n = universe.contracts.size();
   std::vector<BarDay> days(n);
@@ -170,10 +185,9 @@ std::vector<BarDay> OptionsBackfillJob::fetch_bars(const OptionsUniverse& univer
   const std::string date_text = format_date(universe.date);
   const int max_attempts = s_.config.retry.max_attempts;
   // Without a worker callback there is only the main client: one worker (a client is one thread's).
-  const std::size_t workers =
-      worker_client_ ? std::min<std::size_t>(n, static_cast<std::size_t>(std::max(1, o.max_in_flight))) : 1;
+  const std::size_t workers = std::min(n, contract_workers());
   std::vector<RestClient*> clients;
-  for (std::size_t w = 0; w < workers; ++w) clients.push_back(&worker(w));  // on this (coordinating) thread
+  for (std::size_t w = 0; w < workers; ++w) clients.push_back(&worker(slot, w));  // prepared by run()
 
   std::atomic<std::size_t> next{0};
   std::atomic<bool> stop{false};
@@ -202,13 +216,13 @@ std::vector<BarDay> OptionsBackfillJob::fetch_bars(const OptionsUniverse& univer
         day.contract = contract;
         while (stream.next(page)) {
           day.bars.insert(day.bars.end(), page.bars.begin(), page.bars.end());
-          // QuarantineWriter and SchemaDriftTracker are thread-safe.
+          // QuarantineWriter and DeferredDrift are thread-safe.
           for (const auto& reject : page.rejects) {
             s_.quarantine.add(feed_name(), universe.date, contract.ticker, reject.reason, reject.raw_json, "");
             ++fetched[i].rejects;
           }
           for (const auto& drift : page.drift)
-            s_.drift.observe(feed_name(), universe.date, drift.field, drift.kind, drift.example);
+            drift_seen.add(feed_name(), universe.date, drift.field, drift.kind, drift.example);
         }
         fetched[i].pages = stream.pages();
         fetched[i].duplicates = dedup_keep_last(day.bars);
@@ -270,47 +284,64 @@ void OptionsBackfillJob::add_tracked(OptionsUniverse& universe, const ErrorConte
                     format_date(universe.date), added);
 }
 
-DayOutcome OptionsBackfillJob::backfill_day(Date d) {
+BackfillJob::DayCommit OptionsBackfillJob::fetch_day(Date d, std::size_t slot, SlotParsers& parsers) {
   const auto& o = s_.config.sources.options;
-  DayOutcome out;
-  out.date = d;
-  const std::string date_text = format_date(d);
-  const ErrorContext context{feed_name(), o.underlying, date_text, ""};
+  struct Fetched {
+    DayOutcome out;
+    OptionsUniverse universe;
+    std::vector<BarDay> traded;
+    ErrorContext context;
+    BarWindow session;
+    DeferredDrift drift;  // observed at commit: the tracker sees days in date order
+  };
+  auto f = std::make_shared<Fetched>();
+  f->out.date = d;
+  f->context = ErrorContext{feed_name(), o.underlying, format_date(d), ""};
   const auto fetch_start = std::chrono::steady_clock::now();
-  const BarWindow session = job_.session_window(d);
+  f->session = job_.session_window(d);
 
-  const Open open = resolve_open(d, session);
+  RestClient& client = worker(slot, 0);
+  const Open open = resolve_open(d, f->session, client, parsers.first_bar);
   const StrikeBand band = strike_band(open.price, o.strike_range_pct);
-  const std::vector<OptionContract> listed = list_contracts(d, band, out);
-  universes_.push_back(select_universe(listed, o, d, open.price, open.source));
-  if (tracked_) add_tracked(universes_.back(), context);
-  const OptionsUniverse& universe = universes_.back();
-  std::set<date::sys_days> expirations;
-  for (const auto& c : universe.contracts) expirations.insert(to_sys(c.expiration));
+  const std::vector<OptionContract> listed = list_contracts(d, band, f->out, client, parsers.contracts, &f->drift);
+  f->universe = select_universe(listed, o, d, open.price, open.source);
+  if (tracked_) add_tracked(f->universe, f->context);
 
   // Every bar is fetched before anything is stored: a day that fails midway
   // leaves the previous universe and bars of that day together, untouched.
-  const std::vector<BarDay> traded = fetch_bars(universe, session, out);
-  out.fetch_seconds = seconds_since(fetch_start);
-  // The universe is stored first: the bars of the day refer to it.
-  DayOutcome contracts_out;
-  const bool contracts_ok = job_.commit(ContractsPartition{d, universe}, contracts_name(), context, contracts_out);
-  if (out.rejects)
+  f->traded = fetch_bars(f->universe, f->session, f->out, slot, f->drift);
+  f->out.fetch_seconds = seconds_since(fetch_start);
+  if (f->out.rejects)
     s_.errors.record(ErrorCategory::validation,
-                     std::to_string(out.rejects) + " record(s) failed validation and were quarantined", context);
-  const bool bars_ok = job_.commit(BarPartition{feed_name(), d, std::span<const BarDay>(traded), session.from_ms,
-                                                session.to_ms, bars_sql_table_, &option_bars_dataset()},
-                                   feed_name(), context, out);
-  out.commit_seconds += contracts_out.commit_seconds;
-  if (!contracts_ok && out.error.empty()) out.error = contracts_out.error;
-  out.ok = contracts_ok && bars_ok;
-  exec_log().info(
-      "options {}: open {:.2f} ({}), band +/-{}% [{:.2f}, {:.2f}], {} contracts on {} expiration(s), {} traded, "
-      "{} bars, {} pages, {} quarantined, {} duplicates replaced -> {}",
-      date_text, universe.open, to_string(universe.open_source), universe.band_pct, universe.strike_low,
-      universe.strike_high, universe.contracts.size(), expirations.size(), traded.size(), out.rows, out.pages,
-      out.rejects, out.duplicates, out.location);
-  return out;
+                     std::to_string(f->out.rejects) + " record(s) failed validation and were quarantined", f->context);
+
+  // Committer thread, in date order.
+  return [this, f] {
+    DayOutcome& out = f->out;
+    const OptionsUniverse& universe = f->universe;
+    const Date d = universe.date;
+    f->drift.replay(s_.drift);
+    // The universe is stored first: the bars of the day refer to it.
+    DayOutcome contracts_out;
+    const bool contracts_ok = job_.commit(ContractsPartition{d, universe}, contracts_name(), f->context, contracts_out);
+    const bool bars_ok = job_.commit(BarPartition{feed_name(), d, std::span<const BarDay>(f->traded),
+                                                  f->session.from_ms, f->session.to_ms, bars_sql_table_,
+                                                  &option_bars_dataset()},
+                                     feed_name(), f->context, out);
+    out.commit_seconds += contracts_out.commit_seconds;
+    if (!contracts_ok && out.error.empty()) out.error = contracts_out.error;
+    out.ok = contracts_ok && bars_ok;
+    std::set<date::sys_days> expirations;
+    for (const auto& c : universe.contracts) expirations.insert(to_sys(c.expiration));
+    exec_log().info(
+        "options {}: open {:.2f} ({}), band +/-{}% [{:.2f}, {:.2f}], {} contracts on {} expiration(s), {} traded, "
+        "{} bars, {} pages, {} quarantined, {} duplicates replaced -> {}",
+        f->context.date, universe.open, to_string(universe.open_source), universe.band_pct, universe.strike_low,
+        universe.strike_high, universe.contracts.size(), expirations.size(), f->traded.size(), out.rows, out.pages,
+        out.rejects, out.duplicates, out.location);
+    universes_.push_back(universe);
+    return out;
+  };
 }
 
 }  // namespace soi

@@ -19,6 +19,7 @@
 
 #include "simulator/api_response.hpp"
 #include "simulator/http_request.hpp"
+#include "simulator/request_log.hpp"
 #include "simulator/websocket_upgrade.hpp"
 #include "simulator/ws_server.hpp"
 #include "utils/error.hpp"
@@ -50,6 +51,7 @@ struct SimulatorServer::Impl {
         ws(WsService::Deps{options, *clock, WsFeedServices{router.bars(), router.market(), router.calendar()},
                            router.stats(), router.faults()}) {
     websocket_handler = [this](WebSocketUpgrade& upgrade) { ws.serve(upgrade); };
+    if (!options.request_log.empty()) request_log = std::make_unique<RequestLog>(options.request_log);
   }
 
   struct Connection {
@@ -67,6 +69,7 @@ struct SimulatorServer::Impl {
   std::thread accept_thread;
   int bound_port = 0;
   WebSocketHandler websocket_handler;
+  std::unique_ptr<RequestLog> request_log;  // --request-log; nullptr: none
 
   std::mutex mutex;
   std::condition_variable stop_cv;
@@ -144,7 +147,14 @@ struct SimulatorServer::Impl {
         return;
       }
 
+      const auto arrived = std::chrono::system_clock::now();
       SimResponse response = router.handle(to_sim_request(req));
+      if (request_log) {
+        // A dropped connection is logged with status 0: the request arrived, no answer left.
+        request_log->append(
+            std::chrono::duration_cast<std::chrono::milliseconds>(arrived.time_since_epoch()).count(),
+            response.drop ? 0 : response.status, std::string_view(req.target().data(), req.target().size()));
+      }
       if (response.delay_ms > 0 && !delay(response.delay_ms)) return;
       if (response.drop) return;
       if (!write(socket, req, std::move(response), req.keep_alive())) return;

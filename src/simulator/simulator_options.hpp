@@ -16,6 +16,7 @@ struct SimulatorOptions {
   int port = 0;                  // 0: an ephemeral port (read it back with SimulatorServer::port())
   std::string port_file;         // when set, the bound port is written here (atomically) once listening
   std::string api_key;           // empty: any non-empty key is accepted
+  std::string request_log;       // when set, one line per REST request served (request_log.hpp)
   // The simulator's notion of "now" (UTC ms). Empty: the real clock. Tests pin it
   // to make "today", market status and the no-future-data cut reproducible.
   std::function<std::int64_t()> clock;

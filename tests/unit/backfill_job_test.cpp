@@ -61,9 +61,20 @@ class BackfillJobTest : public ::testing::Test {
     quarantine_ = std::make_unique<QuarantineWriter>(dir_.string());
     drift_ = std::make_unique<SchemaDriftTracker>(dir_.string(), [this](const DriftAlert&) { ++alerts_; });
   }
-  BackfillSummary run(const std::vector<std::string>& dates, int page_limit = 50000) {
+  // in_flight > 0: sources.max_days_in_flight, with worker clients of the server's host.
+  BackfillSummary run(const std::vector<std::string>& dates, int page_limit = 50000, int in_flight = 0) {
+    std::function<RestClient&()> worker_client;
+    if (in_flight > 0) {
+      config_.sources.max_days_in_flight = in_flight;
+      worker_client = [this]() -> RestClient& {
+        workers_.push_back(std::make_unique<RestClient>(server_->base_url(), "job-test-key-1234", config_.retry));
+        workers_.back()->set_sleeper([](int) {});
+        return *workers_.back();
+      };
+    }
     BackfillJob job(BackfillServices{config_, *client_, calendar_, sinks_, *manifest_, *quarantine_, *drift_, errors_,
-                                     RunInfo{"run-1", 0}});
+                                     RunInfo{"run-1", 0}},
+                    worker_client);
     std::vector<Date> days;
     for (const auto& d : dates) days.push_back(*parse_date(d));
     return job.run(BarFeedSpec{"spy", "SPY", AggsShape::equity, page_limit, true, "spy_bars"}, days, nullptr);
@@ -88,6 +99,7 @@ class BackfillJobTest : public ::testing::Test {
   fs::path dir_;
   std::unique_ptr<sim::SimulatorServer> server_;
   std::unique_ptr<RestClient> client_;
+  std::vector<std::unique_ptr<RestClient>> workers_;
   std::unique_ptr<RunManifest> manifest_;
   std::unique_ptr<QuarantineWriter> quarantine_;
   std::unique_ptr<SchemaDriftTracker> drift_;
@@ -152,6 +164,71 @@ TEST_F(BackfillJobTest, AuthFailureStopsTheRun) {
   EXPECT_EQ(s.days.size(), 1u);
   EXPECT_EQ(s.days_skipped, 2u);
   EXPECT_EQ(errors_.count(ErrorCategory::auth), 1u);
+}
+
+// The aggregates path of day d's session (what a fault's path= matches to hit one day).
+std::string session_path(const Config& config, const MarketCalendar& calendar, const std::string& day) {
+  const BarWindow w = configured_session_window(config, calendar, *parse_date(day));
+  return "/v2/aggs/ticker/SPY/range/1/second/" + std::to_string(w.from_ms) + "/";
+}
+
+const std::vector<std::string> kEightDays = {"2025-01-06", "2025-01-07", "2025-01-08", "2025-01-09",
+                                             "2025-01-10", "2025-01-13", "2025-01-14", "2025-01-15"};
+
+TEST_F(BackfillJobTest, DaysInFlightAreStoredInDateOrderLikeASequentialRun) {
+  start({});
+  const auto sequential = run(kEightDays, 5000, 1);
+  const std::vector<BarDay> one_at_a_time = std::move(sink_.days);
+  sink_.days.clear();
+  const auto parallel = run(kEightDays, 5000, 4);
+  EXPECT_EQ(workers_.size(), 4u);  // one client per day in flight, the main client is the committer's
+  ASSERT_EQ(parallel.days.size(), kEightDays.size());
+  ASSERT_EQ(sink_.days.size(), one_at_a_time.size());
+  for (std::size_t i = 0; i < kEightDays.size(); ++i) {
+    EXPECT_EQ(format_date(parallel.days[i].date), kEightDays[i]);
+    EXPECT_TRUE(parallel.days[i].ok) << parallel.days[i].error;
+    EXPECT_EQ(parallel.days[i].rows, sequential.days[i].rows);
+    EXPECT_EQ(format_date(sink_.days[i].date), kEightDays[i]);  // committed in date order
+    ASSERT_EQ(sink_.days[i].bars.size(), one_at_a_time[i].bars.size());
+    for (std::size_t b = 0; b < sink_.days[i].bars.size(); ++b) {
+      ASSERT_EQ(sink_.days[i].bars[b].ts_ms, one_at_a_time[i].bars[b].ts_ms);
+      ASSERT_EQ(sink_.days[i].bars[b].close, one_at_a_time[i].bars[b].close);
+    }
+  }
+  // The manifest has one entry per day per run, in date order.
+  const auto partitions = manifest_->partitions();
+  ASSERT_EQ(partitions.size(), 2 * kEightDays.size());
+  for (std::size_t i = 0; i < kEightDays.size(); ++i) EXPECT_EQ(partitions[kEightDays.size() + i].date, kEightDays[i]);
+}
+
+TEST_F(BackfillJobTest, DriftWithDaysInFlightStillAlertsOncePerDay) {
+  // Pages of several days arrive interleaved; the tracker must still see one day after another.
+  start({"new_field:path=/v2/aggs"});
+  run(kEightDays, 5000, 4);
+  EXPECT_EQ(alerts_, static_cast<int>(kEightDays.size()));
+}
+
+TEST_F(BackfillJobTest, AFailedDayInFlightIsRecordedAndTheOthersAreKept) {
+  config_.retry.max_attempts = 2;
+  start({"server_error:status=500:path=" + session_path(config_, calendar_, "2025-01-09")});
+  const auto s = run(kEightDays, 50000, 4);
+  ASSERT_EQ(s.days.size(), kEightDays.size());
+  for (std::size_t i = 0; i < kEightDays.size(); ++i)
+    EXPECT_EQ(s.days[i].ok, kEightDays[i] != "2025-01-09") << kEightDays[i] << ": " << s.days[i].error;
+  EXPECT_EQ(s.failed_days(), 1u);
+  EXPECT_EQ(s.days_skipped, 0u);
+  EXPECT_EQ(sink_.days.size(), kEightDays.size() - 1);
+  EXPECT_EQ(errors_.count(ErrorCategory::server), 1u);
+}
+
+TEST_F(BackfillJobTest, AnAuthFailureWithDaysInFlightStopsTheRun) {
+  start({}, "some-other-key");
+  const auto s = run(kEightDays, 50000, 4);
+  EXPECT_EQ(s.days.size(), 1u);
+  EXPECT_TRUE(s.stopped_on_auth);
+  EXPECT_EQ(s.days_skipped, kEightDays.size() - 1);
+  EXPECT_EQ(errors_.count(ErrorCategory::auth), 1u);  // the days in flight are dropped, not each reported
+  EXPECT_TRUE(sink_.days.empty());
 }
 
 TEST_F(BackfillJobTest, SlowCommitRaisesAnAlertButKeepsTheDay) {

@@ -189,6 +189,44 @@ TEST_F(OptionsBackfillTest, UniverseIsWithinTheBandOfTheOfficialOpenAndBarsBelon
   EXPECT_EQ(errors_.total(), 0u);
 }
 
+TEST_F(OptionsBackfillTest, DaysInFlightStoreWhatADayAtATimeStoresInDateOrder) {
+  start({});
+  const std::vector<std::string> days = {"2025-01-13", "2025-01-14", "2025-01-15", "2025-01-16", "2025-01-17"};
+  config_.sources.options.max_in_flight = 2;
+  config_.sources.max_days_in_flight = 1;
+  const auto sequential = run(days);
+  const std::vector<BarDay> one_at_a_time = std::move(sink_.days);
+  const std::vector<OptionsUniverse> sequential_universes = universes_;
+  sink_.days.clear();
+  sink_.events.clear();
+  worker_calls_ = 0;
+  config_.sources.max_days_in_flight = 3;
+  const auto parallel = run(days);
+  // Each day in flight has its own contract workers (and the committer's slot its own).
+  EXPECT_LE(worker_calls_, (3 + 1) * 2);
+  EXPECT_GT(worker_calls_, 2);
+  ASSERT_EQ(parallel.days.size(), days.size());
+  std::vector<std::string> expected_events;
+  for (std::size_t i = 0; i < days.size(); ++i) {
+    EXPECT_TRUE(parallel.days[i].ok) << parallel.days[i].error;
+    EXPECT_EQ(format_date(parallel.days[i].date), days[i]);
+    EXPECT_EQ(parallel.days[i].rows, sequential.days[i].rows);
+    expected_events.push_back("contracts " + days[i]);  // each day's universe before its bars, days in order
+    expected_events.push_back("bars " + days[i]);
+  }
+  EXPECT_EQ(sink_.events, expected_events);
+  ASSERT_EQ(universes_.size(), sequential_universes.size());
+  for (std::size_t i = 0; i < universes_.size(); ++i) {
+    EXPECT_EQ(format_date(universes_[i].date), days[i]);
+    EXPECT_EQ(universes_[i].contracts.size(), sequential_universes[i].contracts.size());
+  }
+  ASSERT_EQ(sink_.days.size(), one_at_a_time.size());
+  for (std::size_t i = 0; i < sink_.days.size(); ++i) {
+    EXPECT_EQ(sink_.days[i].ticker, one_at_a_time[i].ticker);
+    EXPECT_EQ(sink_.days[i].bars.size(), one_at_a_time[i].bars.size());
+  }
+}
+
 TEST_F(OptionsBackfillTest, OpenFallsBackToTheFirstBarWhenOpenCloseIs404) {
   // The first request (open-close) sees the simulator at 09:30:00, before any
   // bar of the day: 404 NOT_FOUND. Every later request sees the real clock.
@@ -259,6 +297,7 @@ TEST_F(OptionsBackfillTest, SmallPagesAndMaxDaysSelection) {
 TEST_F(OptionsBackfillTest, FailedDayIsRecordedAndTheRunGoesOn) {
   // Every contracts listing of the first day fails (502, retries exhausted).
   start({"server_error:status=502:first=3:path=/v3/reference/options"});
+  config_.sources.max_days_in_flight = 1;  // "the first 3 listings" are the first day's only one day at a time
   const auto s = run({"2025-01-16", "2025-01-17"});
   ASSERT_EQ(s.days.size(), 2u);
   EXPECT_FALSE(s.days[0].ok);
