@@ -3,7 +3,8 @@
 # through Parquet + the consolidated DuckDB database), the end-to-end streaming bench (simulator
 # -> WebSocket -> write-ahead log -> committed Parquet, and the same under an
 # overload), the S3 upload bench (S3Client against curl on a loopback Swift),
-# soi backfill against the official Python client (bench/backfill_vs_peer.sh),
+# soi backfill against the official Python client (bench/backfill_vs_peer.sh), a
+# year of every feed against the rate limit's bound (bench/backfill_year.sh),
 # then end-to-end `soi backfill` runs and a `soi stream --once` of one
 # simulated day, timed with /usr/bin/time (wall clock, peak RSS).
 # Results go to stdout; copy them into docs/performance.md with the machine.
@@ -45,6 +46,11 @@ echo
 # Its own simulator (150 ms per aggregates page, like the real service) and the peer beside it.
 echo "== soi backfill vs the official Python client (20 trading days of SPY, 150 ms per aggregates page)"
 bench/backfill_vs_peer.sh "$SOI" || echo "backfill_vs_peer reported a failure (exit $?)"
+echo
+
+# Its own simulator (150 ms per REST answer); a few minutes: about 6,300 requests at 50/s.
+echo "== a year of every feed (2024, 252 trading days) at 150 ms latency against the rate limit's bound"
+bench/backfill_year.sh "$SOI" || echo "backfill_year reported a failure (exit $?)"
 echo
 
 work=$(mktemp -d)
