@@ -34,7 +34,9 @@ std::optional<SimRequest> parse_sim_request(std::string_view raw) {
   while (!parser.is_done()) {
     const std::size_t used = parser.put(boost::asio::buffer(raw.data(), raw.size()), ec);
     raw.remove_prefix(used);
-    if (ec && ec != boost::beast::http::error::need_more) return std::nullopt;
+    // need_more: every byte there is was given, so the request is cut short. Beast must not
+    // be handed the same bytes again (its chunk parser assumes it gets more than last time).
+    if (ec) return std::nullopt;
     if (used == 0) return std::nullopt;  // the bytes end before the request does
   }
   return to_sim_request(parser.get());
