@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <thread>
+#include <utility>
 
 namespace soi {
 namespace {
@@ -26,10 +27,20 @@ RateLimiter::RateLimiter(double requests_per_second, std::function<Clock::time_p
       window_cap_(rate_ >= 1 ? static_cast<std::size_t>(std::floor(rate_)) : 0) {}
 
 void RateLimiter::acquire() {
+  Permit permit = acquire_permit();
+  permit.sent(now_());
+}
+
+RateLimiter::Permit RateLimiter::acquire_permit() {
   Clock::time_point due;
   Clock::time_point now;
+  Permit permit;
   {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
+    // The place this token takes is the oldest of the ring: its request must
+    // have reported when it left before the window can be measured from it.
+    if (window_cap_ > 0 && window_.size() == window_cap_)
+      reported_.wait(lock, [&] { return !pending_[window_next_]; });
     now = now_();
     ++acquired_;
     if (rate_ <= 0) {
@@ -46,19 +57,55 @@ void RateLimiter::acquire() {
       if (window_cap_ > 0) {
         // At most window_cap_ tokens in any kWindow: wait for the oldest of the last window_cap_ to age out.
         // A banked token is due in the past but leaves now: the window counts when callers leave.
+        std::size_t place = window_next_;
         if (window_.size() < window_cap_) {
+          place = window_.size();
           window_.push_back(std::max(due, now));
+          pending_.push_back(true);
         } else {
           due = std::max(due, window_[window_next_] + kWindow);
           window_[window_next_] = std::max(due, now);
+          pending_[window_next_] = true;
           window_next_ = (window_next_ + 1) % window_cap_;
         }
+        permit = Permit(this, place);
       }
       next_free_ = due + interval;
     }
   }
   // The slot is reserved: wait for it without holding the lock.
   if (due > now) sleep_(due - now);
+  return permit;
+}
+
+void RateLimiter::report_sent(std::size_t place, Clock::time_point at) {
+  {
+    std::lock_guard lock(mutex_);
+    window_[place] = std::max(window_[place], at);
+    pending_[place] = false;
+  }
+  reported_.notify_all();
+}
+
+RateLimiter::Permit::Permit(Permit&& other) noexcept
+    : limiter_(std::exchange(other.limiter_, nullptr)), place_(other.place_) {}
+
+RateLimiter::Permit& RateLimiter::Permit::operator=(Permit&& other) noexcept {
+  if (this != &other) {
+    if (limiter_) sent(limiter_->now_());
+    limiter_ = std::exchange(other.limiter_, nullptr);
+    place_ = other.place_;
+  }
+  return *this;
+}
+
+RateLimiter::Permit::~Permit() {
+  if (limiter_) sent(limiter_->now_());
+}
+
+void RateLimiter::Permit::sent(Clock::time_point at) {
+  if (!limiter_) return;
+  std::exchange(limiter_, nullptr)->report_sent(place_, at);
 }
 
 void RateLimiter::hold_until(Clock::time_point until) {

@@ -1,15 +1,29 @@
 // Per-host request rate limit shared by every client (and thread) talking to
 // one host: a token bucket refilled at `requests_per_second` with a small burst,
 // and never more than `requests_per_second` requests in any window of
-// kWindow (one second plus a guard for network jitter: the server counts by
-// arrival, so requests leaving exactly one second apart could arrive closer).
-// acquire() takes one token, sleeping (outside the lock) until one is due.
+// kWindow (one second plus a guard for network jitter).
+//
+// The server counts requests when they arrive, not when we grant them: a
+// request granted on time may leave late (its thread was not scheduled, its
+// connection was being opened), and then it arrives close to requests granted
+// a second later. So the window holds departures: acquire_permit() hands out a
+// Permit, and the caller reports through Permit::sent() when the request
+// actually left (curl's pre-transfer time). Until then the permit's place in
+// the window is pending, and the caller that would reuse that place (the
+// rate-th after it) waits for the report: it then leaves no sooner than
+// kWindow after that departure. A permit destroyed unreported counts as sent
+// at its destruction.
+//
+// acquire() takes one token and counts it as sent when it returns (callers
+// that send at once). Both sleep (outside the lock) until the token is due.
 // hold_until() holds every caller until a time (a server's Retry-After answers
 // for the host, not for the one connection that received it).
-// Thread-safe: every member may be called from any thread.
+// Thread-safe: every member may be called from any thread; a Permit belongs to
+// one thread at a time and must not outlive its limiter.
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -28,8 +42,31 @@ class RateLimiter {
   RateLimiter(double requests_per_second, std::function<Clock::time_point()> now,
               std::function<void(Clock::duration)> sleep);
 
+  // One granted request's place in the window, until its departure is known.
+  class Permit {
+   public:
+    Permit() = default;
+    Permit(Permit&& other) noexcept;
+    Permit& operator=(Permit&& other) noexcept;
+    Permit(const Permit&) = delete;
+    Permit& operator=(const Permit&) = delete;
+    ~Permit();
+    // The request left at `at` (not earlier than the grant). Once per permit;
+    // later calls do nothing.
+    void sent(Clock::time_point at);
+
+   private:
+    friend class RateLimiter;
+    Permit(RateLimiter* limiter, std::size_t place) : limiter_(limiter), place_(place) {}
+    RateLimiter* limiter_ = nullptr;  // nullptr: nothing to report (unlimited, or reported)
+    std::size_t place_ = 0;
+  };
+
   // Blocks until this caller may send one request: not before a hold ends,
-  // then at the configured rate. Thread-safe.
+  // then at the configured rate, and not before kWindow after the departure
+  // of the request `rate` places earlier (waiting for its report if needed).
+  [[nodiscard]] Permit acquire_permit();
+  // acquire_permit(), sent as it returns.
   void acquire();
 
   // No token is handed out before `until`; tokens after it are spaced at the
@@ -40,6 +77,7 @@ class RateLimiter {
   void pause_for(Clock::duration d);
   Clock::time_point held_until() const;  // the latest hold's end (the clock's epoch: none)
 
+  Clock::time_point now() const { return now_(); }  // the limiter's clock
   double rate() const { return rate_; }
   double burst() const { return burst_; }
   std::uint64_t acquired() const;  // tokens handed out so far
@@ -55,8 +93,14 @@ class RateLimiter {
   Clock::time_point next_free_{};
   bool started_ = false;
   Clock::time_point hold_until_{};
-  // The due times of the last floor(rate) tokens (a ring; oldest at window_next_ once full).
+  void report_sent(std::size_t place, Clock::time_point at);
+
+  std::condition_variable reported_;
+  // The departure times of the last floor(rate) tokens (a ring; oldest at
+  // window_next_ once full); pending_[i]: place i's departure is not yet
+  // reported, and window_[i] is only its grant.
   std::vector<Clock::time_point> window_;
+  std::vector<bool> pending_;
   std::size_t window_cap_ = 0;
   std::size_t window_next_ = 0;
   std::uint64_t acquired_ = 0;

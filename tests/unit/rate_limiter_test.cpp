@@ -153,6 +153,57 @@ TEST(RateLimiter, NoWindowOfOneSecondEverHoldsMoreThanTheRate) {
   }
 }
 
+TEST(RateLimiter, TheWindowCountsWhenARequestLeftNotWhenItWasGranted) {
+  // Five places at 5/s: the first request leaves 400 ms after its grant (its
+  // connection was being opened). The sixth may not leave until a window after
+  // that departure, or the server would see six arrive within one second.
+  VirtualTime t;
+  RateLimiter limiter = t.make(5);
+  std::vector<RateLimiter::Permit> permits;
+  for (int i = 0; i < 5; ++i) permits.push_back(limiter.acquire_permit());
+  const auto late_departure = t.now + milliseconds(400);
+  permits[0].sent(late_departure);
+  for (std::size_t i = 1; i < permits.size(); ++i) permits[i].sent(t.now);
+  RateLimiter::Permit sixth = limiter.acquire_permit();
+  EXPECT_GE(t.now, late_departure + RateLimiter::kWindow);
+  sixth.sent(t.now);
+}
+
+TEST(RateLimiter, ThePlaceOfARequestNotYetSentIsWaitedFor) {
+  // The sixth caller at 5/s reuses the first request's place; while that request
+  // has not reported its departure, the sixth waits (it cannot know when the
+  // window ends), then leaves a window after the reported departure.
+  VirtualTime t;
+  RateLimiter limiter = t.make(5);
+  std::vector<RateLimiter::Permit> permits;
+  for (int i = 0; i < 5; ++i) permits.push_back(limiter.acquire_permit());
+  for (std::size_t i = 1; i < permits.size(); ++i) permits[i].sent(t.now);
+  const auto departure = t.now + milliseconds(2500);
+  std::atomic<bool> passed{false};
+  Clock::time_point sixth_left{};
+  std::thread sixth([&] {
+    limiter.acquire();
+    sixth_left = t.now;
+    passed = true;
+  });
+  std::this_thread::sleep_for(milliseconds(150));  // real time: the sixth is blocked, not sleeping
+  EXPECT_FALSE(passed.load());
+  permits[0].sent(departure);
+  sixth.join();
+  EXPECT_TRUE(passed.load());
+  EXPECT_GE(sixth_left, departure + RateLimiter::kWindow);
+}
+
+TEST(RateLimiter, APermitDroppedUnreportedCountsAsSentWhenDropped) {
+  VirtualTime t;
+  RateLimiter limiter = t.make(2);
+  { RateLimiter::Permit dropped = limiter.acquire_permit(); }
+  const auto dropped_at = t.now;
+  limiter.acquire();
+  limiter.acquire();  // reuses the dropped permit's place: a window after it
+  EXPECT_GE(t.now, dropped_at + RateLimiter::kWindow);
+}
+
 TEST(RateLimiter, AHoldStopsEveryCallerUntilItEndsThenTheRateResumesWithoutBurst) {
   VirtualTime t;
   RateLimiter limiter = t.make(50);
