@@ -138,9 +138,20 @@ HttpResponse RestClient::get_once(const std::string& path_or_url) {
   curl_->retry_after.clear();
   curl_->error[0] = '\0';
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-  if (limiter_) limiter_->acquire();
+  RateLimiter::Permit permit;
+  if (limiter_) permit = limiter_->acquire_permit();
   const auto start = std::chrono::steady_clock::now();
+  const auto limiter_start = limiter_ ? limiter_->now() : start;
   CURLcode code = curl_easy_perform(h);
+  if (limiter_) {
+    // When the request left (after any connect and TLS handshake): what the
+    // server's count sees, and what the limiter's window must hold.
+    curl_off_t pretransfer_us = 0;
+    if (curl_easy_getinfo(h, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us) == CURLE_OK && pretransfer_us > 0)
+      permit.sent(limiter_start + std::chrono::microseconds(pretransfer_us));
+    else
+      permit.sent(limiter_->now());
+  }
   HttpResponse r;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.url = redact(url);
@@ -155,8 +166,12 @@ HttpResponse RestClient::get_once(const std::string& path_or_url) {
   }
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
   stats_.bytes += curl_->body.size();
-  r.body.reserve(curl_->body.size() + simdjson::SIMDJSON_PADDING);
-  r.body.assign(curl_->body);
+  // The body moves out, with the padding the parser reads past its end: no
+  // copy, and no page-sized buffer kept per client between requests (a
+  // backfill has dozens of clients).
+  curl_->body.reserve(curl_->body.size() + simdjson::SIMDJSON_PADDING);
+  r.body = std::move(curl_->body);
+  curl_->body = std::string();
   return r;
 }
 
