@@ -175,7 +175,6 @@ int run_daemon(const GlobalOptions& global, const StreamOptions& o) {
   // the data directory's lock passes from one to the next without a gap.
   std::optional<ProcessLock> lock;
   bool after_a_day = false;
-  bound_retained_heap();
   while (!control.stop.load()) {
     // The day's run, sinks and session are gone: hand the heap they freed back
     // to the OS, so a daemon between sessions holds what it uses rather than

@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "sinks/manifest.hpp"
 #include "utils/error.hpp"
+#include "utils/heap_release.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"soi: collect SPY, SPY options near the money, VIX and news from Polygon/Massive into Parquet"};
@@ -30,6 +31,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  // Every command runs threads that allocate and free MB-sized blocks (REST
+  // pages, days of bars): without this, each thread's arena keeps its peak.
+  soi::bound_retained_heap();
   try {
     return runner ? runner() : 2;
   } catch (const soi::SoiError& e) {

@@ -3,8 +3,10 @@
 // largest block freed (REST pages of several MB, a day's bars): the free top of
 // a thread's arena above the raised threshold is then kept, and malloc_trim()
 // releases free chunks but never a thread arena's top. A daemon that runs a
-// fresh set of threads every session accumulates those tops day after day.
-// Called from the main thread only, outside any session.
+// fresh set of threads every session accumulates those tops day after day, and
+// a backfill's dozens of fetch threads each keep the peak they reached.
+// Called from the main thread only: soi's main() bounds the heap before any
+// command runs; the daemon releases between sessions.
 #pragma once
 
 namespace soi {
