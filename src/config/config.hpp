@@ -119,6 +119,7 @@ struct ParquetSinkConfig {
 struct DuckDbSinkConfig {
   bool enabled = true;
   std::string path = "";                    // "" -> <data_dir>/processed/consolidated/market.duckdb
+  int memory_limit_mb = 256;                // DuckDB's buffer memory; 0 = DuckDB's default (80% of RAM)
 };
 
 // The same tables and view in a PostgreSQL server.

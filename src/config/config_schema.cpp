@@ -92,7 +92,7 @@ std::vector<SettingSpec> build_schema() {
        SOI_FIELD(sources.max_requests_per_second)},
       {F::sources, "max_days_in_flight", range(1, 64),
        "Trading days a backfill fetches concurrently (each with its own connection); days are still stored in "
-       "date order.",
+       "date order. Options fetch half as many days, each with options.max_in_flight contracts in flight.",
        SOI_FIELD(sources.max_days_in_flight)},
       {F::sources, "spy.enabled", any(), "Ingest SPY per-second aggregates.", SOI_FIELD(sources.spy.enabled)},
       {F::sources, "spy.ticker", ticker(), "Underlying ticker to ingest.", SOI_FIELD(sources.spy.ticker)},
@@ -166,6 +166,10 @@ std::vector<SettingSpec> build_schema() {
        SOI_FIELD(sinks.duckdb.enabled)},
       {F::sinks, "duckdb.path", any(), "DuckDB file; empty means data_dir/processed/consolidated/market.duckdb.",
        SOI_FIELD(sinks.duckdb.path)},
+      {F::sinks, "duckdb.memory_limit_mb", range(0, 1048576),
+       "Memory DuckDB may use for the consolidated database's buffers, in MiB (beyond it, it evicts or "
+       "spills to <file>.tmp); 0 means DuckDB's default, 80% of RAM.",
+       SOI_FIELD(sinks.duckdb.memory_limit_mb)},
       {F::sinks, "postgres.enabled", any(), "Also load every partition into PostgreSQL.",
        SOI_FIELD(sinks.postgres.enabled)},
       {F::sinks, "postgres.url_env", non_empty(),

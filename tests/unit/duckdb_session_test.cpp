@@ -26,6 +26,21 @@ TEST(DuckDbSessionTest, TimestampWithTimeZoneIsPrintedInUtc) {
   EXPECT_EQ(r.names[2], "we\"ird");
 }
 
+TEST(DuckDbSessionTest, NeverFetchesOrLoadsAnExtensionOnDemand) {
+  // Offline: a query naming an https:// file must fail here, not download httpfs.
+  DuckDbSession db;
+  EXPECT_EQ(*db.query("SELECT current_setting('autoinstall_known_extensions')::VARCHAR")[0][0], "false");
+  EXPECT_EQ(*db.query("SELECT current_setting('autoload_known_extensions')::VARCHAR")[0][0], "false");
+}
+
+TEST(DuckDbSessionTest, TheMemoryLimitIsDuckDbsOwnUnlessGiven) {
+  DuckDbSession limited("", 1, false, 200);
+  const std::string limit = *limited.query("SELECT current_setting('memory_limit')")[0][0];
+  EXPECT_EQ(limit, "190.7 MiB");  // 200 MB, as DuckDB prints it
+  DuckDbSession unlimited;
+  EXPECT_NE(*unlimited.query("SELECT current_setting('memory_limit')")[0][0], limit);
+}
+
 TEST(DuckDbSessionTest, ErrorsAreStorageErrorsWithDuckDbsMessage) {
   DuckDbSession db;
   try {

@@ -100,7 +100,8 @@ ConsolidatedDuckDbSink::ConsolidatedDuckDbSink(const std::string& data_dir, cons
     : path_(config.path.empty() ? default_path(data_dir) : fs::path(config.path)),
       news_tickers_(std::move(news_tickers)),
       tables_(std::move(tables)),
-      threads_(duckdb_threads) {
+      threads_(duckdb_threads),
+      memory_limit_mb_(config.memory_limit_mb) {
   if (path_.has_parent_path()) create_directories_or_throw(path_.parent_path());
   open_database();
 }
@@ -110,7 +111,7 @@ ConsolidatedDuckDbSink::~ConsolidatedDuckDbSink() = default;
 void ConsolidatedDuckDbSink::open_database() {
   std::unique_ptr<DuckDbSession> session;
   try {
-    session = std::make_unique<DuckDbSession>(path_.string(), threads_);
+    session = std::make_unique<DuckDbSession>(path_.string(), threads_, false, memory_limit_mb_);
   } catch (const SoiError& e) {
     if (contains(e.message(), "Could not set lock") || contains(e.message(), "Conflicting lock"))
       throw SoiError(ErrorCategory::storage,

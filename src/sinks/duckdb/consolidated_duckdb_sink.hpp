@@ -83,6 +83,7 @@ class ConsolidatedDuckDbSink : public Sink {
   std::vector<std::string> news_tickers_;
   std::vector<sql::Table> tables_;
   int threads_ = 0;
+  int memory_limit_mb_ = 0;  // 0: DuckDB's own limit
   std::unique_ptr<DuckDbSession> session_;  // null after a failed write, until the next one reopens it
   std::unique_ptr<DatasetScan> scan_;       // declared after session_: destroyed before the database closes
   std::mutex mutex_;

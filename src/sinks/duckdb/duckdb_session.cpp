@@ -6,11 +6,20 @@
 
 namespace soi {
 
-DuckDbSession::DuckDbSession(const std::string& path, int threads, bool read_only) {
+DuckDbSession::DuckDbSession(const std::string& path, int threads, bool read_only, int memory_limit_mb) {
   duckdb_config config = nullptr;
   if (duckdb_create_config(&config) == DuckDBError) throw SoiError(ErrorCategory::storage, "duckdb: cannot create config");
   if (threads > 0) duckdb_set_config(config, "threads", std::to_string(threads).c_str());
   if (read_only) duckdb_set_config(config, "access_mode", "READ_ONLY");
+  // Offline by design: never fetch or load an extension on demand (a query
+  // naming an http:// file would otherwise download httpfs).
+  duckdb_set_config(config, "autoinstall_known_extensions", "false");
+  duckdb_set_config(config, "autoload_known_extensions", "false");
+  // DuckDB's allocator keeps freed memory for reuse up to this much after each
+  // task (128 MB by default): a day's commit peaks and is done, so hand it back.
+  duckdb_set_config(config, "allocator_flush_threshold", "8MB");
+  if (memory_limit_mb > 0)
+    duckdb_set_config(config, "memory_limit", (std::to_string(memory_limit_mb) + "MB").c_str());
   char* error = nullptr;
   const char* target = (path.empty() || path == ":memory:") ? nullptr : path.c_str();
   if (duckdb_open_ext(target, &database_, config, &error) == DuckDBError) {

@@ -18,8 +18,11 @@ namespace soi {
 
 class DuckDbSession {
  public:
-  // path "" or ":memory:" opens an in-memory database.
-  explicit DuckDbSession(const std::string& path = "", int threads = 0, bool read_only = false);
+  // path "" or ":memory:" opens an in-memory database. memory_limit_mb 0:
+  // DuckDB's default (80% of RAM). Extensions are never installed or loaded
+  // on demand, whatever a query names.
+  explicit DuckDbSession(const std::string& path = "", int threads = 0, bool read_only = false,
+                         int memory_limit_mb = 0);
   ~DuckDbSession();
   DuckDbSession(const DuckDbSession&) = delete;
   DuckDbSession& operator=(const DuckDbSession&) = delete;
