@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <memory>
 #include <utility>
 
 #include <fmt/format.h>
@@ -149,6 +150,7 @@ void change_pending(RunContext& run, Change change) {
 bool backfill_pending_days(RunContext& run, StreamClock& clock, PendingBackfills& pending, bool json) {
   const SessionSchedule schedule = schedule_of(run);
   const std::int64_t now = clock.now_ms();
+  std::unique_ptr<SinkSet> sinks;
   for (const Date day : pending.days()) {
     const auto session = schedule.session_on(day);
     if (session && session->close_ms > now) continue;  // streamed again when its session comes
@@ -158,7 +160,7 @@ bool backfill_pending_days(RunContext& run, StreamClock& clock, PendingBackfills
     }
     exec_log().info("backfilling {}: streamed by an earlier run whose backfill after the close never completed",
                     format_date(day));
-    auto sinks = make_sinks(run.config, run.store, run.feeds);
+    if (!sinks) sinks = make_sinks(run.config, run.store, run.feeds);  // opened once, for the first such day
     const BackfillReport report = backfill_streamed_day(run, *sinks, day, json);
     report_backfill(report, run, day, json);
     if (stopped_on_auth(report)) return false;
@@ -251,7 +253,8 @@ void add_run_command(CLI::App& app, const GlobalOptions& global, Runner& runner)
       "run", "Daemon: stream every trading session (waiting for each), and after each close backfill that day over "
              "REST for every enabled feed (unless settings stream.backfill_after_close is false). A day streamed "
              "but never backfilled (the daemon killed in its session, or its backfill failed) is backfilled when "
-             "the daemon next starts or finishes a session, once that day is over. One line per finished day. Runs until SIGINT/SIGTERM (soi stop): exit 0; exit 1 on an auth error.");
+             "the daemon next starts or finishes a session, once that day is over. One line per finished day. "
+             "Runs until SIGINT/SIGTERM (soi stop): exit 0; exit 1 on an auth error.");
   add_common_options(cmd, *options);
   cmd->add_flag("--json", options->json, "print each session and backfill summary as one JSON object per line");
   cmd->callback([&runner, &global, options]() { runner = [&global, options]() { return run_daemon(global, *options); }; });

@@ -40,7 +40,7 @@ RateLimiter::Permit RateLimiter::acquire_permit() {
     // The place this token takes is the oldest of the ring: its request must
     // have reported when it left before the window can be measured from it.
     if (window_cap_ > 0 && window_.size() == window_cap_)
-      reported_.wait(lock, [&] { return !pending_[window_next_]; });
+      reported_.wait(lock, [&] { return !window_[window_next_].pending; });
     now = now_();
     ++acquired_;
     if (rate_ <= 0) {
@@ -60,12 +60,10 @@ RateLimiter::Permit RateLimiter::acquire_permit() {
         std::size_t place = window_next_;
         if (window_.size() < window_cap_) {
           place = window_.size();
-          window_.push_back(std::max(due, now));
-          pending_.push_back(true);
+          window_.push_back(Place{std::max(due, now)});
         } else {
-          due = std::max(due, window_[window_next_] + kWindow);
-          window_[window_next_] = std::max(due, now);
-          pending_[window_next_] = true;
+          due = std::max(due, window_[window_next_].left + kWindow);
+          window_[window_next_] = Place{std::max(due, now)};
           window_next_ = (window_next_ + 1) % window_cap_;
         }
         permit = Permit(this, place);
@@ -81,8 +79,7 @@ RateLimiter::Permit RateLimiter::acquire_permit() {
 void RateLimiter::report_sent(std::size_t place, Clock::time_point at) {
   {
     std::lock_guard lock(mutex_);
-    window_[place] = std::max(window_[place], at);
-    pending_[place] = false;
+    window_[place] = Place{std::max(window_[place].left, at), false};
   }
   reported_.notify_all();
 }

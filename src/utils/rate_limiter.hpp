@@ -96,11 +96,13 @@ class RateLimiter {
   void report_sent(std::size_t place, Clock::time_point at);
 
   std::condition_variable reported_;
-  // The departure times of the last floor(rate) tokens (a ring; oldest at
-  // window_next_ once full); pending_[i]: place i's departure is not yet
-  // reported, and window_[i] is only its grant.
-  std::vector<Clock::time_point> window_;
-  std::vector<bool> pending_;
+  // One of the last floor(rate) tokens: when its request left, or, while
+  // pending (not yet reported), when it was granted.
+  struct Place {
+    Clock::time_point left;
+    bool pending = true;
+  };
+  std::vector<Place> window_;  // a ring; oldest at window_next_ once full
   std::size_t window_cap_ = 0;
   std::size_t window_next_ = 0;
   std::uint64_t acquired_ = 0;

@@ -11,8 +11,9 @@
 // of a commit and most of the file.
 //
 // What survives a crash: every committed day (DuckDB syncs its write-ahead
-// log at each COMMIT). The log is folded into the file at the end of a run
-// (the sink closing) or past 1 GB, not every 16 MB: see kCheckpointThreshold.
+// log at each COMMIT). The log is folded into the file past 64 MB, not every
+// 16 MB, and when the sink closes: see kCheckpointThreshold. DuckDB's buffers
+// are capped by sinks.duckdb.memory_limit_mb.
 //
 // A failure rolls back, leaving the previous content of the day, and closes
 // the database without checkpointing it (a failed COMMIT can leave DuckDB's
@@ -45,8 +46,9 @@ class ConsolidatedDuckDbSink : public Sink {
  public:
   // Opens (creating directories and file) config.path, or the default path
   // under data_dir when it is empty, then creates/migrates the schema (a file
-  // made with primary keys is rebuilt without them, once) and (re)creates the view. news_tickers: sources.news.tickers; each gets a
-  // sentiment column, the first one feeds market_seconds.news_sentiment.
+  // made with primary keys is rebuilt without them, once) and (re)creates the
+  // view. news_tickers: sources.news.tickers; each gets a sentiment column,
+  // the first one feeds market_seconds.news_sentiment.
   // Throws SoiError(storage) when the file cannot be opened (locked by another
   // process, not a DuckDB file, no permission).
   // tables: one per feed (default: the four feeds' five tables).
