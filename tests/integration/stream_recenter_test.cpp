@@ -68,7 +68,9 @@ TEST(StreamRecenterTest, RecenterKeepsTrackedContractsAndRecordsTheNewCentre) {
   auto backfill = [&](bool keep) {
     std::vector<std::string> args = {"--config", config_dir(), "backfill", "--source", "options", "--from",
                                      kStreamDay, "--base-url", sim.base_url(), "--data-dir", data.string(), "--json"};
-    if (keep) args.push_back("--keep-tracked-contracts");
+    // A named string: GCC 12 misreads the inlined copy of this literal as out of bounds.
+    static const std::string keep_tracked = "--keep-tracked-contracts";
+    if (keep) args.push_back(keep_tracked);
     return run_soi(args, {{"MASSIVE_API_KEY", kStreamKey}}, work.path(), 120);
   };
   auto kept = backfill(true);

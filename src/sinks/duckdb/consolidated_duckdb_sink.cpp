@@ -123,7 +123,7 @@ void ConsolidatedDuckDbSink::open_database() {
   }
   std::unique_ptr<DatasetScan> scan;
   try {
-    session->execute(std::string("SET checkpoint_threshold = '") + kCheckpointThreshold + "'");
+    session->execute(std::string("SET checkpoint_threshold = '").append(kCheckpointThreshold).append("'"));
     DuckRunner runner(*session);
     in_transaction(*session, [&] { sql::ensure_schema(runner, sql::Dialect::duckdb, tables_, news_tickers_); });
     scan = std::make_unique<DatasetScan>(*session);
