@@ -82,6 +82,10 @@ class Sink {
   // the previous content of the day intact. Everything that varies per dataset
   // comes from partition.dataset: a sink knows no feed names.
   virtual PartitionWriteResult write(const Partition& partition, const RunInfo& run) = 0;
+  // True for a sink that reads what the record's sink (SinkSet's first, Parquet)
+  // committed rather than the partition in memory (DuckDB views over the
+  // files): SinkSet writes it after the first, and only when that succeeded.
+  virtual bool reads_committed_partition() const { return false; }
 
   // Conveniences over write(Partition). Derived sinks add `using Sink::write;`.
   PartitionWriteResult write(const BarPartition& partition, const RunInfo& run) {

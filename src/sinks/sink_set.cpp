@@ -37,6 +37,7 @@ SinkSetResult SinkSet::write(const Partition& partition, const RunInfo& run) {
     std::vector<std::jthread> others;
     others.reserve(sinks_.size() > 1 ? sinks_.size() - 1 : 0);
     for (std::size_t i = 1; i < sinks_.size(); ++i) {
+      if (sinks_[i]->reads_committed_partition()) continue;
       try {
         others.emplace_back([&, i] { outcomes[i] = write_one(*sinks_[i], partition, run); });
       } catch (const std::system_error&) {  // no thread to be had: this sink waits its turn here
@@ -45,6 +46,18 @@ SinkSetResult SinkSet::write(const Partition& partition, const RunInfo& run) {
     }
     if (!sinks_.empty()) outcomes[0] = write_one(*sinks_[0], partition, run);
   }  // joined
+  for (std::size_t i = 1; i < sinks_.size(); ++i) {
+    if (!sinks_[i]->reads_committed_partition()) continue;
+    if (outcomes[0].failure) {
+      outcomes[i].failure =
+          SoiError(ErrorCategory::storage,
+                   std::string(sinks_[i]->name()) + " sink: not updated, because the " + std::string(sinks_[0]->name()) +
+                       " sink it reads failed to commit this day; it still shows the day's previous content",
+                   outcomes[0].failure->context());
+      continue;
+    }
+    outcomes[i] = write_one(*sinks_[i], partition, run);
+  }
   SinkSetResult result;
   for (std::size_t i = 0; i < sinks_.size(); ++i) {
     if (outcomes[i].written) {

@@ -2,9 +2,12 @@
 // sink sinks.yaml enables. A partition goes to every sink at once: the first on
 // the calling thread, each other one on a thread of its own for the duration of
 // the write (the sinks share nothing but the read-only partition, and each one's
-// commit is atomic on its own, so their order never mattered; a day's commit
-// then takes as long as its slowest sink, not their sum). One sink failing does
-// not stop the others, and the caller learns exactly which ones failed.
+// commit is atomic on its own, so their order does not matter; a day's commit
+// then takes as long as its slowest sink, not their sum). The exception is a
+// sink that reads the first one's committed files (reads_committed_partition:
+// DuckDB views over Parquet): it runs once the first has finished, and fails
+// without running when the first failed. One sink failing does not stop the
+// others, and the caller learns exactly which ones failed.
 //
 // Threads: write() returns once every sink has finished. SinkSet adds no lock:
 // every sink serializes its own writes.

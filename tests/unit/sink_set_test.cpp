@@ -36,16 +36,21 @@ class FakeSink : public Sink {
   std::string_view name() const override { return name_; }
   using Sink::write;
   PartitionWriteResult write(const Partition& partition, const RunInfo&) override {
+    started = std::chrono::steady_clock::now();
     thread = std::this_thread::get_id();
     met_others = rendezvous_ ? rendezvous_->meet(expected_) : false;
+    finished = std::chrono::steady_clock::now();
     if (fail_) throw std::runtime_error("disk on fire");
     PartitionWriteResult r;
     r.sink = name_;
     r.feed = std::string(partition.name);
     return r;
   }
+  bool reads_committed_partition() const override { return reads_first_; }
   bool met_others = false;
+  bool reads_first_ = false;
   std::thread::id thread;
+  std::chrono::steady_clock::time_point started, finished;
 
  private:
   std::string name_;
@@ -88,6 +93,42 @@ TEST(SinkSetTest, OneSinkRunsOnTheCallersThreadAndAnEmptySetWritesNothing) {
   EXPECT_EQ(static_cast<FakeSink&>(one.at(0)).thread, std::this_thread::get_id());
   SinkSet none;
   EXPECT_TRUE(none.write(partition, RunInfo{"run", 0}).written.empty());
+}
+
+// A sink over the first one's committed files starts once the first has
+// finished, and does not run at all when the first failed.
+TEST(SinkSetTest, ASinkReadingTheFirstOnesFilesRunsAfterItAndNotWhenItFailed) {
+  for (const bool first_fails : {false, true}) {
+    Rendezvous rendezvous;
+    SinkSet set;
+    set.add(std::make_unique<FakeSink>("parquet", &rendezvous, 2, first_fails));
+    set.add(std::make_unique<FakeSink>("postgres", &rendezvous, 2, false));
+    auto views = std::make_unique<FakeSink>("duckdb", nullptr, 1, false);
+    views->reads_first_ = true;
+    set.add(std::move(views));
+    Partition partition;
+    partition.name = "spy";
+    const SinkSetResult result = set.write(partition, RunInfo{"run", 0});
+    const auto& first = static_cast<FakeSink&>(set.at(0));
+    const auto& follower = static_cast<FakeSink&>(set.at(2));
+    EXPECT_TRUE(first.met_others) << "the other sinks still run beside the first";
+    if (!first_fails) {
+      ASSERT_TRUE(result.ok());
+      ASSERT_EQ(result.written.size(), 3u);
+      EXPECT_EQ(result.written[2].sink, "duckdb");
+      EXPECT_GE(follower.started, first.finished);
+    } else {
+      EXPECT_EQ(follower.thread, std::thread::id()) << "ran although the files it reads were not committed";
+      EXPECT_EQ(result.failed_sinks, (std::vector<std::string>{"parquet", "duckdb"}));
+      ASSERT_EQ(result.failures.size(), 2u);
+      EXPECT_EQ(result.failures[1].category(), ErrorCategory::storage);
+      EXPECT_NE(std::string(result.failures[1].what()).find("not updated, because the parquet sink"),
+                std::string::npos)
+          << result.failures[1].what();
+      ASSERT_EQ(result.written.size(), 1u);
+      EXPECT_EQ(result.written[0].sink, "postgres");
+    }
+  }
 }
 
 }  // namespace
