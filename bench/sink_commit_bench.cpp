@@ -1,6 +1,7 @@
 // Commit latency of a SPY day through the sinks `soi backfill` uses: the
 // SinkSet that make_sinks builds from the default configuration (Parquet
-// through a LocalStore, then the consolidated DuckDB database), one
+// through a LocalStore, then the consolidated DuckDB database: views over the
+// files by default, --layout tables for a copy of every day), one
 // 23,400-row day of per-second bars per commit (a full regular session).
 //
 // Phases, on one data directory:
@@ -16,7 +17,8 @@
 // Plain main(): a commit's latency distribution over a fixed sequence of days
 // is the measurement, which Google Benchmark's repeat-until-stable iterations
 // do not give. --benchmark_* flags are accepted and ignored. Usage:
-//   sink_commit_bench [--days N] [--rounds R] [--rows N] [--dir PATH] [--no-duckdb] [--verbose]
+//   sink_commit_bench [--days N] [--rounds R] [--rows N] [--dir PATH] [--no-duckdb] [--layout views|tables]
+//                     [--verbose]
 #include <time.h>
 #include <unistd.h>
 
@@ -133,6 +135,7 @@ double process_cpu_ms() {
 int main(int argc, char** argv) {
   std::size_t days_n = 20, rounds = 2, rows = 23'400;
   bool duckdb = true, verbose = false;
+  std::string layout = "views";
   fs::path dir;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -141,6 +144,7 @@ int main(int argc, char** argv) {
     else if (arg == "--rows" && i + 1 < argc) rows = std::max<std::size_t>(1, std::stoul(argv[++i]));
     else if (arg == "--dir" && i + 1 < argc) dir = argv[++i];
     else if (arg == "--no-duckdb") duckdb = false;
+    else if (arg == "--layout" && i + 1 < argc) layout = argv[++i];
     else if (arg == "--verbose") verbose = true;
     else if (!arg.starts_with("--benchmark_")) fmt::print(stderr, "ignoring unknown argument {}\n", arg);
   }
@@ -151,11 +155,12 @@ int main(int argc, char** argv) {
   std::getline(std::ifstream("/proc/loadavg"), loadavg);
   fmt::print("sink commit: {} SPY days x {} per-second bars, first commit then {} rerun round(s), Parquet (LocalStore "
              "{}){} (load average {})\n",
-             days_n, rows, rounds, dir.string(), duckdb ? " + consolidated DuckDB" : "", loadavg);
+             days_n, rows, rounds, dir.string(), duckdb ? " + consolidated DuckDB (" + layout + ")" : "", loadavg);
   try {
     soi::Config config;
     config.settings.data_dir = dir.string();
     config.sinks.duckdb.enabled = duckdb;
+    config.sinks.duckdb.layout = layout;
     const soi::FeedRegistry& feeds = soi::default_feeds();
     auto store = soi::make_partition_store(config);
     const auto open_started = std::chrono::steady_clock::now();

@@ -120,6 +120,7 @@ struct DuckDbSinkConfig {
   bool enabled = true;
   std::string path = "";                    // "" -> <data_dir>/processed/consolidated/market.duckdb
   int memory_limit_mb = 256;                // DuckDB's buffer memory; 0 = DuckDB's default (80% of RAM)
+  std::string layout = "views";             // "views" over the Parquet files, or "tables" holding copies
 };
 
 // The same tables and view in a PostgreSQL server.

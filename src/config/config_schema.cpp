@@ -162,7 +162,7 @@ std::vector<SettingSpec> build_schema() {
        SOI_FIELD(sinks.parquet.compression_level)},
       {F::sinks, "parquet.row_group_size", range(1, 10000000), "Rows per Parquet row group.",
        SOI_FIELD(sinks.parquet.row_group_size)},
-      {F::sinks, "duckdb.enabled", any(), "Keep the consolidated DuckDB database (tables per feed + view).",
+      {F::sinks, "duckdb.enabled", any(), "Keep the consolidated DuckDB database (one relation per feed + view).",
        SOI_FIELD(sinks.duckdb.enabled)},
       {F::sinks, "duckdb.path", any(), "DuckDB file; empty means data_dir/processed/consolidated/market.duckdb.",
        SOI_FIELD(sinks.duckdb.path)},
@@ -170,6 +170,11 @@ std::vector<SettingSpec> build_schema() {
        "Memory DuckDB may use for the consolidated database's buffers, in MiB (beyond it, it evicts or "
        "spills to <file>.tmp); 0 means DuckDB's default, 80% of RAM.",
        SOI_FIELD(sinks.duckdb.memory_limit_mb)},
+      {F::sinks, "duckdb.layout", one_of({"views", "tables"}),
+       "views: each feed is a view over its Parquet files, stored once; tables: each feed is a table holding a "
+       "copy of every day (a self-contained file, twice the commit work). With object_store.role primary the "
+       "Parquet files are not local, so tables are used. Switching converts the database at the next start.",
+       SOI_FIELD(sinks.duckdb.layout)},
       {F::sinks, "postgres.enabled", any(), "Also load every partition into PostgreSQL.",
        SOI_FIELD(sinks.postgres.enabled)},
       {F::sinks, "postgres.url_env", non_empty(),

@@ -269,7 +269,10 @@ TEST(BackfillCommit, AFailingPartitionStoreFailsTheDayButNotTheOtherSinks) {
   auto store = std::make_shared<test::FaultyStore>(std::make_shared<LocalStore>(dir), test::StoreFaults{.fail_put = 1});
   auto sinks = std::make_unique<SinkSet>();
   sinks->add(std::make_unique<ParquetSink>(store, ParquetSinkConfig{}));
-  sinks->add(std::make_unique<ConsolidatedDuckDbSink>(dir.string(), DuckDbSinkConfig{}, std::vector<std::string>{}, 1));
+  // Tables: a sink that does not read the Parquet files (a view of them would
+  // not be updated when their commit fails).
+  sinks->add(std::make_unique<ConsolidatedDuckDbSink>(dir.string(), DuckDbSinkConfig{.layout = "tables"},
+                                                      std::vector<std::string>{}, 1));
   RestClient client("http://127.0.0.1:9", "job-test-key-1234", config.retry);  // never called
   MarketCalendar calendar;
   RunManifest manifest(dir.string(), "run-1", "test", 0);

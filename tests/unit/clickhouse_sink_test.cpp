@@ -311,7 +311,7 @@ TEST_F(ClickHouseSinkTest, RerunReplacesTheDayWithoutDuplicatesEvenWithoutFinal)
 
 TEST_F(ClickHouseSinkTest, MarketSecondsEqualsDuckDbsView) {
   auto sink = open();
-  ConsolidatedDuckDbSink duck(dir_.string(), DuckDbSinkConfig{}, {"SPY", "QQQ"}, 1);
+  ConsolidatedDuckDbSink duck(dir_.string(), DuckDbSinkConfig{.layout = "tables"}, {"SPY", "QQQ"}, 1);
   write_all(*sink);
   write_all(duck);
   const std::filesystem::path path = duck.path();
@@ -443,7 +443,7 @@ TEST_F(ClickHouseClusterTest, RowsLandOnBothShardsAndTheDistributedTablesAnswerW
 
 TEST_F(ClickHouseClusterTest, MarketSecondsOnTheClusterEqualsDuckDbsView) {
   auto sink = open();
-  ConsolidatedDuckDbSink duck(dir_.string(), DuckDbSinkConfig{}, {"SPY", "QQQ"}, 1);
+  ConsolidatedDuckDbSink duck(dir_.string(), DuckDbSinkConfig{.layout = "tables"}, {"SPY", "QQQ"}, 1);
   write_all(*sink);
   write_all(duck);
   const std::filesystem::path path = duck.path();
@@ -455,7 +455,7 @@ TEST_F(ClickHouseClusterTest, MarketSecondsOnTheClusterEqualsDuckDbsView) {
 TEST_F(ClickHouseClusterTest, ZAShardDownFailsTheDayInThisSinkOnlyAsStorage) {
   auto sink = open();
   write_all(*sink);
-  auto duck = std::make_unique<ConsolidatedDuckDbSink>(dir_.string(), DuckDbSinkConfig{},
+  auto duck = std::make_unique<ConsolidatedDuckDbSink>(dir_.string(), DuckDbSinkConfig{.layout = "tables"},
                                                        std::vector<std::string>{"SPY", "QQQ"}, 1);
   const std::filesystem::path path = duck->path();
   SinkSet sinks;

@@ -10,11 +10,39 @@
 
 #include "support/consolidated_fixture.hpp"
 #include "sinks/duckdb/duckdb_session.hpp"
+#include "sinks/parquet/parquet_sink.hpp"
+#include "sinks/sink_set.hpp"
 #include "sinks/sql/consolidated_schema.hpp"
+#include "sinks/store/local_store.hpp"
 
 namespace soi {
 namespace {
 namespace fs = std::filesystem;
+
+// What a run has: the Parquet sink (whose files the views layout reads) and the
+// DuckDB sink in one SinkSet. write() returns the DuckDB sink's result and
+// throws the first failure.
+class ParquetAndDuckDb : public Sink {
+ public:
+  ParquetAndDuckDb(const fs::path& dir, const DuckDbSinkConfig& config, std::vector<std::string> tickers) {
+    sinks_.add(std::make_unique<ParquetSink>(std::make_shared<LocalStore>(dir), ParquetSinkConfig{}));
+    auto duckdb = std::make_unique<ConsolidatedDuckDbSink>(dir.string(), config, std::move(tickers), 1);
+    duckdb_ = duckdb.get();
+    sinks_.add(std::move(duckdb));
+  }
+  std::string_view name() const override { return "parquet+duckdb"; }
+  using Sink::write;
+  PartitionWriteResult write(const Partition& partition, const RunInfo& run) override {
+    SinkSetResult result = sinks_.write(partition, run);
+    if (!result.failures.empty()) throw result.failures.front();
+    return result.written.back();
+  }
+  const fs::path& path() const { return duckdb_->path(); }
+
+ private:
+  SinkSet sinks_;
+  ConsolidatedDuckDbSink* duckdb_ = nullptr;
+};
 
 class ConsolidatedDuckDbSinkTest : public ::testing::Test {
  protected:
@@ -25,9 +53,12 @@ class ConsolidatedDuckDbSinkTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  std::unique_ptr<ConsolidatedDuckDbSink> open(std::vector<std::string> tickers = {"SPY", "QQQ"}) {
-    return std::make_unique<ConsolidatedDuckDbSink>(dir_.string(), DuckDbSinkConfig{}, std::move(tickers), 1);
+  std::unique_ptr<ParquetAndDuckDb> open(std::vector<std::string> tickers = {"SPY", "QQQ"}) const {
+    DuckDbSinkConfig config;
+    config.layout = layout_;
+    return std::make_unique<ParquetAndDuckDb>(dir_, config, std::move(tickers));
   }
+  bool views() const { return layout_ == "views"; }
   fs::path db_path() const { return dir_ / "processed/consolidated/market.duckdb"; }
 
   // Opens the file after the sink closed it (DuckDB: one process, one writer).
@@ -45,12 +76,24 @@ class ConsolidatedDuckDbSinkTest : public ::testing::Test {
     return rows[0][0] ? *rows[0][0] : "NULL";
   }
 
+  std::string layout_ = "tables";
   fs::path dir_;
   test::ConsolidatedDay day_;
   RunInfo run_{"20250117T101502Z-3f9a", 0};
 };
 
-TEST_F(ConsolidatedDuckDbSinkTest, CreatesTablesWithoutKeysAndLoadsEveryFeed) {
+// What both layouts show readers alike.
+class BothLayouts : public ConsolidatedDuckDbSinkTest, public ::testing::WithParamInterface<const char*> {
+ protected:
+  void SetUp() override {
+    layout_ = GetParam();
+    ConsolidatedDuckDbSinkTest::SetUp();
+  }
+};
+INSTANTIATE_TEST_SUITE_P(Layouts, BothLayouts, ::testing::Values("tables", "views"),
+                         [](const auto& info) { return std::string(info.param); });
+
+TEST_P(BothLayouts, HasNoKeysAndShowsEveryFeed) {
   {
     auto sink = open();
     EXPECT_EQ(sink->path(), db_path());
@@ -68,9 +111,24 @@ TEST_F(ConsolidatedDuckDbSinkTest, CreatesTablesWithoutKeysAndLoadsEveryFeed) {
   EXPECT_EQ(cell(*db, "SELECT count(*) FROM duckdb_constraints() WHERE constraint_type IN ('PRIMARY KEY', 'UNIQUE')"),
             "0");
   EXPECT_EQ(cell(*db, "SELECT count(*) FROM duckdb_indexes()"), "0");
-  EXPECT_EQ(cell(*db, "SELECT string_agg(column_name, ',' ORDER BY column_index) FROM duckdb_columns() WHERE "
-                      "table_name = 'spy_bars' AND NOT is_nullable"),
-            "date,ticker,ts,open,high,low,close,ingested_at,run_id,origin");
+  EXPECT_EQ(cell(*db, "SELECT table_type FROM information_schema.tables WHERE table_name = 'spy_bars'"),
+            views() ? "VIEW" : "BASE TABLE");
+  if (!views()) {
+    EXPECT_EQ(cell(*db, "SELECT string_agg(column_name, ',' ORDER BY column_index) FROM duckdb_columns() WHERE "
+                        "table_name = 'spy_bars' AND NOT is_nullable"),
+              "date,ticker,ts,open,high,low,close,ingested_at,run_id,origin");
+  }
+  // The same columns and types whichever the layout.
+  EXPECT_EQ(cell(*db, "SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY column_index) FROM "
+                      "duckdb_columns() WHERE table_name = 'news'"),
+            "date DATE, id VARCHAR, published_utc TIMESTAMP WITH TIME ZONE, title VARCHAR, description VARCHAR, "
+            "author VARCHAR, article_url VARCHAR, publisher VARCHAR, tickers VARCHAR[], keywords VARCHAR[], "
+            "insights JSON, ingested_at TIMESTAMP WITH TIME ZONE, run_id VARCHAR, sentiment_spy VARCHAR, "
+            "sentiment_qqq VARCHAR");
+  // Lists of structs: the same JSON text.
+  EXPECT_EQ(cell(*db, "SELECT CAST(insights AS VARCHAR) FROM news WHERE id = 'n1'"),
+            R"([{"ticker":"SPY","sentiment":"positive","reasoning":"up"},)"
+            R"({"ticker":"QQQ","sentiment":"negative","reasoning":"down"}])");
 
   const auto spy = db->query(
       "SELECT date::VARCHAR, ticker, ts::VARCHAR, close, volume, vwap, transactions, origin, run_id FROM spy_bars "
@@ -112,7 +170,7 @@ TEST_F(ConsolidatedDuckDbSinkTest, CreatesTablesWithoutKeysAndLoadsEveryFeed) {
   EXPECT_EQ(*news[0][8], "2025-01-17 14:30:10+00");
 }
 
-TEST_F(ConsolidatedDuckDbSinkTest, RerunReplacesTheDayWithoutDuplicates) {
+TEST_P(BothLayouts, RerunReplacesTheDayWithoutDuplicates) {
   {
     auto sink = open();
     write_all(*sink);
@@ -151,7 +209,7 @@ TEST_F(ConsolidatedDuckDbSinkTest, RerunReplacesTheDayWithoutDuplicates) {
 
 // Keys are unique upstream and the tables have none: a rerun must still leave
 // exactly one row per key, in every table and in the per-second view.
-TEST_F(ConsolidatedDuckDbSinkTest, RerunsLeaveOneRowPerKeyInEveryTableAndTheView) {
+TEST_P(BothLayouts, RerunsLeaveOneRowPerKeyInEveryTableAndTheView) {
   {
     auto sink = open();
     for (int i = 0; i < 3; ++i) write_all(*sink);
@@ -230,7 +288,7 @@ TEST_F(ConsolidatedDuckDbSinkTest, ADatabaseWithPrimaryKeysIsMigratedOnceKeeping
 
 // The news key is the id across days: an article whose publication time was
 // corrected into another New York day moves there, leaving no copy behind.
-TEST_F(ConsolidatedDuckDbSinkTest, AnArticleWhoseDayChangedMovesToItsNewDay) {
+TEST_P(BothLayouts, AnArticleWhoseDayChangedMovesToItsNewDay) {
   const Date next = *parse_date("2025-01-18");
   {
     auto sink = open();
@@ -248,7 +306,7 @@ TEST_F(ConsolidatedDuckDbSinkTest, AnArticleWhoseDayChangedMovesToItsNewDay) {
   EXPECT_EQ(cell(*db, "SELECT count(*) FROM news WHERE date = DATE '2025-01-17'"), "4");
 }
 
-TEST_F(ConsolidatedDuckDbSinkTest, ViewGivesOneRowPerSessionSecond) {
+TEST_P(BothLayouts, ViewGivesOneRowPerSessionSecond) {
   {
     auto sink = open();
     write_all(*sink);
@@ -304,12 +362,13 @@ TEST_F(ConsolidatedDuckDbSinkTest, ViewGivesOneRowPerSessionSecond) {
   EXPECT_EQ(cell(*db, "SELECT count(*) FROM market_seconds WHERE date = '2025-01-17'"), "180");
 }
 
-TEST_F(ConsolidatedDuckDbSinkTest, NewTickerIsAMigrationAndTheViewFollowsTheFirstTicker) {
+TEST_P(BothLayouts, NewTickerIsAMigrationAndTheViewFollowsTheFirstTicker) {
   { auto sink = open({"SPY"}); }
   {
     auto db = reader();
+    // Views take the column from the files (NULL until one has it): no migration.
     EXPECT_EQ(cell(*db, "SELECT string_agg(version || ':' || description, ',' ORDER BY version) FROM schema_version"),
-              "1:base tables,2:add news.sentiment_spy");
+              views() ? "1:base tables" : "1:base tables,2:add news.sentiment_spy");
   }
   {
     auto sink = open({"QQQ", "BRK.B", "SPY"});  // QQQ first now
@@ -322,15 +381,17 @@ TEST_F(ConsolidatedDuckDbSinkTest, NewTickerIsAMigrationAndTheViewFollowsTheFirs
   }
   auto db = reader();
   EXPECT_EQ(cell(*db, "SELECT string_agg(version || ':' || description, ',' ORDER BY version) FROM schema_version"),
-            "1:base tables,2:add news.sentiment_spy,3:add news.sentiment_qqq,4:add news.sentiment_brk_b,"
-            "5:add news.sentiment_nvda");
+            views() ? "1:base tables"
+                    : "1:base tables,2:add news.sentiment_spy,3:add news.sentiment_qqq,4:add news.sentiment_brk_b,"
+                      "5:add news.sentiment_nvda");
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM news WHERE sentiment_brk_b IS NULL"), "6");
   EXPECT_EQ(cell(*db, "SELECT sentiment_nvda FROM news WHERE date = '2025-01-16'"), "neutral");
   // QQQ: n1 negative in minute 0; n2 neutral there too -> mean -0.5.
   EXPECT_EQ(cell(*db, "SELECT news_sentiment FROM market_seconds WHERE ts = TIMESTAMPTZ '2025-01-17 14:30:00Z'"),
             "-0.5");
 }
 
-TEST_F(ConsolidatedDuckDbSinkTest, EmptyPartitionLeavesTheDayEmptyAndAPartitionWithoutTableIsAStorageError) {
+TEST_P(BothLayouts, EmptyPartitionLeavesTheDayEmptyAndAPartitionWithoutTableIsAStorageError) {
   auto sink = open();
   write_all(*sink);
   EXPECT_EQ(sink->write(BarPartition{"spy", day_.date, {}, 0, 0, "spy_bars"}, run_).rows, 0u);
@@ -372,7 +433,7 @@ class FailingWrites {
   sighandler_t previous_ = SIG_DFL;
 };
 
-TEST_F(ConsolidatedDuckDbSinkTest, FailedWriteRollsBackAndKeepsThePreviousDay) {
+TEST_P(BothLayouts, FailedWriteRollsBackAndKeepsThePreviousDay) {
   auto sink = open();
   write_all(*sink);
   std::vector<BarDay> corrected = {day_.spy[0]};
@@ -392,7 +453,7 @@ TEST_F(ConsolidatedDuckDbSinkTest, FailedWriteRollsBackAndKeepsThePreviousDay) {
 // A commit that fails in the database itself (its write-ahead log cannot be
 // written) leaves no open transaction behind: the next replace of the same
 // day in the same run succeeds, with no duplicates.
-TEST_F(ConsolidatedDuckDbSinkTest, AFailedCommitIsRolledBackAndTheNextReplaceOfTheDaySucceeds) {
+TEST_P(BothLayouts, AFailedCommitIsRolledBackAndTheNextReplaceOfTheDaySucceeds) {
   auto sink = open();
   write_all(*sink);
   {
@@ -456,11 +517,123 @@ TEST_F(ConsolidatedDuckDbSinkTest, FileLockedByAnotherProcessIsAClearStorageErro
 
 TEST_F(ConsolidatedDuckDbSinkTest, ConfiguredPathIsUsed) {
   DuckDbSinkConfig config;
+  config.layout = "tables";  // no Parquet sink here
   config.path = (dir_ / "elsewhere/x.duckdb").string();
   ConsolidatedDuckDbSink sink(dir_.string(), config, {}, 1);
   EXPECT_EQ(sink.path(), dir_ / "elsewhere/x.duckdb");
   EXPECT_TRUE(fs::exists(dir_ / "elsewhere/x.duckdb"));
   sink.write(day_.news_partition(), run_);  // no configured ticker: the view's sentiment is NULL
+}
+
+// A database of the tables layout becomes views at the first open with
+// layout views (its rows are all in the files), and tables again at the first
+// open with layout tables, each a recorded migration, showing the same rows.
+TEST_F(ConsolidatedDuckDbSinkTest, TheLayoutsConvertIntoEachOtherKeepingEveryRow) {
+  const std::string rows_sql =
+      "SELECT (SELECT count(*) FROM spy_bars) || '/' || (SELECT count(*) FROM vix_bars) || '/' || "
+      "(SELECT count(*) FROM option_bars) || '/' || (SELECT count(*) FROM option_contracts) || '/' || "
+      "(SELECT count(*) FROM news) || '/' || (SELECT count(*) FROM market_seconds WHERE spy_close IS NOT NULL)";
+  const std::string kinds_sql =
+      "SELECT string_agg(table_name || ':' || table_type, ',' ORDER BY table_name) FROM information_schema.tables "
+      "WHERE table_name IN ('spy_bars', 'news', 'sessions')";
+  {
+    auto sink = open();
+    write_all(*sink);
+  }
+  std::string rows;
+  {
+    auto db = reader();
+    rows = cell(*db, rows_sql);
+    EXPECT_EQ(rows, "4/3/4/3/5/4");
+  }
+  layout_ = "views";
+  { auto sink = open(); }
+  {
+    auto db = reader();
+    EXPECT_EQ(cell(*db, kinds_sql), "news:VIEW,sessions:BASE TABLE,spy_bars:VIEW");
+    EXPECT_EQ(cell(*db, rows_sql), rows);
+    EXPECT_EQ(cell(*db, "SELECT count(*) FROM schema_version WHERE description LIKE 'replace table % by a view%'"),
+              "5");
+  }
+  { auto sink = open(); }  // converted once
+  layout_ = "tables";
+  {
+    auto sink = open();
+    write_all(*sink);  // the tables take writes again
+  }
+  auto db = reader();
+  EXPECT_EQ(cell(*db, kinds_sql), "news:BASE TABLE,sessions:BASE TABLE,spy_bars:BASE TABLE");
+  EXPECT_EQ(cell(*db, rows_sql), rows);
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM schema_version WHERE description LIKE 'replace table %'"), "5");
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM schema_version WHERE description LIKE 'copy the view %'"), "5");
+  EXPECT_EQ(cell(*db, "SELECT data_type FROM duckdb_columns() WHERE table_name = 'spy_bars' AND column_name = 'ts'"),
+            "TIMESTAMP WITH TIME ZONE");
+}
+
+// Rows that only a table holds (a day whose Parquet file is gone) are never
+// dropped by the conversion: the open fails, saying what to do, and the
+// database is left as it was.
+TEST_F(ConsolidatedDuckDbSinkTest, ATableHoldingRowsItsFilesLackIsNotReplacedByAView) {
+  {
+    auto sink = open();
+    write_all(*sink);
+  }
+  fs::remove(parquet_partition_file(dir_, "spy", day_.date));
+  layout_ = "views";
+  try {
+    open();
+    ADD_FAILURE() << "expected the conversion to be refused";
+  } catch (const SoiError& e) {
+    EXPECT_EQ(e.category(), ErrorCategory::storage);
+    const std::string what = e.what();
+    EXPECT_NE(what.find("table spy_bars holds 4 rows but its Parquet files"), std::string::npos) << what;
+    EXPECT_NE(what.find("hold 0"), std::string::npos) << what;
+    EXPECT_NE(what.find("sinks.duckdb.layout: tables"), std::string::npos) << what;
+  }
+  auto db = reader();
+  EXPECT_EQ(cell(*db, "SELECT string_agg(table_type, ',') FROM information_schema.tables WHERE table_name IN "
+                      "('spy_bars', 'vix_bars')"),
+            "BASE TABLE,BASE TABLE");
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM spy_bars"), "4");
+}
+
+// A feed with no file yet is an empty view of its columns; its first day's
+// commit makes the view read the files.
+TEST_F(ConsolidatedDuckDbSinkTest, AFeedWithoutFilesIsAnEmptyViewUntilItsFirstDay) {
+  layout_ = "views";
+  { auto sink = open(); }
+  {
+    auto db = reader();
+    const auto empty = db->query_with_names("SELECT * FROM spy_bars");
+    EXPECT_TRUE(empty.rows.empty());
+    EXPECT_EQ(empty.names.front(), "date");
+    EXPECT_EQ(cell(*db, "SELECT count(*) FROM market_seconds"), "0");
+  }
+  {
+    auto sink = open();
+    EXPECT_EQ(sink->write(day_.spy_partition(), run_).rows, 4u);
+    EXPECT_EQ(sink->write(day_.news_partition(), run_).rows, 5u);
+  }
+  auto db = reader();
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM spy_bars"), "4");
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM news WHERE sentiment_qqq = 'negative'"), "1");
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM vix_bars"), "0");
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM market_seconds WHERE spy_close IS NOT NULL"), "4");
+}
+
+// The files hold UTC wall times; the views' TIMESTAMPTZ columns are the same
+// instants whatever TimeZone the reader's session has.
+TEST_F(ConsolidatedDuckDbSinkTest, ViewTimestampsAreTheSameInstantsInAnyReaderTimeZone) {
+  layout_ = "views";
+  {
+    auto sink = open();
+    write_all(*sink);
+  }
+  auto db = reader();
+  db->execute("SET TimeZone = 'America/New_York'");
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM spy_bars WHERE ts = TIMESTAMPTZ '2025-01-17 14:30:00Z'"), "1");
+  EXPECT_EQ(cell(*db, "SELECT epoch_ms(published_utc) FROM news WHERE id = 'n1'"), std::to_string(day_.news[0].published_ms));
+  EXPECT_EQ(cell(*db, "SELECT ts::VARCHAR FROM spy_bars ORDER BY ts LIMIT 1"), "2025-01-17 09:30:00-05");
 }
 
 }  // namespace

@@ -91,7 +91,7 @@ TEST(NewBarFeedTest, OneRegistryEntryTakesANewBarFeedThroughTheBackfillAndEveryS
     EXPECT_EQ(reader.query_int("SELECT count(*) FROM read_parquet(" + file + ") WHERE ticker = 'QQQ' AND volume > 0"),
               static_cast<std::int64_t>(rows));
   }
-  // The consolidated DuckDB database got a table of its own for the feed.
+  // The consolidated DuckDB database got a relation of its own for the feed (a view over its files).
   {
     DuckDbSession db(ConsolidatedDuckDbSink::default_path(dir.string()).string(), 1, true);
     EXPECT_EQ(db.query_int("SELECT count(*) FROM qqq_bars WHERE date = DATE '2025-01-17' AND ticker = 'QQQ'"),

@@ -8,6 +8,7 @@
 #include "sinks/duckdb/dataset_scan.hpp"
 #include "sinks/duckdb/dataset_select.hpp"
 #include "sinks/duckdb/duckdb_session.hpp"
+#include "sinks/duckdb/parquet_views.hpp"
 #include "sinks/sql/consolidated_schema.hpp"
 #include "utils/durable_file.hpp"
 #include "utils/error.hpp"
@@ -102,6 +103,9 @@ ConsolidatedDuckDbSink::ConsolidatedDuckDbSink(const std::string& data_dir, cons
       tables_(std::move(tables)),
       threads_(duckdb_threads),
       memory_limit_mb_(config.memory_limit_mb) {
+  if (config.layout == "views") views_ = std::make_unique<ParquetViews>(data_dir, tables_, news_tickers_);
+  else if (config.layout != "tables")
+    throw SoiError(ErrorCategory::config, "sinks.duckdb.layout must be views or tables, not '" + config.layout + "'");
   if (path_.has_parent_path()) create_directories_or_throw(path_.parent_path());
   open_database();
 }
@@ -125,7 +129,19 @@ void ConsolidatedDuckDbSink::open_database() {
   try {
     session->execute(std::string("SET checkpoint_threshold = '").append(kCheckpointThreshold).append("'"));
     DuckRunner runner(*session);
-    in_transaction(*session, [&] { sql::ensure_schema(runner, sql::Dialect::duckdb, tables_, news_tickers_); });
+    in_transaction(*session, [&] {
+      if (views_) {
+        // The bookkeeping tables, the feeds' views, then market_seconds over them.
+        for (const std::string& sql : sql::create_tables_sql(sql::Dialect::duckdb, {}))
+          runner.execute(sql);
+        views_->create(runner);
+        sql::ensure_schema(runner, sql::Dialect::duckdb, {}, news_tickers_);
+      } else {
+        ParquetViews::copy_views_into_tables(runner, tables_);
+        sql::ensure_schema(runner, sql::Dialect::duckdb, tables_, news_tickers_);
+      }
+    });
+    sessions_written_.clear();
     scan = std::make_unique<DatasetScan>(*session);
   } catch (const SoiError& e) {
     throw SoiError(ErrorCategory::storage,
@@ -156,8 +172,6 @@ PartitionWriteResult ConsolidatedDuckDbSink::write(const Partition& partition, c
   if (!partition.dataset || table.empty())
     throw SoiError(ErrorCategory::storage, "duckdb sink: partition " + std::string(partition.name) + " of " + day +
                                                " names no dataset or table", context);
-  const Dataset& dataset = *partition.dataset;
-  const std::vector<Column> columns = dataset.columns(partition);
   std::uint64_t rows = 0;
   std::lock_guard lock(mutex_);
   try {
@@ -169,29 +183,7 @@ PartitionWriteResult ConsolidatedDuckDbSink::write(const Partition& partition, c
                    context);
   }
   try {
-    // A column added to the configuration since the table was created (a news
-    // ticker's sentiment): the migration commits on its own, before the day.
-    if (columns.size() != dataset.base_columns().size()) {
-      DuckRunner runner(*session_);
-      in_transaction(*session_, [&] { sql::ensure_columns(runner, sql::Dialect::duckdb, table, columns); });
-    }
-    const WriteStamp stamp{run.run_id, now_utc_ms()};
-    const std::vector<std::string> names = dataset_select_columns(partition, SelectTarget::sql_table);
-    std::string insert = "INSERT INTO " + sql::quote_ident(table) + " (";
-    for (std::size_t i = 0; i < names.size(); ++i) insert += (i ? ", " : "") + sql::quote_ident(names[i]);
-    insert += ") " + dataset_select(partition, stamp, DatasetScan::kFunctionName, SelectTarget::sql_table);
-    in_transaction(*session_, [&] {
-      session_->execute(sql::delete_day_sql(table, day));
-      if (dataset.key_spans_days()) delete_keys_elsewhere(partition, table);
-      scan_->set(partition, stamp);
-      rows = static_cast<std::uint64_t>(session_->query_int(insert));
-      scan_->clear();
-      if (rows != dataset.row_count(partition))
-        throw SoiError(ErrorCategory::storage, "inserted " + std::to_string(rows) + " rows, expected " +
-                                                   std::to_string(dataset.row_count(partition)));
-      if (partition.session_open_ms != 0 && partition.session_close_ms != 0)
-        session_->execute(sql::replace_session_sql(day, partition.session_open_ms, partition.session_close_ms));
-    });
+    rows = views_ ? show_day_in_view(partition) : replace_day_in_table(partition, run);
   } catch (const std::exception& e) {
     discard_database();
     const auto* soi = dynamic_cast<const SoiError*>(&e);
@@ -208,6 +200,64 @@ PartitionWriteResult ConsolidatedDuckDbSink::write(const Partition& partition, c
   result.rows = rows;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
+}
+
+// The tables layout: the day deleted and inserted in one transaction.
+std::uint64_t ConsolidatedDuckDbSink::replace_day_in_table(const Partition& partition, const RunInfo& run) {
+  const Dataset& dataset = *partition.dataset;
+  const std::vector<Column> columns = dataset.columns(partition);
+  const std::string day = format_date(partition.date);
+  const std::string table(partition.table);
+  std::uint64_t rows = 0;
+  // A column added to the configuration since the table was created (a news
+  // ticker's sentiment): the migration commits on its own, before the day.
+  if (columns.size() != dataset.base_columns().size()) {
+    DuckRunner runner(*session_);
+    in_transaction(*session_, [&] { sql::ensure_columns(runner, sql::Dialect::duckdb, table, columns); });
+  }
+  const WriteStamp stamp{run.run_id, now_utc_ms()};
+  const std::vector<std::string> names = dataset_select_columns(partition, SelectTarget::sql_table);
+  std::string insert = "INSERT INTO " + sql::quote_ident(table) + " (";
+  for (std::size_t i = 0; i < names.size(); ++i) insert += (i ? ", " : "") + sql::quote_ident(names[i]);
+  insert += ") " + dataset_select(partition, stamp, DatasetScan::kFunctionName, SelectTarget::sql_table);
+  in_transaction(*session_, [&] {
+    session_->execute(sql::delete_day_sql(table, day));
+    if (dataset.key_spans_days()) delete_keys_elsewhere(partition, table);
+    scan_->set(partition, stamp);
+    rows = static_cast<std::uint64_t>(session_->query_int(insert));
+    scan_->clear();
+    if (rows != dataset.row_count(partition))
+      throw SoiError(ErrorCategory::storage, "inserted " + std::to_string(rows) + " rows, expected " +
+                                                 std::to_string(dataset.row_count(partition)));
+    if (partition.session_open_ms != 0 && partition.session_close_ms != 0)
+      session_->execute(sql::replace_session_sql(day, partition.session_open_ms, partition.session_close_ms));
+  });
+  return rows;
+}
+
+// The views layout: the Parquet sink committed the day; the view shows it
+// once it has the day's columns. The file's row count is checked, so that a
+// write reports what readers will see.
+std::uint64_t ConsolidatedDuckDbSink::show_day_in_view(const Partition& partition) {
+  DuckRunner runner(*session_);
+  if (views_->stale_for(partition)) in_transaction(*session_, [&] { views_->refresh(runner, partition); });
+  const std::uint64_t rows = views_->rows_in_day_file(runner, partition);
+  const std::uint64_t expected = partition.dataset->row_count(partition);
+  if (rows != expected)
+    throw SoiError(ErrorCategory::storage, "the committed Parquet file of the day holds " + std::to_string(rows) +
+                                               " rows, the partition " + std::to_string(expected));
+  if (partition.session_open_ms != 0 && partition.session_close_ms != 0) {
+    const std::string day = format_date(partition.date);
+    const std::pair bounds{partition.session_open_ms, partition.session_close_ms};
+    const auto known = sessions_written_.find(day);
+    if (known == sessions_written_.end() || known->second != bounds) {
+      in_transaction(*session_, [&] {
+        session_->execute(sql::replace_session_sql(day, partition.session_open_ms, partition.session_close_ms));
+      });
+      sessions_written_[day] = bounds;
+    }
+  }
+  return rows;
 }
 
 // The key is unique across days (news ids): a row of the partition's keys stored

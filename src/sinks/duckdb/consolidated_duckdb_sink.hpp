@@ -1,9 +1,19 @@
 // The embedded consolidated database: one DuckDB file (default
-// <data_dir>/processed/consolidated/market.duckdb) holding one table per feed
-// and the per-second view market_seconds (schema in
+// <data_dir>/processed/consolidated/market.duckdb) holding one relation per
+// feed, the sessions table and the per-second view market_seconds (schema in
 // sinks/sql/consolidated_schema.hpp, shared with PostgreSQL).
 //
-// Each write replaces the partition's day in ONE transaction: DELETE the day,
+// Two layouts (sinks.duckdb.layout), converted into each other at open:
+//
+// views (default): each feed is a view over its committed Parquet files
+// (sinks/duckdb/parquet_views.hpp), so a day is stored once. A write runs after
+// the Parquet sink's (reads_committed_partition), checks the row count of the
+// day's file, recreates the feed's view only when it cannot show the day yet
+// (the feed's first file, a new sentiment column), and replaces the day's
+// session bounds when they changed. It needs the Parquet files on local disk
+// under data_dir: with a bucket as the primary store, sink_factory picks tables.
+//
+// tables: each write replaces the partition's day in ONE transaction: DELETE the day,
 // INSERT the rows (one INSERT ... SELECT from a DatasetScan over the partition
 // in memory), replace the session bounds, COMMIT. The tables have no primary
 // key: keys are unique upstream (dedup), and the delete of the whole day is
@@ -26,7 +36,9 @@
 // another process holds throws SoiError(storage) saying so.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -41,13 +53,15 @@ namespace soi {
 
 class DatasetScan;
 class DuckDbSession;
+class ParquetViews;
 
 class ConsolidatedDuckDbSink : public Sink {
  public:
   // Opens (creating directories and file) config.path, or the default path
   // under data_dir when it is empty, then creates/migrates the schema (a file
-  // made with primary keys is rebuilt without them, once) and (re)creates the
-  // view. news_tickers: sources.news.tickers; each gets a sentiment column,
+  // made with primary keys is rebuilt without them, once; a file of the other
+  // layout is converted) and (re)creates the views. config.layout "views"
+  // reads the Parquet files under data_dir (a LocalStore's root). news_tickers: sources.news.tickers; each gets a sentiment column,
   // the first one feeds market_seconds.news_sentiment.
   // Throws SoiError(storage) when the file cannot be opened (locked by another
   // process, not a DuckDB file, no permission).
@@ -69,6 +83,7 @@ class ConsolidatedDuckDbSink : public Sink {
   // reopens it first (and throws SoiError(storage) if it cannot).
   using Sink::write;
   PartitionWriteResult write(const Partition& partition, const RunInfo& run) override;
+  bool reads_committed_partition() const override { return views_ != nullptr; }
 
   const std::filesystem::path& path() const { return path_; }
   // <data_dir>/processed/consolidated/market.duckdb
@@ -79,6 +94,8 @@ class ConsolidatedDuckDbSink : public Sink {
   void open_database();
   // Closes the database without writing what memory holds back to the file.
   void discard_database() noexcept;
+  std::uint64_t replace_day_in_table(const Partition& partition, const RunInfo& run);
+  std::uint64_t show_day_in_view(const Partition& partition);
   void delete_keys_elsewhere(const Partition& partition, const std::string& table);
 
   std::filesystem::path path_;
@@ -88,6 +105,8 @@ class ConsolidatedDuckDbSink : public Sink {
   int memory_limit_mb_ = 0;  // 0: DuckDB's own limit
   std::unique_ptr<DuckDbSession> session_;  // null after a failed write, until the next one reopens it
   std::unique_ptr<DatasetScan> scan_;       // declared after session_: destroyed before the database closes
+  std::unique_ptr<ParquetViews> views_;     // the views layout; null for tables
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> sessions_written_;  // views: by day, this open
   std::mutex mutex_;
 };
 

@@ -56,8 +56,8 @@ std::string now_literal() { return "CAST(" + quote_literal(format_utc_iso_ms(now
 std::vector<Table> tables_of(const FeedRegistry& feeds) {
   std::vector<Table> out;
   for (const FeedSpec& f : feeds.feeds()) {
-    out.push_back({f.sql_table, &dataset_for(f.dataset)});
-    if (f.companion) out.push_back({f.companion->sql_table, &dataset_for(f.companion->dataset)});
+    out.push_back({f.sql_table, &dataset_for(f.dataset), f.name});
+    if (f.companion) out.push_back({f.companion->sql_table, &dataset_for(f.companion->dataset), f.companion->name});
   }
   return out;
 }

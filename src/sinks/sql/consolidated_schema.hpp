@@ -32,10 +32,13 @@ namespace soi::sql {
 
 enum class Dialect { duckdb, postgres };
 
-// A consolidated table: its name and the dataset whose rows it holds.
+// A consolidated table: its name, the dataset whose rows it holds, and the
+// directory of its Parquet partitions (data/raw/<directory>), which a DuckDB
+// view over the files reads.
 struct Table {
   std::string name;
   const Dataset* dataset = nullptr;
+  std::string directory;
 };
 
 // One table per feed of the registry (and per companion dataset), each holding
