@@ -3,7 +3,10 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -20,25 +23,47 @@ struct CurlGlobal {
   CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 };
 
+// What one response's callbacks fill in.
+struct ResponseBuffers {
+  std::string retry_after;           // Retry-After header, when sent
+  std::uint64_t content_length = 0;  // Content-Length header; 0 when absent
+  std::string body;
+};
+
 size_t write_body(char* data, size_t size, size_t count, void* user) {
-  auto* body = static_cast<std::string*>(user);
-  if (size * count > RestClient::kMaxResponseBytes - body->size()) return 0;  // curl fails the transfer
-  body->append(data, size * count);
+  auto* response = static_cast<ResponseBuffers*>(user);
+  std::string& body = response->body;
+  if (size * count > RestClient::kMaxResponseBytes - body.size()) return 0;  // curl fails the transfer
+  // A day of bars is megabytes: growing by doubling copied it several times
+  // over and faulted in fresh pages each time. An uncompressed body's length
+  // is known up front (a compressed one's is a lower bound, still fewer copies).
+  if (body.empty() && response->content_length > 0)
+    body.reserve(std::min<std::uint64_t>(response->content_length, RestClient::kMaxResponseBytes) +
+                 simdjson::SIMDJSON_PADDING);
+  body.append(data, size * count);
   return size * count;
 }
 
+// The value of `line` when it is the header `lower_name` ("retry-after:"), trimmed.
+std::optional<std::string> header_value(std::string_view line, std::string_view lower_name) {
+  if (line.size() <= lower_name.size()) return std::nullopt;
+  for (std::size_t i = 0; i < lower_name.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(line[i])) != lower_name[i]) return std::nullopt;
+  std::string value(line.substr(lower_name.size()));
+  value.erase(0, value.find_first_not_of(" \t"));
+  value.erase(value.find_last_not_of(" \t\r\n") + 1);
+  return value;
+}
+
 size_t read_header(char* data, size_t size, size_t count, void* user) {
-  std::string_view line(data, size * count);
-  constexpr std::string_view kRetryAfter = "retry-after:";
-  if (line.size() > kRetryAfter.size()) {
-    std::string lower(line.substr(0, kRetryAfter.size()));
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (lower == kRetryAfter) {
-      std::string value(line.substr(kRetryAfter.size()));
-      value.erase(0, value.find_first_not_of(" \t"));
-      value.erase(value.find_last_not_of(" \t\r\n") + 1);
-      *static_cast<std::string*>(user) = value;
-    }
+  auto* response = static_cast<ResponseBuffers*>(user);
+  const std::string_view line(data, size * count);
+  if (auto value = header_value(line, "retry-after:")) {
+    response->retry_after = std::move(*value);
+  } else if (auto length = header_value(line, "content-length:")) {
+    std::uint64_t n = 0;
+    const auto [end, error] = std::from_chars(length->data(), length->data() + length->size(), n);
+    response->content_length = error == std::errc() && end == length->data() + length->size() ? n : 0;
   }
   return size * count;
 }
@@ -75,8 +100,7 @@ std::string host_of(const std::string& base) {
 struct RestClient::CurlState {
   CURL* handle = nullptr;
   curl_slist* headers = nullptr;
-  std::string retry_after;
-  std::string body;
+  ResponseBuffers response;
   char error[CURL_ERROR_SIZE] = {};
 };
 
@@ -111,9 +135,9 @@ RestClient::RestClient(std::string base_url, std::string api_key, RetryPolicy po
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect could carry the Authorization header elsewhere
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &curl_->body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &curl_->response);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, read_header);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &curl_->retry_after);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &curl_->response);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_->error);
   sleeper_ = [](int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); };
 }
@@ -134,8 +158,9 @@ HttpResponse RestClient::get_once(const std::string& path_or_url) {
   const std::string path = path_of(path_or_url);
   const std::string url = base_url_ + path;
   CURL* h = curl_->handle;
-  curl_->body.clear();
-  curl_->retry_after.clear();
+  curl_->response.body.clear();
+  curl_->response.retry_after.clear();
+  curl_->response.content_length = 0;
   curl_->error[0] = '\0';
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   RateLimiter::Permit permit;
@@ -156,7 +181,7 @@ HttpResponse RestClient::get_once(const std::string& path_or_url) {
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.url = redact(url);
   ++stats_.requests;
-  r.retry_after = curl_->retry_after;
+  r.retry_after = curl_->response.retry_after;
   if (code != CURLE_OK) {
     r.network_error = curl_->error[0] ? curl_->error : curl_easy_strerror(code);
     if (code == CURLE_WRITE_ERROR)
@@ -165,13 +190,13 @@ HttpResponse RestClient::get_once(const std::string& path_or_url) {
     return r;
   }
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
-  stats_.bytes += curl_->body.size();
+  stats_.bytes += curl_->response.body.size();
   // The body moves out, with the padding the parser reads past its end: no
   // copy, and no page-sized buffer kept per client between requests (a
   // backfill has dozens of clients).
-  curl_->body.reserve(curl_->body.size() + simdjson::SIMDJSON_PADDING);
-  r.body = std::move(curl_->body);
-  curl_->body = std::string();
+  curl_->response.body.reserve(curl_->response.body.size() + simdjson::SIMDJSON_PADDING);
+  r.body = std::move(curl_->response.body);
+  curl_->response.body = std::string();
   return r;
 }
 

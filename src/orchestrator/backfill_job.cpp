@@ -153,7 +153,9 @@ BackfillJob::DayCommit BackfillJob::fetch_day(const BarFeedSpec& feed, Date d, R
   day.origin = Origin::rest;
   AggsPage page;
   while (stream.next(page)) {
-    day.bars.insert(day.bars.end(), page.bars.begin(), page.bars.end());
+    // A day is usually one page: take its bars rather than copy them.
+    if (day.bars.empty()) day.bars.swap(page.bars);
+    else day.bars.insert(day.bars.end(), page.bars.begin(), page.bars.end());
     // QuarantineWriter and ErrorSummary are thread-safe.
     for (const auto& reject : page.rejects) {
       s_.quarantine.add(feed.feed, d, feed.ticker, reject.reason, reject.raw_json, context.url);
