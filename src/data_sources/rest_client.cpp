@@ -17,17 +17,19 @@
 #include "utils/redact.hpp"
 
 namespace soi {
-namespace {
 
-struct CurlGlobal {
-  CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
-};
-
-// What one response's callbacks fill in.
+// What one response's callbacks fill in (CurlState holds it, so not in the
+// anonymous namespace).
 struct ResponseBuffers {
   std::string retry_after;           // Retry-After header, when sent
   std::uint64_t content_length = 0;  // Content-Length header; 0 when absent
   std::string body;
+};
+
+namespace {
+
+struct CurlGlobal {
+  CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 };
 
 size_t write_body(char* data, size_t size, size_t count, void* user) {

@@ -17,11 +17,8 @@ namespace soi {
 namespace {
 
 // The registry's news feed: its name labels the partitions, logs and summary.
-const std::string& feed_name() { return default_feed_registry().first_of(DatasetKind::news).name; }
+const std::string& news_feed_name() { return default_feed_registry().first_of(DatasetKind::news).name; }
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 struct TickerStream {
   std::string ticker;
@@ -38,7 +35,7 @@ NewsBackfillJob::NewsBackfillJob(BackfillServices services) : s_(services) {}
 
 BackfillSummary NewsBackfillJob::run(const std::vector<Date>& days, ProgressReporter* progress) {
   BackfillSummary summary;
-  summary.feed = feed_name();
+  summary.feed = news_feed_name();
   if (days.empty()) {
     if (progress) progress->finish();
     return summary;
@@ -69,7 +66,7 @@ BackfillSummary NewsBackfillJob::run(const std::vector<Date>& days, ProgressRepo
     TickerStream ts;
     ts.ticker = ticker;
     ts.stream = std::make_unique<NewsPageStream>(s_.client, parser, request,
-                                                 ErrorContext{feed_name(), ticker, format_date(first), ""},
+                                                 ErrorContext{news_feed_name(), ticker, format_date(first), ""},
                                                  s_.config.retry.max_attempts);
     ts.frontier_ms = from_ms;
     streams.push_back(std::move(ts));
@@ -93,7 +90,7 @@ BackfillSummary NewsBackfillJob::run(const std::vector<Date>& days, ProgressRepo
   auto decide_date = [&](std::size_t i) {
     DayOutcome& out = pending[i];
     const std::string date_text = format_date(out.date);
-    const ErrorContext context{feed_name(), ticker_list, date_text, ""};
+    const ErrorContext context{news_feed_name(), ticker_list, date_text, ""};
     NewsDay day = collector.take(out.date);
     out.duplicates = day.duplicates;
     out.pages = pages_since;
@@ -112,7 +109,7 @@ BackfillSummary NewsBackfillJob::run(const std::vector<Date>& days, ProgressRepo
       out.error = failed->error;
       exec_log().warn("news {}: not stored ({} incomplete): {}", date_text, failed->ticker, failed->error);
     } else {
-      out.ok = committer.commit(NewsPartition{out.date, day.articles, tickers}, feed_name(), context, out);
+      out.ok = committer.commit(NewsPartition{out.date, day.articles, tickers}, news_feed_name(), context, out);
       rows += out.rows;
       exec_log().info("news {}: {} articles, {} quarantined, {} duplicates replaced, {} irrelevant -> {}", date_text,
                       out.rows, out.rejects, out.duplicates, day.irrelevant, out.ok ? out.location : out.error);
@@ -150,11 +147,11 @@ BackfillSummary NewsBackfillJob::run(const std::vector<Date>& days, ProgressRepo
       for (const NewsReject& reject : page.rejects) {
         const std::size_t i =
             std::max(next, reject.published_ms != 0 ? index_of(reject.published_ms) : page_index);
-        s_.quarantine.add(feed_name(), date_at(i), s->ticker, reject.reason, reject.raw_json, url);
+        s_.quarantine.add(news_feed_name(), date_at(i), s->ticker, reject.reason, reject.raw_json, url);
         ++pending[i].rejects;
       }
       for (const FieldDrift& drift : page.drift)
-        s_.drift.observe(feed_name(), date_at(page_index), drift.field, drift.kind, drift.example);
+        s_.drift.observe(news_feed_name(), date_at(page_index), drift.field, drift.kind, drift.example);
       std::int64_t frontier = s->frontier_ms;
       for (NewsArticle& article : page.articles) {
         frontier = std::max(frontier, article.published_ms);
@@ -166,7 +163,7 @@ BackfillSummary NewsBackfillJob::run(const std::vector<Date>& days, ProgressRepo
       // The dates this stream had not covered yet fail; the other streams go on.
       s->failed = true;
       ErrorContext context = e.context();
-      context.source = feed_name();
+      context.source = news_feed_name();
       context.ticker = s->ticker;
       context.date = format_date(date_at(std::max(next, index_of(s->frontier_ms))));
       const SoiError error(e.category(), e.message(), context, e.http_status());

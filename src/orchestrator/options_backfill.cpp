@@ -22,15 +22,12 @@ namespace {
 // The registry's options feed and its universe's folder (the job is handed
 // the feed's SQL table only: its constructor is shared with the stream).
 const FeedSpec& options_feed() { return default_feed_registry().first_of(DatasetKind::option_bars); }
-const std::string& feed_name() { return options_feed().name; }
+const std::string& options_feed_name() { return options_feed().name; }
 const std::string& contracts_name() { return options_feed().companion->name; }
 constexpr std::int64_t kFirstBarWindowMs = 5 * 60 * 1000;  // the open is looked for in the first 5 minutes
 constexpr int kFirstBarPageLimit = 10;
 constexpr int kMaxContractPages = 10000;  // a next_url loop must end
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // Per contract: what its fetch produced (each worker writes only its own slots).
 struct ContractFetch {
@@ -93,7 +90,7 @@ BackfillSummary OptionsBackfillJob::run(const std::vector<Date>& days, ProgressR
   exec_log().info(
       "backfill options ({} +/-{}% of the open, expiry_selection={}): {} trading day(s), up to {} in flight, run {}",
       o.underlying, o.strike_range_pct, o.expiry_selection, days.size(), in_flight, s_.run.run_id);
-  return job_.run_days(feed_name(), days, progress, in_flight,
+  return job_.run_days(options_feed_name(), days, progress, in_flight,
                        [&](Date d, std::size_t slot) { return fetch_day(d, slot, parsers[slot]); });
 }
 
@@ -101,7 +98,7 @@ OptionsBackfillJob::Open OptionsBackfillJob::resolve_open(Date d, const BarWindo
                                                           AggsParser& first_bar_parser) {
   const auto& o = s_.config.sources.options;
   const std::string date_text = format_date(d);
-  ErrorContext context{feed_name(), o.underlying, date_text, ""};
+  ErrorContext context{options_feed_name(), o.underlying, date_text, ""};
   std::string why;
   try {
     const HttpResponse r =
@@ -142,7 +139,7 @@ std::vector<OptionContract> OptionsBackfillJob::list_contracts(Date d, const Str
                                                                RestClient& client, ContractsParser& parser,
                                                                DeferredDrift* deferred) {
   const auto& o = s_.config.sources.options;
-  ErrorContext context{feed_name(), o.underlying, format_date(d), ""};
+  ErrorContext context{options_feed_name(), o.underlying, format_date(d), ""};
   std::vector<OptionContract> listed;
   ContractsPage page;
   std::string next = contracts_path(o, d, band);
@@ -211,10 +208,10 @@ std::vector<BarDay> OptionsBackfillJob::fetch_bars(const OptionsUniverse& univer
         request.page_limit = o.page_limit;
         request.adjusted = true;
         request.shape = AggsShape::equity;
-        const ErrorContext context{feed_name(), contract.ticker, date_text, ""};
+        const ErrorContext context{options_feed_name(), contract.ticker, date_text, ""};
         AggregatesPageStream stream(client, parser, request, context, max_attempts);
         BarDay& day = days[i];
-        day.feed = feed_name();
+        day.feed = options_feed_name();
         day.ticker = contract.ticker;
         day.date = universe.date;
         day.origin = Origin::rest;
@@ -223,11 +220,11 @@ std::vector<BarDay> OptionsBackfillJob::fetch_bars(const OptionsUniverse& univer
           day.bars.insert(day.bars.end(), page.bars.begin(), page.bars.end());
           // QuarantineWriter and DeferredDrift are thread-safe.
           for (const auto& reject : page.rejects) {
-            s_.quarantine.add(feed_name(), universe.date, contract.ticker, reject.reason, reject.raw_json, "");
+            s_.quarantine.add(options_feed_name(), universe.date, contract.ticker, reject.reason, reject.raw_json, "");
             ++fetched[i].rejects;
           }
           for (const auto& drift : page.drift)
-            drift_seen.add(feed_name(), universe.date, drift.field, drift.kind, drift.example);
+            drift_seen.add(options_feed_name(), universe.date, drift.field, drift.kind, drift.example);
         }
         fetched[i].pages = stream.pages();
         fetched[i].duplicates = dedup_keep_last(day.bars);
@@ -260,7 +257,7 @@ std::vector<BarDay> OptionsBackfillJob::fetch_bars(const OptionsUniverse& univer
   } catch (const std::exception& e) {
     // bad_alloc, thread creation failure...: still a recorded day failure, never an escape past the run.
     throw SoiError(ErrorCategory::storage, std::string("options download failed: ") + e.what(),
-                   ErrorContext{feed_name(), universe.underlying, format_date(universe.date), ""});
+                   ErrorContext{options_feed_name(), universe.underlying, format_date(universe.date), ""});
   }
 
   std::vector<BarDay> traded;
@@ -301,7 +298,7 @@ BackfillJob::DayCommit OptionsBackfillJob::fetch_day(Date d, std::size_t slot, S
   };
   auto f = std::make_shared<Fetched>();
   f->out.date = d;
-  f->context = ErrorContext{feed_name(), o.underlying, format_date(d), ""};
+  f->context = ErrorContext{options_feed_name(), o.underlying, format_date(d), ""};
   const auto fetch_start = std::chrono::steady_clock::now();
   f->session = job_.session_window(d);
 
@@ -329,10 +326,10 @@ BackfillJob::DayCommit OptionsBackfillJob::fetch_day(Date d, std::size_t slot, S
     // The universe is stored first: the bars of the day refer to it.
     DayOutcome contracts_out;
     const bool contracts_ok = job_.commit(ContractsPartition{d, universe}, contracts_name(), f->context, contracts_out);
-    const bool bars_ok = job_.commit(BarPartition{feed_name(), d, std::span<const BarDay>(f->traded),
+    const bool bars_ok = job_.commit(BarPartition{options_feed_name(), d, std::span<const BarDay>(f->traded),
                                                   f->session.from_ms, f->session.to_ms, bars_sql_table_,
                                                   &option_bars_dataset()},
-                                     feed_name(), f->context, out);
+                                     options_feed_name(), f->context, out);
     out.commit_seconds += contracts_out.commit_seconds;
     if (!contracts_ok && out.error.empty()) out.error = contracts_out.error;
     out.ok = contracts_ok && bars_ok;

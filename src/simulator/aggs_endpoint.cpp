@@ -11,13 +11,14 @@
 #include "simulator/bar_aggregation.hpp"
 #include "simulator/cursor_codec.hpp"
 #include "simulator/daily_walk.hpp"
+#include "simulator/price_rounding.hpp"
 #include "simulator/request_params.hpp"
 
 namespace soi::sim {
 namespace {
 
-constexpr int kDefaultLimit = 5000;
-constexpr int kMaxLimit = 50000;
+constexpr int kDefaultAggsLimit = 5000;
+constexpr int kMaxAggsLimit = 50000;
 constexpr std::int64_t kDaySpan = 0;  // marker: one bar per trading day
 
 struct AggsQuery {
@@ -27,7 +28,7 @@ struct AggsQuery {
   std::string from_text, to_text;
   std::int64_t span_ms = 1000;
   std::int64_t from_ms = 0, to_ms = 0;  // inclusive bounds on window starts
-  int limit = kDefaultLimit;
+  int limit = kDefaultAggsLimit;
   bool ascending = true;
   bool adjusted = true;
 };
@@ -89,7 +90,7 @@ AggsQuery parse_query(const RequestScope& scope, const std::vector<std::string>&
     if (!decoded) throw BadRequest("Invalid cursor");
     options = *decoded;
   }
-  q.limit = parse_limit(options, kDefaultLimit, kMaxLimit);
+  q.limit = parse_limit(options, kDefaultAggsLimit, kMaxAggsLimit);
   q.ascending = parse_choice(options, "sort", "asc", {"asc", "desc"}) == "asc";
   q.adjusted = parse_bool(options, "adjusted", true);
   return q;
@@ -160,8 +161,6 @@ std::string next_url(const RequestScope& scope, const AggsQuery& q, std::int64_t
                      percent_encode_segment(q.ticker), q.multiplier_text, q.timespan, percent_encode_segment(from),
                      percent_encode_segment(to), encode_cursor(cursor));
 }
-
-double round_cents(double x) { return std::round(x * 100.0) / 100.0; }
 
 }  // namespace
 

@@ -3,10 +3,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "simulator/price_rounding.hpp"
+
 namespace soi::sim {
 namespace {
 
-double round_4(double x) { return std::round(x * 10000.0) / 10000.0; }
 
 std::int64_t window_start(std::int64_t ts, std::int64_t span) {
   std::int64_t r = ts % span;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "simulator/option_pricing.hpp"
+#include "simulator/price_rounding.hpp"
 #include "simulator/sim_random.hpp"
 
 namespace soi::sim {
@@ -12,11 +13,6 @@ namespace {
 constexpr double kStockRegularTradeShare = 0.98;   // ~2% empty seconds in the session
 constexpr double kStockExtendedTradeShare = 0.40;  // ~60% empty seconds outside it
 constexpr double kMinOptionPrice = 0.01;
-
-// Rounding through the integer count of cents yields the nearest double to the
-// decimal, so JSON prints "598.62" rather than "598.6199999".
-double round_cents(double x) { return std::round(x * 100.0) / 100.0; }
-double round_4(double x) { return std::round(x * 10000.0) / 10000.0; }
 
 // OHLC from the latent price at the second's start/end plus an intra-second
 // excursion; rounding can only widen high/low, never break the ordering.

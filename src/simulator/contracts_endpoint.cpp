@@ -14,8 +14,8 @@
 namespace soi::sim {
 namespace {
 
-constexpr int kDefaultLimit = 10;
-constexpr int kMaxLimit = 1000;
+constexpr int kDefaultContractsLimit = 10;
+constexpr int kMaxContractsLimit = 1000;
 constexpr int kDailyExpirations = 5;
 constexpr int kMonthlyExpirations = 2;
 constexpr int kExpiredLookbackDays = 10;
@@ -79,7 +79,7 @@ SimResponse handle_options_contracts(const SimServices& services, const RequestS
     if (!decoded) throw BadRequest("Invalid cursor");
     params = *decoded;
   }
-  const int limit = parse_limit(params, kDefaultLimit, kMaxLimit);
+  const int limit = parse_limit(params, kDefaultContractsLimit, kMaxContractsLimit);
   const std::string sort =
       parse_choice(params, "sort", "ticker", {"ticker", "underlying_ticker", "expiration_date", "strike_price"});
   const bool ascending = parse_choice(params, "order", "asc", {"asc", "desc"}) == "asc";

@@ -14,8 +14,8 @@
 namespace soi::sim {
 namespace {
 
-constexpr int kDefaultLimit = 10;
-constexpr int kMaxLimit = 1000;
+constexpr int kDefaultNewsLimit = 10;
+constexpr int kMaxNewsLimit = 1000;
 // The synthetic news archive starts here; older queries find nothing.
 constexpr Date kFirstNewsDate{date::year{2019}, date::month{1}, date::day{1}};
 constexpr std::int64_t kDayMs = 86'400'000;
@@ -95,7 +95,7 @@ SimResponse handle_news(const SimServices& services, const RequestScope& scope) 
     if (!decoded) throw BadRequest("Invalid cursor");
     params = *decoded;
   }
-  const int limit = parse_limit(params, kDefaultLimit, kMaxLimit);
+  const int limit = parse_limit(params, kDefaultNewsLimit, kMaxNewsLimit);
   const bool ascending = parse_choice(params, "order", "desc", {"asc", "desc"}) == "asc";
   parse_choice(params, "sort", "published_utc", {"published_utc"});
   const auto ticker = RangeFilter<std::string>::parse(

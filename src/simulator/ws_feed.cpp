@@ -6,6 +6,7 @@
 
 #include "simulator/contracts_endpoint.hpp"
 #include "simulator/occ_ticker.hpp"
+#include "simulator/price_rounding.hpp"
 
 namespace soi::sim {
 namespace {
@@ -13,7 +14,6 @@ namespace {
 constexpr std::int64_t kSecond = 1000;
 constexpr std::int64_t kMinute = 60'000;
 
-double round_4(double x) { return std::round(x * 10000.0) / 10000.0; }
 
 const auto by_ts = [](const Bar& b, std::int64_t t) { return b.ts_ms < t; };
 

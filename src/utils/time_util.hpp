@@ -25,6 +25,10 @@ Date ny_date_of_utc_ms(std::int64_t utc_ms);
 int ny_minutes_of_day(std::int64_t utc_ms);
 
 std::int64_t now_utc_ms();
+// Seconds elapsed since `start` on the steady clock.
+inline double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 Date today_ny();
 
 // "2025-01-17T14:30:00.000Z"
