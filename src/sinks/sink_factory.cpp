@@ -57,6 +57,14 @@ std::shared_ptr<PartitionStore> make_partition_store(const Config& config, Uploa
   return std::make_shared<MirroredStore>(std::move(local), std::move(bucket), std::move(outbox), std::move(report));
 }
 
+DuckDbSinkConfig duckdb_sink_config(const Config& config) {
+  DuckDbSinkConfig duckdb = config.sinks.duckdb;
+  // Views read the Parquet files under data_dir: with a bucket as the primary
+  // store there are none, so the database keeps copies.
+  if (config.sinks.object_store.enabled && config.sinks.object_store.role == "primary") duckdb.layout = "tables";
+  return duckdb;
+}
+
 std::unique_ptr<SinkSet> make_sinks(const Config& config, std::shared_ptr<PartitionStore> store,
                                     const FeedRegistry& feeds) {
   auto sinks = std::make_unique<SinkSet>();
@@ -66,14 +74,9 @@ std::unique_ptr<SinkSet> make_sinks(const Config& config, std::shared_ptr<Partit
   // One DuckDB thread: a day's insert is one single-threaded scan; a second
   // thread changed nothing measurable (bench/sink_commit_bench) and would
   // compete with the Parquet sink, which SinkSet runs at the same time.
-  if (config.sinks.duckdb.enabled) {
-    // Views read the Parquet files under data_dir: with a bucket as the
-    // primary store there are none, so the database keeps copies.
-    DuckDbSinkConfig duckdb = config.sinks.duckdb;
-    if (config.sinks.object_store.enabled && config.sinks.object_store.role == "primary") duckdb.layout = "tables";
-    sinks->add(std::make_unique<ConsolidatedDuckDbSink>(config.settings.data_dir, duckdb, config.sources.news.tickers,
-                                                        1, sql::tables_of(feeds)));
-  }
+  if (config.sinks.duckdb.enabled)
+    sinks->add(std::make_unique<ConsolidatedDuckDbSink>(config.settings.data_dir, duckdb_sink_config(config),
+                                                        config.sources.news.tickers, 1, sql::tables_of(feeds)));
   if (config.sinks.postgres.enabled) {
     const std::string& variable = config.sinks.postgres.url_env;
     const std::optional<std::string> conninfo = get_secret(variable);

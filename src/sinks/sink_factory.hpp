@@ -35,6 +35,10 @@ std::shared_ptr<PartitionStore> make_partition_store(const Config& config, Uploa
 // check: contact it now (any failure throws).
 std::shared_ptr<S3Store> make_bucket_store(const Config& config, bool check = true);
 
+// sinks.yaml duckdb as the run uses it: layout views needs the Parquet files
+// on local disk, so with a bucket as the primary store it is tables.
+DuckDbSinkConfig duckdb_sink_config(const Config& config);
+
 // The Parquet sink writes into `store`, after its stale staging files are
 // removed (the caller is the data directory's one writer). Throws
 // SoiError(config) for bad sink settings and SoiError(storage) when an enabled

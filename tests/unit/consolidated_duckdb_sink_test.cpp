@@ -11,6 +11,7 @@
 #include "support/consolidated_fixture.hpp"
 #include "sinks/duckdb/duckdb_session.hpp"
 #include "sinks/parquet/parquet_sink.hpp"
+#include "sinks/sink_factory.hpp"
 #include "sinks/sink_set.hpp"
 #include "sinks/sql/consolidated_schema.hpp"
 #include "sinks/store/local_store.hpp"
@@ -634,6 +635,21 @@ TEST_F(ConsolidatedDuckDbSinkTest, ViewTimestampsAreTheSameInstantsInAnyReaderTi
   EXPECT_EQ(cell(*db, "SELECT count(*) FROM spy_bars WHERE ts = TIMESTAMPTZ '2025-01-17 14:30:00Z'"), "1");
   EXPECT_EQ(cell(*db, "SELECT epoch_ms(published_utc) FROM news WHERE id = 'n1'"), std::to_string(day_.news[0].published_ms));
   EXPECT_EQ(cell(*db, "SELECT ts::VARCHAR FROM spy_bars ORDER BY ts LIMIT 1"), "2025-01-17 09:30:00-05");
+}
+
+// Views need the Parquet files on local disk: a bucket as the primary store
+// has none, so the run keeps tables; a mirror keeps the local files.
+TEST(DuckDbSinkConfig, ABucketAsThePrimaryStoreMeansTables) {
+  Config config;
+  EXPECT_EQ(duckdb_sink_config(config).layout, "views");
+  config.sinks.object_store.enabled = true;
+  config.sinks.object_store.role = "mirror";
+  EXPECT_EQ(duckdb_sink_config(config).layout, "views");
+  config.sinks.object_store.role = "primary";
+  EXPECT_EQ(duckdb_sink_config(config).layout, "tables");
+  config.sinks.duckdb.layout = "tables";
+  config.sinks.object_store.enabled = false;
+  EXPECT_EQ(duckdb_sink_config(config).layout, "tables");
 }
 
 }  // namespace
