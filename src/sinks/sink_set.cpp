@@ -45,19 +45,21 @@ SinkSetResult SinkSet::write(const Partition& partition, const RunInfo& run) {
       }
     }
     if (!sinks_.empty()) outcomes[0] = write_one(*sinks_[0], partition, run);
-  }  // joined
-  for (std::size_t i = 1; i < sinks_.size(); ++i) {
-    if (!sinks_[i]->reads_committed_partition()) continue;
-    if (outcomes[0].failure) {
-      outcomes[i].failure =
-          SoiError(ErrorCategory::storage,
-                   std::string(sinks_[i]->name()) + " sink: not updated, because the " + std::string(sinks_[0]->name()) +
-                       " sink it reads failed to commit this day; it still shows the day's previous content",
-                   outcomes[0].failure->context());
-      continue;
+    // The sinks that read what the first committed, on this thread, while the
+    // others may still be writing.
+    for (std::size_t i = 1; i < sinks_.size(); ++i) {
+      if (!sinks_[i]->reads_committed_partition()) continue;
+      if (outcomes[0].failure) {
+        outcomes[i].failure = SoiError(ErrorCategory::storage,
+                                       std::string(sinks_[i]->name()) + " sink: not updated, because the " +
+                                           std::string(sinks_[0]->name()) +
+                                           " sink it reads failed to commit this day (see that sink's error)",
+                                       outcomes[0].failure->context());
+        continue;
+      }
+      outcomes[i] = write_one(*sinks_[i], partition, run);
     }
-    outcomes[i] = write_one(*sinks_[i], partition, run);
-  }
+  }  // joined
   SinkSetResult result;
   for (std::size_t i = 0; i < sinks_.size(); ++i) {
     if (outcomes[i].written) {

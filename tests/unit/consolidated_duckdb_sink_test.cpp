@@ -572,14 +572,25 @@ TEST_F(ConsolidatedDuckDbSinkTest, TheLayoutsConvertIntoEachOtherKeepingEveryRow
 }
 
 // Rows that only a table holds (a day whose Parquet file is gone) are never
-// dropped by the conversion: the open fails, saying what to do, and the
-// database is left as it was.
+// dropped by the conversion, even when the files hold as many rows on other
+// days: the open fails, naming the day and what to do, and the database is
+// left as it was (news is the last table converted: the others roll back).
 TEST_F(ConsolidatedDuckDbSinkTest, ATableHoldingRowsItsFilesLackIsNotReplacedByAView) {
   {
     auto sink = open();
     write_all(*sink);
   }
-  fs::remove(parquet_partition_file(dir_, "spy", day_.date));
+  {
+    // Another day's articles in a file only: as many rows, none of the table's.
+    std::vector<NewsArticle> others = day_.news;
+    for (NewsArticle& a : others) {
+      a.id += "-other";
+      a.published_ms -= 86'400'000;
+    }
+    ParquetSink parquet(std::make_shared<LocalStore>(dir_), ParquetSinkConfig{});
+    parquet.write(NewsPartition{*parse_date("2025-01-16"), others, day_.news_tickers}, run_);
+  }
+  fs::remove(parquet_partition_file(dir_, "news", day_.date));
   layout_ = "views";
   try {
     open();
@@ -587,15 +598,59 @@ TEST_F(ConsolidatedDuckDbSinkTest, ATableHoldingRowsItsFilesLackIsNotReplacedByA
   } catch (const SoiError& e) {
     EXPECT_EQ(e.category(), ErrorCategory::storage);
     const std::string what = e.what();
-    EXPECT_NE(what.find("table spy_bars holds 4 rows but its Parquet files"), std::string::npos) << what;
-    EXPECT_NE(what.find("hold 0"), std::string::npos) << what;
+    EXPECT_NE(what.find("table news holds rows its Parquet files"), std::string::npos) << what;
+    EXPECT_NE(what.find("on 1 day(s): 2025-01-17 (5 rows in the table, 0 in its file)"), std::string::npos) << what;
     EXPECT_NE(what.find("sinks.duckdb.layout: tables"), std::string::npos) << what;
   }
   auto db = reader();
-  EXPECT_EQ(cell(*db, "SELECT string_agg(table_type, ',') FROM information_schema.tables WHERE table_name IN "
-                      "('spy_bars', 'vix_bars')"),
+  EXPECT_EQ(cell(*db, "SELECT string_agg(table_type, ',' ORDER BY table_name) FROM information_schema.tables WHERE "
+                      "table_name IN ('spy_bars', 'news')"),
             "BASE TABLE,BASE TABLE");
   EXPECT_EQ(cell(*db, "SELECT count(*) FROM spy_bars"), "4");
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM news"), "5");
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM schema_version WHERE description LIKE 'replace table %'"), "0");
+}
+
+// Back to tables: each becomes a table again with its NOT NULLs, and a feed
+// whose files are all gone (a bucket became the primary store) starts empty
+// rather than failing the open.
+TEST_F(ConsolidatedDuckDbSinkTest, ViewsBecomeTablesWithTheirConstraintsAndAFeedWithoutFilesStartsEmpty) {
+  layout_ = "views";
+  {
+    auto sink = open();
+    write_all(*sink);
+  }
+  fs::remove_all(dir_ / "raw" / "vix");
+  layout_ = "tables";
+  { auto sink = open(); }
+  auto db = reader();
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM spy_bars"), "4");
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM vix_bars"), "0");
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM news WHERE sentiment_qqq = 'negative'"), "1");
+  EXPECT_EQ(cell(*db, "SELECT string_agg(column_name, ',' ORDER BY column_index) FROM duckdb_columns() WHERE "
+                      "table_name = 'spy_bars' AND NOT is_nullable"),
+            "date,ticker,ts,open,high,low,close,ingested_at,run_id,origin");
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM information_schema.tables WHERE table_name LIKE '%before_tables'"), "0");
+}
+
+// A ticker added to the configuration once news files exist: its column is
+// NULL until a day brings it, and that day's commit makes the view show it.
+TEST_F(ConsolidatedDuckDbSinkTest, AViewShowsANewTickersSentimentOnceADayBringsIt) {
+  layout_ = "views";
+  const std::vector<std::string> spy_only = {"SPY"};
+  {
+    auto sink = open(spy_only);
+    sink->write(NewsPartition{day_.date, day_.news, spy_only}, run_);
+  }
+  {
+    auto sink = open({"QQQ", "SPY"});  // QQQ's column: no file has it yet
+    sink->write(day_.spy_partition(), run_);  // the session, for market_seconds
+    sink->write(day_.news_partition(), run_);
+  }
+  auto db = reader();
+  EXPECT_EQ(cell(*db, "SELECT count(*) FROM news WHERE sentiment_qqq = 'negative'"), "1");
+  EXPECT_EQ(cell(*db, "SELECT news_sentiment FROM market_seconds WHERE ts = TIMESTAMPTZ '2025-01-17 14:30:00Z'"),
+            "-0.5");
 }
 
 // A feed with no file yet is an empty view of its columns; its first day's

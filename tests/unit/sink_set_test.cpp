@@ -117,6 +117,7 @@ TEST(SinkSetTest, ASinkReadingTheFirstOnesFilesRunsAfterItAndNotWhenItFailed) {
       ASSERT_EQ(result.written.size(), 3u);
       EXPECT_EQ(result.written[2].sink, "duckdb");
       EXPECT_GE(follower.started, first.finished);
+      EXPECT_EQ(follower.thread, std::this_thread::get_id());
     } else {
       EXPECT_EQ(follower.thread, std::thread::id()) << "ran although the files it reads were not committed";
       EXPECT_EQ(result.failed_sinks, (std::vector<std::string>{"parquet", "duckdb"}));

@@ -39,7 +39,7 @@ class DuckRunner : public sql::SqlRunner {
   const DuckDbSession& session_;
 };
 
-bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
+bool mentions(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
 
 // Runs `body` in BEGIN ... COMMIT, rolling back on any exception.
 template <typename Body>
@@ -103,9 +103,10 @@ ConsolidatedDuckDbSink::ConsolidatedDuckDbSink(const std::string& data_dir, cons
       tables_(std::move(tables)),
       threads_(duckdb_threads),
       memory_limit_mb_(config.memory_limit_mb) {
-  if (config.layout == "views") views_ = std::make_unique<ParquetViews>(data_dir, tables_, news_tickers_);
-  else if (config.layout != "tables")
+  if (config.layout != "views" && config.layout != "tables")
     throw SoiError(ErrorCategory::config, "sinks.duckdb.layout must be views or tables, not '" + config.layout + "'");
+  views_layout_ = config.layout == "views";
+  parquet_views_ = std::make_unique<ParquetViews>(data_dir, tables_, news_tickers_);
   if (path_.has_parent_path()) create_directories_or_throw(path_.parent_path());
   open_database();
 }
@@ -117,7 +118,7 @@ void ConsolidatedDuckDbSink::open_database() {
   try {
     session = std::make_unique<DuckDbSession>(path_.string(), threads_, false, memory_limit_mb_);
   } catch (const SoiError& e) {
-    if (contains(e.message(), "Could not set lock") || contains(e.message(), "Conflicting lock"))
+    if (mentions(e.message(), "Could not set lock") || mentions(e.message(), "Conflicting lock"))
       throw SoiError(ErrorCategory::storage,
                      "DuckDB database " + path_.string() +
                          " is locked by another process: DuckDB allows one read-write process per file; stop "
@@ -130,15 +131,16 @@ void ConsolidatedDuckDbSink::open_database() {
     session->execute(std::string("SET checkpoint_threshold = '").append(kCheckpointThreshold).append("'"));
     DuckRunner runner(*session);
     in_transaction(*session, [&] {
-      if (views_) {
+      if (views_layout_) {
         // The bookkeeping tables, the feeds' views, then market_seconds over them.
         for (const std::string& sql : sql::create_tables_sql(sql::Dialect::duckdb, {}))
           runner.execute(sql);
-        views_->create(runner);
+        parquet_views_->create(runner);
         sql::ensure_schema(runner, sql::Dialect::duckdb, {}, news_tickers_);
       } else {
-        ParquetViews::copy_views_into_tables(runner, tables_);
+        const std::vector<std::string> were_views = parquet_views_->set_aside_views(runner);
         sql::ensure_schema(runner, sql::Dialect::duckdb, tables_, news_tickers_);
+        parquet_views_->copy_set_aside_views(runner, were_views);
       }
     });
     sessions_written_.clear();
@@ -183,7 +185,7 @@ PartitionWriteResult ConsolidatedDuckDbSink::write(const Partition& partition, c
                    context);
   }
   try {
-    rows = views_ ? show_day_in_view(partition) : replace_day_in_table(partition, run);
+    rows = views_layout_ ? show_day_in_view(partition) : replace_day_in_table(partition, run);
   } catch (const std::exception& e) {
     discard_database();
     const auto* soi = dynamic_cast<const SoiError*>(&e);
@@ -240,8 +242,8 @@ std::uint64_t ConsolidatedDuckDbSink::replace_day_in_table(const Partition& part
 // write reports what readers will see.
 std::uint64_t ConsolidatedDuckDbSink::show_day_in_view(const Partition& partition) {
   DuckRunner runner(*session_);
-  if (views_->stale_for(partition)) in_transaction(*session_, [&] { views_->refresh(runner, partition); });
-  const std::uint64_t rows = views_->rows_in_day_file(runner, partition);
+  if (parquet_views_->stale_for(partition)) in_transaction(*session_, [&] { parquet_views_->refresh(runner, partition); });
+  const std::uint64_t rows = parquet_views_->rows_in_day_file(runner, partition);
   const std::uint64_t expected = partition.dataset->row_count(partition);
   if (rows != expected)
     throw SoiError(ErrorCategory::storage, "the committed Parquet file of the day holds " + std::to_string(rows) +

@@ -76,14 +76,18 @@ class ConsolidatedDuckDbSink : public Sink {
   std::string_view name() const override { return "duckdb"; }
 
   // Thread-safe (serialized on the sink's one connection).
-  // One transaction: the day's rows (and, for a key that spans days, rows of the
-  // same keys on other days) are deleted, the partition inserted, the session
-  // bounds replaced. Dynamic columns the table lacks are added first, in their
-  // own transaction. After a failure the database is closed; this call then
-  // reopens it first (and throws SoiError(storage) if it cannot).
+  // views: checks that the day's committed file holds the partition's rows,
+  // recreates the feed's view when it cannot show the day yet, and replaces the
+  // session bounds when they changed (each its own small transaction).
+  // tables: one transaction: the day's rows (and, for a key that spans days,
+  // rows of the same keys on other days) are deleted, the partition inserted,
+  // the session bounds replaced; dynamic columns the table lacks are added
+  // first, in their own transaction.
+  // After a failure the database is closed; this call then reopens it first
+  // (and throws SoiError(storage) if it cannot).
   using Sink::write;
   PartitionWriteResult write(const Partition& partition, const RunInfo& run) override;
-  bool reads_committed_partition() const override { return views_ != nullptr; }
+  bool reads_committed_partition() const override { return views_layout_; }
 
   const std::filesystem::path& path() const { return path_; }
   // <data_dir>/processed/consolidated/market.duckdb
@@ -105,7 +109,8 @@ class ConsolidatedDuckDbSink : public Sink {
   int memory_limit_mb_ = 0;  // 0: DuckDB's own limit
   std::unique_ptr<DuckDbSession> session_;  // null after a failed write, until the next one reopens it
   std::unique_ptr<DatasetScan> scan_;       // declared after session_: destroyed before the database closes
-  std::unique_ptr<ParquetViews> views_;     // the views layout; null for tables
+  bool views_layout_ = true;
+  std::unique_ptr<ParquetViews> parquet_views_;  // the views, or (tables) the conversion from them
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> sessions_written_;  // views: by day, this open
   std::mutex mutex_;
 };

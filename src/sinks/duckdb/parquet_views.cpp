@@ -108,6 +108,9 @@ std::string relation_kind(sql::SqlRunner& runner, const std::string& name) {
                 "table_name = " + quote_literal(name));
 }
 
+// A view renamed out of the way while its table is created.
+constexpr const char* kSetAsideSuffix = "__before_tables";
+
 void record_migration(sql::SqlRunner& runner, const std::string& description) {
   runner.execute(
       "INSERT INTO schema_version (version, description, applied_at) SELECT COALESCE(max(version), 0) + 1, " +
@@ -135,13 +138,12 @@ std::string create_parquet_view_sql(const sql::Table& table, const std::vector<C
 }
 
 ParquetViews::ParquetViews(fs::path data_dir, std::vector<sql::Table> tables, std::vector<std::string> news_tickers)
-    : data_dir_(std::move(data_dir)), tables_(std::move(tables)), news_tickers_(std::move(news_tickers)) {
-  for (const sql::Table& t : tables_)
-    if (t.directory.empty() || !t.dataset)
-      throw SoiError(ErrorCategory::config, "table " + t.name + " has no Parquet directory to make a view of");
-}
+    : data_dir_(std::move(data_dir)), tables_(std::move(tables)), news_tickers_(std::move(news_tickers)) {}
 
 void ParquetViews::create(sql::SqlRunner& runner) {
+  for (const sql::Table& table : tables_)
+    if (table.directory.empty() || !table.dataset)
+      throw SoiError(ErrorCategory::config, "table " + table.name + " has no Parquet directory to make a view of");
   for (const sql::Table& table : tables_) {
     if (relation_kind(runner, table.name) == "BASE TABLE") {
       // Make the view under a scratch name first, to count what the files hold.
@@ -150,16 +152,29 @@ void ParquetViews::create(sql::SqlRunner& runner) {
       sql::Table named = table;
       named.name = scratch;
       create_view(runner, named);
-      const std::uint64_t in_files = count_of(runner, "SELECT count(*) FROM " + quote_ident(scratch));
-      const std::uint64_t in_table = count_of(runner, "SELECT count(*) FROM " + quote_ident(table.name));
+      // Day by day: a day whose file holds fewer rows than the table would
+      // lose rows, whatever the files hold on other days.
+      const auto short_days = runner.query(
+          "SELECT CAST(t.date AS VARCHAR), t.n, COALESCE(f.n, 0) FROM (SELECT date, count(*) AS n FROM " +
+          quote_ident(table.name) + " GROUP BY date) AS t LEFT JOIN (SELECT date, count(*) AS n FROM " +
+          quote_ident(scratch) + " GROUP BY date) AS f ON f.date = t.date WHERE COALESCE(f.n, 0) < t.n ORDER BY t.date");
       runner.execute("DROP VIEW " + quote_ident(scratch));
       views_.erase(scratch);
-      if (in_table > in_files)
+      if (!short_days.empty()) {
+        std::string days;
+        for (std::size_t i = 0; i < short_days.size() && i < 5; ++i) {
+          const auto& row = short_days[i];
+          if (row.size() < 3 || !row[0] || !row[1] || !row[2]) continue;
+          days += (days.empty() ? "" : ", ") + *row[0] + " (" + *row[1] + " rows in the table, " + *row[2] + " in its file)";
+        }
+        if (short_days.size() > 5) days += " and " + std::to_string(short_days.size() - 5) + " more";
         throw SoiError(ErrorCategory::storage,
-                       "table " + table.name + " holds " + std::to_string(in_table) + " rows but its Parquet files (" +
-                           parquet_day_glob(data_dir_, table.directory) + ") hold " + std::to_string(in_files) +
-                           ": replacing it by a view would lose rows. Backfill the missing days again, or keep "
-                           "the tables with sinks.duckdb.layout: tables");
+                       "table " + table.name + " holds rows its Parquet files (" +
+                           parquet_day_glob(data_dir_, table.directory) + ") lack, on " +
+                           std::to_string(short_days.size()) + " day(s): " + days +
+                           ". Replacing it by a view would lose them: backfill those days with sinks.duckdb.layout: "
+                           "tables (which rewrites their files), then switch to views; or keep the tables");
+      }
       runner.execute("DROP TABLE " + quote_ident(table.name));
       record_migration(runner, "replace table " + table.name + " by a view over its Parquet files");
     }
@@ -182,9 +197,10 @@ void ParquetViews::create_view(sql::SqlRunner& runner, const sql::Table& table) 
     if (std::none_of(columns.begin(), columns.end(), [&](const Column& b) { return b.name == c.name; }))
       columns.push_back(std::move(c));
   runner.execute(create_parquet_view_sql(table, columns, files, glob));
+  // What the files provide, not what the view lists: a configured column no
+  // file had yet is a NULL placeholder until a day brings it.
   ViewState state;
   state.empty = files.empty();
-  for (const Column& c : columns) state.columns.insert(c.name);
   for (const FileColumn& f : files) state.columns.insert(f.name);
   views_[table.name] = std::move(state);
 }
@@ -212,15 +228,52 @@ std::uint64_t ParquetViews::rows_in_day_file(sql::SqlRunner& runner, const Parti
   return count_of(runner, "SELECT count(*) FROM read_parquet(" + quote_literal(file.lexically_normal().string()) + ")");
 }
 
-void ParquetViews::copy_views_into_tables(sql::SqlRunner& runner, const std::vector<sql::Table>& tables) {
-  for (const sql::Table& table : tables) {
+std::vector<std::string> ParquetViews::set_aside_views(sql::SqlRunner& runner) const {
+  std::vector<std::string> set_aside;
+  for (const sql::Table& table : tables_) {
     if (relation_kind(runner, table.name) != "VIEW") continue;
-    const std::string copy = table.name + "__copied";
-    runner.execute("DROP TABLE IF EXISTS " + quote_ident(copy));
-    runner.execute("CREATE TABLE " + quote_ident(copy) + " AS SELECT * FROM " + quote_ident(table.name));
-    runner.execute("DROP VIEW " + quote_ident(table.name));
-    runner.execute("ALTER TABLE " + quote_ident(copy) + " RENAME TO " + quote_ident(table.name));
-    record_migration(runner, "copy the view " + table.name + " over Parquet files into a table");
+    runner.execute("DROP VIEW IF EXISTS " + quote_ident(table.name + kSetAsideSuffix));
+    runner.execute("ALTER VIEW " + quote_ident(table.name) + " RENAME TO " + quote_ident(table.name + kSetAsideSuffix));
+    set_aside.push_back(table.name);
+  }
+  return set_aside;
+}
+
+void ParquetViews::copy_set_aside_views(sql::SqlRunner& runner, const std::vector<std::string>& names) const {
+  for (const std::string& name : names) {
+    const sql::Table* table = nullptr;
+    for (const sql::Table& t : tables_)
+      if (t.name == name) table = &t;
+    if (!table || table->directory.empty()) continue;
+    const std::string view = name + kSetAsideSuffix;
+    const std::string glob = parquet_day_glob(data_dir_, table->directory);
+    // No file left (a bucket became the primary store): the table starts
+    // empty rather than the view failing every open.
+    if (count_of(runner, "SELECT count(*) FROM glob(" + quote_literal(glob) + ")") > 0) {
+      const auto columns_of = [&](const std::string& relation) {
+        return runner.query(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() AND "
+            "schema_name = current_schema() AND table_name = " + quote_literal(relation) + " ORDER BY column_index");
+      };
+      std::set<std::string> in_table;
+      for (const auto& row : columns_of(name))
+        if (!row.empty() && row[0]) in_table.insert(*row[0]);
+      std::vector<Column> text_columns_to_add;  // sentiment columns of tickers no longer configured
+      std::string list;
+      for (const auto& row : columns_of(view)) {
+        if (row.size() < 2 || !row[0] || !row[1]) continue;
+        if (!in_table.count(*row[0])) {
+          if (*row[1] != "VARCHAR") continue;
+          text_columns_to_add.push_back(Column{*row[0], LogicalType::text, true});
+        }
+        list += (list.empty() ? "" : ", ") + quote_ident(*row[0]);
+      }
+      sql::ensure_columns(runner, sql::Dialect::duckdb, name, text_columns_to_add);
+      runner.execute("INSERT INTO " + quote_ident(name) + " (" + list + ") SELECT " + list + " FROM " +
+                     quote_ident(view));
+    }
+    runner.execute("DROP VIEW " + quote_ident(view));
+    record_migration(runner, "copy the view " + name + " over Parquet files into a table");
   }
 }
 

@@ -16,8 +16,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
-
 bool hidden(const fs::path& p) {
   const std::string name = p.filename().string();
   return !name.empty() && name.front() == '.';
@@ -59,7 +57,7 @@ void walk(const fs::path& root, std::string_view prefix, bool include_hidden_fil
     }
     if (is_dir || !it->is_regular_file(type_ec)) continue;
     std::string key = base + it->path().lexically_relative(dir).generic_string();
-    if (starts_with(key, prefix)) visit(it->path(), std::move(key));
+    if (std::string_view(key).starts_with(prefix)) visit(it->path(), std::move(key));
   }
   if (ec) fail("cannot list " + dir.string() + ": " + ec.message());
 }
@@ -89,7 +87,7 @@ StagedFile LocalStore::stage(std::string_view key) {
     create_directories_durably(dir);
     // An earlier write of this key was interrupted: its staging file is stale.
     for (const auto& entry : fs::directory_iterator(dir))
-      if (starts_with(entry.path().filename().string(), prefix)) fs::remove(entry.path());
+      if (entry.path().filename().string().starts_with(prefix)) fs::remove(entry.path());
   } catch (const fs::filesystem_error& e) {
     fail("cannot prepare " + target.string() + ": " + e.code().message());
   }

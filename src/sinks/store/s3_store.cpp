@@ -27,8 +27,6 @@ std::string file_name_of(std::string_view key) {
   return name;
 }
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
-
 std::string normalized_prefix(std::string prefix) {
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
   while (!prefix.empty() && prefix.front() == '/') prefix.erase(0, 1);
@@ -69,7 +67,7 @@ StagedFile S3Store::stage(std::string_view key) {
   std::error_code ec;
   for (auto it = fs::directory_iterator(options_.staging_dir, ec); !ec && it != fs::directory_iterator();
        it.increment(ec)) {
-    if (starts_with(it->path().filename().string(), stale)) {
+    if (it->path().filename().string().starts_with(stale)) {
       std::error_code ignored;
       fs::remove(it->path(), ignored);
     }
@@ -125,7 +123,7 @@ std::size_t S3Store::remove_stale_staging(std::string_view prefix) {
     const std::string name = it->path().filename().string();
     const bool ours = name.find("." + std::string(kStagingKind) + "-") != std::string::npos ||
                       name.find("." + std::string(kDownloadKind) + "-") != std::string::npos;
-    if (!ours || !starts_with(name, encoded_prefix)) continue;
+    if (!ours || !std::string_view(name).starts_with(encoded_prefix)) continue;
     std::error_code remove_ec;
     if (fs::remove(it->path(), remove_ec)) ++removed;
     if (remove_ec)
