@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
-#include <vector>
 
 #include "utils/error.hpp"
 
@@ -23,16 +22,19 @@ FileDigest digest_file(const std::filesystem::path& path, bool sync) {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1)
     throw SoiError(ErrorCategory::storage, "openssl: cannot initialise sha256");
-  std::vector<unsigned char> buffer(1 << 20);
+  // Small enough to come from the heap rather than a fresh mapping per file,
+  // and not zeroed: read() fills it.
+  constexpr std::size_t kBufferBytes = 64 * 1024;
+  std::unique_ptr<unsigned char[]> buffer(new unsigned char[kBufferBytes]);
   FileDigest out;
   for (;;) {
-    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    const ssize_t n = ::read(fd, buffer.get(), kBufferBytes);
     if (n < 0) {
       if (errno == EINTR) continue;
       throw SoiError(ErrorCategory::storage, "cannot read " + path.string() + ": " + std::strerror(errno));
     }
     if (n == 0) break;
-    EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<std::size_t>(n));
+    EVP_DigestUpdate(ctx.get(), buffer.get(), static_cast<std::size_t>(n));
     out.bytes += static_cast<std::uint64_t>(n);
   }
   if (sync && ::fsync(fd) != 0)

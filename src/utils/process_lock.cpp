@@ -88,9 +88,12 @@ ProcessLock ProcessLock::acquire(const std::string& data_dir, std::string_view c
   const std::string content = fmt::format("{{\"pid\":{},\"command\":{},\"started\":{}}}\n", info.pid,
                                           json_quote(info.command), json_quote(format_utc_iso_ms(started_ms)));
   // Rewritten in place, not via temp file + rename: a rename would swap the inode and
-  // the next process would lock a different file than the one we hold.
+  // the next process would lock a different file than the one we hold. Not
+  // fsynced: other processes read it from the page cache, and after a machine
+  // crash the lock is free whatever the file says (an fsync of a new file cost
+  // a start-up ~50 ms).
   if (::ftruncate(fd, 0) != 0 ||
-      ::pwrite(fd, content.data(), content.size(), 0) != static_cast<ssize_t>(content.size()) || ::fsync(fd) != 0) {
+      ::pwrite(fd, content.data(), content.size(), 0) != static_cast<ssize_t>(content.size())) {
     const int err = errno;
     ::close(fd);
     errno = err;
