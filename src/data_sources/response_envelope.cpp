@@ -49,6 +49,12 @@ void fail(const EnvelopeSpec& spec, std::string_view what, simdjson::error_code 
 
 void open(simdjson::ondemand::parser& parser, std::string_view body, const EnvelopeSpec& spec,
           simdjson::ondemand::document& doc, simdjson::ondemand::object& envelope) {
+  // simdjson sizes its buffers to the document exactly, so a page a few bytes
+  // longer than the last would take fresh ones; a quarter more is kept instead.
+  if (parser.capacity() < body.size()) {
+    const std::size_t headroom = body.size() + body.size() / 4;
+    if (auto err = parser.allocate(std::min(headroom, parser.max_capacity()))) fail(spec, "cannot size the parser", err, body);
+  }
   if (auto err = parser.iterate(body.data(), body.size(), body.size() + simdjson::SIMDJSON_PADDING).get(doc))
     fail(spec, "body is not JSON", err, body);
   if (auto err = doc.get_object().get(envelope)) fail(spec, "body is not a JSON object", err, body);
