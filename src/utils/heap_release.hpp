@@ -11,8 +11,8 @@
 
 namespace soi {
 
-// Fixes glibc's trim and mmap thresholds at 1 MiB: a block that large is
-// mapped and unmapped on its own, and no arena keeps more than 1 MiB of free
+// Fixes glibc's trim and mmap thresholds at 2 MiB: a block that large is
+// mapped and unmapped on its own, and no arena keeps more than 2 MiB of free
 // top. Call once, before the threads that allocate start.
 void bound_retained_heap();
 
