@@ -86,7 +86,8 @@ void add_backfill_command(CLI::App& app, const GlobalOptions& global, Runner& ru
     auto run_owner = prepare_run(global.config_dir, overrides, global.command_line);
     RunContext& run = *run_owner;
     auto days = resolve_days(*options, range, run.calendar);
-    auto sinks = make_sinks(run.config, run.store, run.feeds);
+    // Opened while the first days are fetched; the first commit waits for them.
+    auto sinks = make_sinks_in_background(run.config, run.store, run.feeds);
     // News is published every day: it covers the calendar range asked for
     // (weekends and holidays included), not only its trading days.
     std::vector<Date> news_range{range.first, range.second};
@@ -100,6 +101,7 @@ void add_backfill_command(CLI::App& app, const GlobalOptions& global, Runner& ru
     }
     BackfillReport report = run_backfill_feeds(
         run, *sinks, BackfillFeedsRequest{sources, days, news_range, options->json, options->keep_tracked});
+    sinks->wait_open();  // sinks that could not be opened fail the run even when no day reached them
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const bool ok = report.ok();
     report.manifest = finish_run(run, ok ? "ok" : (report.rows() ? "partial" : "failed"));

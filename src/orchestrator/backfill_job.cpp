@@ -87,6 +87,9 @@ BackfillSummary BackfillJob::run_days(std::string_view feed, const std::vector<D
           summary.stopped_on_auth = true;
           return false;
         }
+        // Sinks still opening in the background are waited for here; when they
+        // cannot be opened no day can be stored, so that stops the run.
+        s_.sinks.wait_open();
         DayOutcome outcome;
         try {
           if (day.error) std::rethrow_exception(day.error);
@@ -126,6 +129,7 @@ BackfillJob::DayCommit BackfillJob::fetch_day(const BarFeedSpec& feed, Date d, R
     BarDay day;
     ErrorContext context;
     DeferredDrift drift;  // observed at commit: the tracker sees days in date order
+    SinkSet::Prepared prepared;  // the day's Parquet file, encoded here rather than on the committer
   };
   auto f = std::make_shared<Fetched>();
   DayOutcome& out = f->out;
@@ -166,15 +170,19 @@ BackfillJob::DayCommit BackfillJob::fetch_day(const BarFeedSpec& feed, Date d, R
   if (out.rejects)
     s_.errors.record(ErrorCategory::validation,
                      std::to_string(out.rejects) + " record(s) failed validation and were quarantined", context);
+  const auto partition = [&feed, f, session = session_window(d)] {
+    return BarPartition{feed.feed, f->day.date, std::span<const BarDay>(&f->day, 1), session.from_ms, session.to_ms,
+                        feed.sql_table};
+  };
+  // The days in flight encode their files at once, on their own threads; the
+  // committer then only puts them in place, in date order.
+  f->prepared = s_.sinks.prepare(to_partition(partition()), s_.run);
 
   // Committer thread, in date order.
-  return [this, &feed, f] {
+  return [this, &feed, f, partition] {
     DayOutcome& out = f->out;
     f->drift.replay(s_.drift);
-    const BarWindow session = session_window(f->day.date);
-    out.ok = commit(BarPartition{feed.feed, f->day.date, std::span<const BarDay>(&f->day, 1), session.from_ms,
-                                 session.to_ms, feed.sql_table},
-                    feed.feed, f->context, out);
+    out.ok = commit(partition(), feed.feed, f->context, out, std::move(f->prepared));
     exec_log().info("{} {}: {} rows, {} pages, {} quarantined, {} duplicates replaced -> {}", feed.feed,
                     f->context.date, out.rows, out.pages, out.rejects, out.duplicates, out.location);
     return out;
@@ -183,11 +191,11 @@ BackfillJob::DayCommit BackfillJob::fetch_day(const BarFeedSpec& feed, Date d, R
 
 template <typename Partition>
 bool BackfillJob::commit(const Partition& partition, std::string_view feed, const ErrorContext& context,
-                         DayOutcome& out) {
+                         DayOutcome& out, SinkSet::Prepared prepared) {
   std::unique_lock<std::mutex> feeds_lock;
   if (s_.commit_lock) feeds_lock = std::unique_lock(*s_.commit_lock);  // another feed may be writing
   const auto commit_start = std::chrono::steady_clock::now();
-  SinkSetResult result = s_.sinks.write(partition, s_.run);
+  SinkSetResult result = s_.sinks.write(to_partition(partition), s_.run, std::move(prepared));
   out.commit_seconds = seconds_since(commit_start);
   if (feeds_lock) feeds_lock.unlock();  // the manifest and error summary are thread-safe
   for (const PartitionWriteResult& written : result.written) {
@@ -220,8 +228,11 @@ bool BackfillJob::commit(const Partition& partition, std::string_view feed, cons
   return result.ok();
 }
 
-template bool BackfillJob::commit(const BarPartition&, std::string_view, const ErrorContext&, DayOutcome&);
-template bool BackfillJob::commit(const ContractsPartition&, std::string_view, const ErrorContext&, DayOutcome&);
-template bool BackfillJob::commit(const NewsPartition&, std::string_view, const ErrorContext&, DayOutcome&);
+template bool BackfillJob::commit(const BarPartition&, std::string_view, const ErrorContext&, DayOutcome&,
+                                  SinkSet::Prepared);
+template bool BackfillJob::commit(const ContractsPartition&, std::string_view, const ErrorContext&, DayOutcome&,
+                                  SinkSet::Prepared);
+template bool BackfillJob::commit(const NewsPartition&, std::string_view, const ErrorContext&, DayOutcome&,
+                                  SinkSet::Prepared);
 
 }  // namespace soi

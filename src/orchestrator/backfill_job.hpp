@@ -3,7 +3,8 @@
 // drift -> registry), de-duplicate, and replace the day's partition in the
 // sink; time the commit and record it in the manifest. A failed day is
 // recorded and the run goes on; an auth failure stops the run (every later
-// request would fail the same way).
+// request would fail the same way), and so do sinks that cannot be opened
+// (SinkSet::wait_open throws out of run()).
 //
 // Up to sources.max_days_in_flight days are fetched at once (OrderedDayPipeline),
 // each on a worker with its own RestClient sharing the host's rate limiter;
@@ -15,7 +16,9 @@
 // threads run only the fetch half of a day, touching their slot's client and
 // parser, the day's own DeferredDrift (handed to the SchemaDriftTracker at
 // commit, so it sees days in date order) and the thread-safe QuarantineWriter,
-// ErrorSummary and loggers; never a sink, the manifest or the progress.
+// ErrorSummary and loggers; never the manifest or the progress. Of the sinks,
+// a worker calls only SinkSet::prepare (a bar day's Parquet file encoded on
+// its thread, several days at once); the committer puts it in place.
 #pragma once
 
 #include <atomic>
@@ -141,9 +144,11 @@ class BackfillJob {
   // Writes a partition to every sink: results into the manifest and the perf
   // log, slow commits as alerts, sink failures into the error summary. Returns
   // false when any sink failed (the day then counts as failed: a rerun repairs it).
-  // Shared by every feed's job.
+  // Shared by every feed's job. prepared: the first sink's half of this
+  // partition's write, done ahead on the fetching thread (SinkSet::prepare).
   template <typename Partition>
-  bool commit(const Partition& partition, std::string_view feed, const ErrorContext& context, DayOutcome& out);
+  bool commit(const Partition& partition, std::string_view feed, const ErrorContext& context, DayOutcome& out,
+              SinkSet::Prepared prepared = {});
 
  private:
   // Worker half: the day's pages, validated and de-duplicated; returns its commit.

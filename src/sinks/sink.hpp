@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -86,6 +87,29 @@ class Sink {
   // committed rather than the partition in memory (DuckDB views over the
   // files): SinkSet writes it after the first, and only when that succeeded.
   virtual bool reads_committed_partition() const { return false; }
+
+  // A write in two halves, for a caller that has partitions of several days
+  // at once (a backfill): prepare() does the part that needs no order and may
+  // run on any thread for different days at once (Parquet: encoding the file
+  // into the store's staging file); write_prepared() then replaces the day
+  // with it, in the caller's order, as write() would. A sink without such a
+  // part returns nullptr, and write_prepared() is write(). The partition must
+  // be the same, and valid, for both calls. Both throw as write() does; a
+  // Prepared that never reaches write_prepared() leaves nothing behind.
+  class Prepared {
+   public:
+    virtual ~Prepared() = default;
+  };
+  virtual std::unique_ptr<Prepared> prepare(const Partition& partition, const RunInfo& run) {
+    (void)partition;
+    (void)run;
+    return nullptr;
+  }
+  virtual PartitionWriteResult write_prepared(const Partition& partition, const RunInfo& run,
+                                              std::unique_ptr<Prepared> prepared) {
+    (void)prepared;
+    return write(partition, run);
+  }
 
   // Conveniences over write(Partition). Derived sinks add `using Sink::write;`.
   PartitionWriteResult write(const BarPartition& partition, const RunInfo& run) {

@@ -65,17 +65,19 @@ DuckDbSinkConfig duckdb_sink_config(const Config& config) {
   return duckdb;
 }
 
-std::unique_ptr<SinkSet> make_sinks(const Config& config, std::shared_ptr<PartitionStore> store,
-                                    const FeedRegistry& feeds) {
-  auto sinks = std::make_unique<SinkSet>();
+namespace {
+
+std::vector<std::unique_ptr<Sink>> open_sinks(const Config& config, std::shared_ptr<PartitionStore> store,
+                                              const FeedRegistry& feeds) {
+  std::vector<std::unique_ptr<Sink>> sinks;
   auto parquet = std::make_unique<ParquetSink>(std::move(store), config.sinks.parquet);
   parquet->store().remove_stale_staging(kPartitionPrefix);
-  sinks->add(std::move(parquet));
+  sinks.push_back(std::move(parquet));
   // One DuckDB thread: a day's insert is one single-threaded scan; a second
   // thread changed nothing measurable (bench/sink_commit_bench) and would
   // compete with the Parquet sink, which SinkSet runs at the same time.
   if (config.sinks.duckdb.enabled)
-    sinks->add(std::make_unique<ConsolidatedDuckDbSink>(config.settings.data_dir, duckdb_sink_config(config),
+    sinks.push_back(std::make_unique<ConsolidatedDuckDbSink>(config.settings.data_dir, duckdb_sink_config(config),
                                                         config.sources.news.tickers, 1, sql::tables_of(feeds)));
   if (config.sinks.postgres.enabled) {
     const std::string& variable = config.sinks.postgres.url_env;
@@ -85,15 +87,32 @@ std::unique_ptr<SinkSet> make_sinks(const Config& config, std::shared_ptr<Partit
                      "sinks.postgres.enabled is true but " + variable +
                          " is not set: put the libpq connection string (postgresql://user:password@host:port/db) in "
                          "the environment or in .env");
-    sinks->add(std::make_unique<PostgresSink>(*conninfo, config.sinks.postgres, config.retry,
+    sinks.push_back(std::make_unique<PostgresSink>(*conninfo, config.sinks.postgres, config.retry,
                                               config.sources.news.tickers, sql::tables_of(feeds)));
   }
   if (config.sinks.clickhouse.enabled) {
     // No password at all is allowed (a server's passwordless default user).
     const std::string password = get_secret(config.sinks.clickhouse.password_env).value_or("");
-    sinks->add(make_clickhouse_sink(config.sinks.clickhouse, password, config.retry, config.sources.news.tickers,
+    sinks.push_back(make_clickhouse_sink(config.sinks.clickhouse, password, config.retry, config.sources.news.tickers,
                                     sql::tables_of(feeds)));
   }
+  return sinks;
+}
+
+}  // namespace
+
+std::unique_ptr<SinkSet> make_sinks(const Config& config, std::shared_ptr<PartitionStore> store,
+                                    const FeedRegistry& feeds) {
+  auto sinks = std::make_unique<SinkSet>();
+  for (auto& sink : open_sinks(config, std::move(store), feeds)) sinks->add(std::move(sink));
+  return sinks;
+}
+
+std::unique_ptr<SinkSet> make_sinks_in_background(const Config& config, std::shared_ptr<PartitionStore> store,
+                                                  const FeedRegistry& feeds) {
+  auto sinks = std::make_unique<SinkSet>();
+  sinks->open_in_background(
+      [config, store = std::move(store), feeds] { return open_sinks(config, store, feeds); });
   return sinks;
 }
 

@@ -47,4 +47,11 @@ DuckDbSinkConfig duckdb_sink_config(const Config& config);
 std::unique_ptr<SinkSet> make_sinks(const Config& config, std::shared_ptr<PartitionStore> store,
                                     const FeedRegistry& feeds);
 
+// The same sinks, opened on a thread of their own (SinkSet::open_in_background,
+// with copies of config and feeds): the caller can start fetching at once; the
+// first commit waits for them, and their failure to open is thrown from there
+// (or from SinkSet::wait_open).
+std::unique_ptr<SinkSet> make_sinks_in_background(const Config& config, std::shared_ptr<PartitionStore> store,
+                                                  const FeedRegistry& feeds);
+
 }  // namespace soi

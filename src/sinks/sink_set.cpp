@@ -2,6 +2,7 @@
 
 #include <exception>
 #include <optional>
+#include <utility>
 #include <system_error>
 #include <thread>
 
@@ -14,10 +15,12 @@ struct Outcome {
   std::optional<SoiError> failure;
 };
 
-Outcome write_one(Sink& sink, const Partition& partition, const RunInfo& run) {
+// prepared: the sink's first half, done ahead (Sink::prepare), or null.
+Outcome write_one(Sink& sink, const Partition& partition, const RunInfo& run,
+                  std::unique_ptr<Sink::Prepared> prepared = nullptr) {
   Outcome out;
   try {
-    out.written = sink.write(partition, run);
+    out.written = prepared ? sink.write_prepared(partition, run, std::move(prepared)) : sink.write(partition, run);
   } catch (const SoiError& e) {
     out.failure = e;
   } catch (const std::exception& e) {
@@ -30,7 +33,61 @@ Outcome write_one(Sink& sink, const Partition& partition, const RunInfo& run) {
 
 }  // namespace
 
-SinkSetResult SinkSet::write(const Partition& partition, const RunInfo& run) {
+SinkSet::~SinkSet() {
+  std::lock_guard lock(open_mutex_);
+  if (opening_.valid()) opening_.wait();  // the opener's sinks are destroyed with the future
+}
+
+void SinkSet::add(std::unique_ptr<Sink> sink) {
+  wait_open();
+  sinks_.push_back(std::move(sink));
+}
+
+void SinkSet::open_in_background(Opener open) {
+  std::lock_guard lock(open_mutex_);
+  try {
+    opening_ = std::async(std::launch::async, open);
+  } catch (const std::system_error&) {  // no thread to be had: open here
+    std::promise<std::vector<std::unique_ptr<Sink>>> opened;
+    try {
+      opened.set_value(open());
+    } catch (...) {
+      opened.set_exception(std::current_exception());
+    }
+    opening_ = opened.get_future();
+  }
+}
+
+void SinkSet::wait_open() {
+  std::lock_guard lock(open_mutex_);
+  if (opening_.valid()) {
+    try {
+      for (auto& sink : opening_.get()) sinks_.push_back(std::move(sink));
+    } catch (...) {
+      open_failure_ = std::current_exception();
+    }
+  }
+  if (open_failure_) std::rethrow_exception(open_failure_);
+}
+
+SinkSet::Prepared SinkSet::prepare(const Partition& partition, const RunInfo& run) {
+  wait_open();
+  Prepared prepared;
+  if (sinks_.empty()) return prepared;
+  try {
+    prepared.first = sinks_[0]->prepare(partition, run);
+  } catch (const SoiError& e) {
+    prepared.failure = e;
+  } catch (const std::exception& e) {
+    prepared.failure = SoiError(ErrorCategory::storage, std::string(sinks_[0]->name()) + " sink: " + e.what());
+  }
+  return prepared;
+}
+
+SinkSetResult SinkSet::write(const Partition& partition, const RunInfo& run) { return write(partition, run, {}); }
+
+SinkSetResult SinkSet::write(const Partition& partition, const RunInfo& run, Prepared prepared) {
+  wait_open();
   std::vector<Outcome> outcomes(sinks_.size());
   {
     // The other sinks on threads of their own, the first on the caller's.
@@ -44,7 +101,8 @@ SinkSetResult SinkSet::write(const Partition& partition, const RunInfo& run) {
         outcomes[i] = write_one(*sinks_[i], partition, run);
       }
     }
-    if (!sinks_.empty()) outcomes[0] = write_one(*sinks_[0], partition, run);
+    if (prepared.failure) outcomes[0].failure = std::move(prepared.failure);
+    else if (!sinks_.empty()) outcomes[0] = write_one(*sinks_[0], partition, run, std::move(prepared.first));
     // The sinks that read what the first committed, on this thread, while the
     // others may still be writing.
     for (std::size_t i = 1; i < sinks_.size(); ++i) {

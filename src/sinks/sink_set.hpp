@@ -9,11 +9,22 @@
 // without running when the first failed. One sink failing does not stop the
 // others, and the caller learns exactly which ones failed.
 //
-// Threads: write() returns once every sink has finished. SinkSet adds no lock:
-// every sink serializes its own writes.
+// Opening a sink can take a while (a DuckDB database: ~0.1 s of a 1 s
+// backfill), so a caller with other work to start may open the sinks in the
+// background (open_in_background): they join the set once opened, and every
+// member that needs them waits for that first.
+//
+// Threads: write() returns once every sink has finished. SinkSet adds no lock
+// around writes: every sink serializes its own. wait_open() may be called from
+// any thread.
 #pragma once
 
+#include <exception>
+#include <functional>
+#include <future>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,18 +42,59 @@ struct SinkSetResult {
 
 class SinkSet {
  public:
-  void add(std::unique_ptr<Sink> sink) { sinks_.push_back(std::move(sink)); }
-  bool empty() const { return sinks_.empty(); }
-  std::size_t size() const { return sinks_.size(); }
-  Sink& at(std::size_t i) { return *sinks_[i]; }
+  using Opener = std::function<std::vector<std::unique_ptr<Sink>>()>;
+
+  SinkSet() = default;
+  ~SinkSet();  // waits for a background opening
+  SinkSet(const SinkSet&) = delete;
+  SinkSet& operator=(const SinkSet&) = delete;
+
+  void add(std::unique_ptr<Sink> sink);
+  // Runs `open` on a thread of its own (on this one if no thread can be had);
+  // the sinks it returns are added after any added before. At most once.
+  void open_in_background(Opener open);
+  // Blocks until a background opening has finished; rethrows its failure (a
+  // SoiError: config for bad settings, storage for a database that cannot be
+  // opened), then and on every later call. Without one, returns at once.
+  // size(), at() and write() call it first, so a failure to open reaches the
+  // caller as an exception, not as a failed sink of one partition.
+  void wait_open();
+
+  bool empty() {
+    wait_open();
+    return sinks_.empty();
+  }
+  std::size_t size() {
+    wait_open();
+    return sinks_.size();
+  }
+  Sink& at(std::size_t i) {
+    wait_open();
+    return *sinks_[i];
+  }
 
   SinkSetResult write(const Partition& partition, const RunInfo& run);
+
+  // The first sink's Sink::prepare, done ahead of write() on any thread
+  // (several partitions at once); its failure is kept as a value and
+  // reported by that write() as the first sink's failure.
+  struct Prepared {
+    std::unique_ptr<Sink::Prepared> first;
+    std::optional<SoiError> failure;
+  };
+  Prepared prepare(const Partition& partition, const RunInfo& run);
+  // write() with the first sink's half done by prepare().
+  SinkSetResult write(const Partition& partition, const RunInfo& run, Prepared prepared);
+
   SinkSetResult write(const BarPartition& partition, const RunInfo& run);
   SinkSetResult write(const ContractsPartition& partition, const RunInfo& run);
   SinkSetResult write(const NewsPartition& partition, const RunInfo& run);
 
  private:
   std::vector<std::unique_ptr<Sink>> sinks_;
+  std::mutex open_mutex_;  // guards opening_ and open_failure_
+  std::future<std::vector<std::unique_ptr<Sink>>> opening_;
+  std::exception_ptr open_failure_;
 };
 
 }  // namespace soi

@@ -62,7 +62,9 @@ class BackfillJobTest : public ::testing::Test {
     drift_ = std::make_unique<SchemaDriftTracker>(dir_.string(), [this](const DriftAlert&) { ++alerts_; });
   }
   // in_flight > 0: sources.max_days_in_flight, with worker clients of the server's host.
-  BackfillSummary run(const std::vector<std::string>& dates, int page_limit = 50000, int in_flight = 0) {
+  // sinks: the run's sinks (default: sinks_, one RecordingSink).
+  BackfillSummary run(const std::vector<std::string>& dates, int page_limit = 50000, int in_flight = 0,
+                      SinkSet* sinks = nullptr) {
     std::function<RestClient&()> worker_client;
     if (in_flight > 0) {
       config_.sources.max_days_in_flight = in_flight;
@@ -72,7 +74,7 @@ class BackfillJobTest : public ::testing::Test {
         return *workers_.back();
       };
     }
-    BackfillJob job(BackfillServices{config_, *client_, calendar_, sinks_, *manifest_, *quarantine_, *drift_, errors_,
+    BackfillJob job(BackfillServices{config_, *client_, calendar_, sinks ? *sinks : sinks_, *manifest_, *quarantine_, *drift_, errors_,
                                      RunInfo{"run-1", 0}},
                     worker_client);
     std::vector<Date> days;
@@ -88,12 +90,12 @@ class BackfillJobTest : public ::testing::Test {
 
   Config config_;
   MarketCalendar calendar_;
-  SinkSet sinks_ = [] {
-    SinkSet set;
+  static RecordingSink& add_recording_sink(SinkSet& set) {
     set.add(std::make_unique<RecordingSink>());
-    return set;
-  }();
-  RecordingSink& sink_ = static_cast<RecordingSink&>(sinks_.at(0));
+    return static_cast<RecordingSink&>(set.at(0));
+  }
+  SinkSet sinks_;
+  RecordingSink& sink_ = add_recording_sink(sinks_);
   ErrorSummary errors_;
   int alerts_ = 0;
   fs::path dir_;
@@ -229,6 +231,25 @@ TEST_F(BackfillJobTest, AnAuthFailureWithDaysInFlightStopsTheRun) {
   EXPECT_EQ(s.days_skipped, kEightDays.size() - 1);
   EXPECT_EQ(errors_.count(ErrorCategory::auth), 1u);  // the days in flight are dropped, not each reported
   EXPECT_TRUE(sink_.days.empty());
+}
+
+// Sinks opened in the background that cannot be opened stop the run at the
+// first commit, with their own error: no day could be stored, so failing each
+// day in turn would only bury it.
+TEST_F(BackfillJobTest, SinksThatCannotBeOpenedStopTheRunAtTheFirstCommit) {
+  start({});
+  SinkSet unopenable;
+  unopenable.open_in_background([]() -> std::vector<std::unique_ptr<Sink>> {
+    throw SoiError(ErrorCategory::storage, "cannot open market.duckdb: Conflicting lock is held");
+  });
+  try {
+    run({"2025-01-13", "2025-01-14", "2025-01-15", "2025-01-16"}, 50000, 4, &unopenable);
+    FAIL() << "the run went on without its sinks";
+  } catch (const SoiError& e) {
+    EXPECT_EQ(e.category(), ErrorCategory::storage);
+    EXPECT_NE(std::string(e.what()).find("Conflicting lock"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(errors_.total(), 0u) << "recorded as failed days";
 }
 
 TEST_F(BackfillJobTest, SlowCommitRaisesAnAlertButKeepsTheDay) {

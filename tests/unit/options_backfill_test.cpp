@@ -110,12 +110,12 @@ class OptionsBackfillTest : public ::testing::Test {
 
   Config config_;
   MarketCalendar calendar_;
-  SinkSet sinks_ = [] {
-    SinkSet set;
+  static RecordingSink& add_recording_sink(SinkSet& set) {
     set.add(std::make_unique<RecordingSink>());
-    return set;
-  }();
-  RecordingSink& sink_ = static_cast<RecordingSink&>(sinks_.at(0));
+    return static_cast<RecordingSink&>(set.at(0));
+  }
+  SinkSet sinks_;
+  RecordingSink& sink_ = add_recording_sink(sinks_);
   ErrorSummary errors_;
   std::atomic<int> alerts_{0};
   int worker_calls_ = 0;

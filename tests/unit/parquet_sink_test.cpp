@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -334,7 +336,9 @@ TEST_F(ParquetSinkTest, LongTickersOfEqualLengthKeepTheirOwnValuesWithinAChunk) 
   }
 }
 
-TEST_F(ParquetSinkTest, ConcurrentWritersAreSerialized) {
+// Writers of different days on several threads: each day whole (encoded on
+// connections of their own at once, put one by one).
+TEST_F(ParquetSinkTest, ConcurrentWritersOfDifferentDaysEachWriteTheirDay) {
   ParquetSink sink(store_, ParquetSinkConfig{}, 1);
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t)
@@ -344,6 +348,87 @@ TEST_F(ParquetSinkTest, ConcurrentWritersAreSerialized) {
     });
   for (auto& th : threads) th.join();
   for (int t = 0; t < 4; ++t) EXPECT_EQ(count(day_file("spy", add_days(kDay, t))), 500 + t);
+}
+
+// A backfill's days: encoded on their fetch threads at once, each staged until
+// the caller puts them in place in its own order.
+TEST_F(ParquetSinkTest, DaysArePreparedAtOnceAndPutInTheCallersOrder) {
+  ParquetSink sink(store_, ParquetSinkConfig{}, 1);
+  constexpr int kDays = 4;
+  std::vector<std::vector<BarDay>> inputs;
+  for (int t = 0; t < kDays; ++t) inputs.push_back({day("SPY", 300 + t, kBarFullFields, 1000)});
+  auto partition = [&](int t) { return to_partition(BarPartition{"spy", add_days(kDay, t), inputs[t]}); };
+  std::vector<std::unique_ptr<Sink::Prepared>> prepared(kDays);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kDays; ++t)
+    threads.emplace_back([&, t] { prepared[t] = sink.prepare(partition(t), run_); });
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kDays; ++t) {
+    ASSERT_NE(prepared[t], nullptr);
+    EXPECT_FALSE(fs::exists(day_file("spy", add_days(kDay, t)))) << "in place before it was put";
+  }
+  for (int t = 0; t < kDays; ++t) {
+    const PartitionWriteResult r = sink.write_prepared(partition(t), run_, std::move(prepared[t]));
+    EXPECT_EQ(r.rows, 300u + t);
+    EXPECT_EQ(r.sha256, sha256_file_hex(day_file("spy", add_days(kDay, t))));
+    EXPECT_EQ(count(day_file("spy", add_days(kDay, t))), 300 + t);
+    EXPECT_EQ(files_in(day_file("spy", add_days(kDay, t)).parent_path()), std::set<std::string>{"data.parquet"});
+  }
+  EXPECT_GE(ParquetSink::max_encoders(), 1u);
+}
+
+// A prepared day that is never put (its day failed elsewhere, the run
+// stopped) leaves no staging file and no trace in the day's directory.
+TEST_F(ParquetSinkTest, APreparedDayThatIsNeverPutLeavesNothing) {
+  ParquetSink sink(store_, ParquetSinkConfig{}, 1);
+  std::vector<BarDay> old_day = {day("SPY", 3, kBarFullFields)};
+  sink.write_partition("spy", kDay, old_day, run_);
+  std::vector<BarDay> input = {day("SPY", 7, kBarFullFields)};
+  auto prepared = sink.prepare(to_partition(BarPartition{"spy", kDay, input}), run_);
+  const fs::path dir = day_file("spy", kDay).parent_path();
+  EXPECT_EQ(files_in(dir).size(), 2u) << "the staging file sits beside the day";
+  prepared.reset();
+  EXPECT_EQ(files_in(dir), std::set<std::string>{"data.parquet"});
+  EXPECT_EQ(count(day_file("spy", kDay)), 3) << "the previous day is untouched";
+  sink.write_partition("spy", kDay, input, run_);  // the day is free again
+  EXPECT_EQ(count(day_file("spy", kDay)), 7);
+}
+
+// Two writes of one day never stage it at the same time: the second prepare
+// waits until the first is put.
+TEST_F(ParquetSinkTest, ASecondPrepareOfTheSameDayWaitsForTheFirstToBePut) {
+  ParquetSink sink(store_, ParquetSinkConfig{}, 1);
+  std::vector<BarDay> first = {day("SPY", 5, kBarFullFields)};
+  std::vector<BarDay> second = {day("SPY", 9, kBarFullFields)};
+  const Partition first_partition = to_partition(BarPartition{"spy", kDay, first});
+  const Partition second_partition = to_partition(BarPartition{"spy", kDay, second});
+  auto prepared = sink.prepare(first_partition, run_);
+  std::atomic<bool> second_prepared{false};
+  std::unique_ptr<Sink::Prepared> later;
+  std::thread other([&] {
+    later = sink.prepare(second_partition, run_);
+    second_prepared = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(second_prepared.load()) << "staged beside a staged file of the same day";
+  sink.write_prepared(first_partition, run_, std::move(prepared));
+  other.join();
+  EXPECT_EQ(count(day_file("spy", kDay)), 5);
+  sink.write_prepared(second_partition, run_, std::move(later));
+  EXPECT_EQ(count(day_file("spy", kDay)), 9);
+}
+
+// A prepared file is put only as the partition it was made from: given
+// another day's, the sink encodes the partition it was asked to write.
+TEST_F(ParquetSinkTest, AFilePreparedForAnotherDayIsNotPutInItsPlace) {
+  ParquetSink sink(store_, ParquetSinkConfig{}, 1);
+  std::vector<BarDay> monday = {day("SPY", 4, kBarFullFields)};
+  std::vector<BarDay> tuesday = {day("SPY", 6, kBarFullFields)};
+  auto prepared = sink.prepare(to_partition(BarPartition{"spy", kDay, monday}), run_);
+  const Date next = add_days(kDay, 1);
+  sink.write_prepared(to_partition(BarPartition{"spy", next, tuesday}), run_, std::move(prepared));
+  EXPECT_EQ(count(day_file("spy", next)), 6);
+  EXPECT_FALSE(fs::exists(day_file("spy", kDay)));
 }
 
 // Options: the contract columns follow the bar columns, constant per ticker, NULL

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -130,6 +132,100 @@ TEST(SinkSetTest, ASinkReadingTheFirstOnesFilesRunsAfterItAndNotWhenItFailed) {
       EXPECT_EQ(result.written[0].sink, "postgres");
     }
   }
+}
+
+// A first sink that encodes ahead (Sink::prepare): its failure there is its
+// failure of the write, and the sink over its files does not run.
+TEST(SinkSetTest, AFailedPrepareIsTheFirstSinksFailureOfTheWrite) {
+  struct PreparingSink : FakeSink {
+    PreparingSink() : FakeSink("parquet", nullptr, 1, false) {}
+    std::unique_ptr<Prepared> prepare(const Partition&, const RunInfo&) override {
+      throw SoiError(ErrorCategory::storage, "cannot write parquet partition: disk full");
+    }
+  };
+  SinkSet set;
+  set.add(std::make_unique<PreparingSink>());
+  set.add(std::make_unique<FakeSink>("postgres", nullptr, 1, false));
+  auto views = std::make_unique<FakeSink>("duckdb", nullptr, 1, false);
+  views->reads_first_ = true;
+  set.add(std::move(views));
+  Partition partition;
+  partition.name = "spy";
+  SinkSet::Prepared prepared = set.prepare(partition, RunInfo{"run", 0});
+  ASSERT_TRUE(prepared.failure.has_value());
+  const SinkSetResult result = set.write(partition, RunInfo{"run", 0}, std::move(prepared));
+  EXPECT_EQ(static_cast<FakeSink&>(set.at(0)).thread, std::thread::id()) << "written after its prepare failed";
+  EXPECT_EQ(static_cast<FakeSink&>(set.at(2)).thread, std::thread::id()) << "ran over files never written";
+  EXPECT_EQ(result.failed_sinks, (std::vector<std::string>{"parquet", "duckdb"}));
+  EXPECT_NE(std::string(result.failures[0].what()).find("disk full"), std::string::npos) << result.failures[0].what();
+  ASSERT_EQ(result.written.size(), 1u);
+  EXPECT_EQ(result.written[0].sink, "postgres");
+}
+
+// Sinks opened in the background: the caller goes on while they open, and the
+// first write waits for them.
+TEST(SinkSetTest, SinksOpenedInTheBackgroundJoinTheSetBeforeTheFirstWrite) {
+  std::promise<void> may_open;
+  std::shared_future<void> gate = may_open.get_future().share();
+  std::atomic<bool> opened{false};
+  std::thread::id opener_thread;
+  SinkSet set;
+  set.open_in_background([&] {
+    gate.wait();  // the caller gets this far while the opener still waits
+    opener_thread = std::this_thread::get_id();
+    std::vector<std::unique_ptr<Sink>> sinks;
+    sinks.push_back(std::make_unique<FakeSink>("parquet", nullptr, 1, false));
+    sinks.push_back(std::make_unique<FakeSink>("duckdb", nullptr, 1, false));
+    opened = true;
+    return sinks;
+  });
+  EXPECT_FALSE(opened.load());
+  may_open.set_value();
+  Partition partition;
+  partition.name = "spy";
+  const SinkSetResult result = set.write(partition, RunInfo{"run", 0});
+  EXPECT_TRUE(opened.load());
+  EXPECT_NE(opener_thread, std::this_thread::get_id());
+  ASSERT_EQ(result.written.size(), 2u);
+  EXPECT_EQ(result.written[0].sink, "parquet");
+  EXPECT_EQ(set.size(), 2u);
+  EXPECT_NO_THROW(set.wait_open());
+}
+
+// A failure to open reaches every caller as the opener's exception, each time
+// it is asked, not as a failed sink of one partition.
+TEST(SinkSetTest, AFailureToOpenIsThrownByEveryLaterCall) {
+  SinkSet set;
+  set.open_in_background([]() -> std::vector<std::unique_ptr<Sink>> {
+    throw SoiError(ErrorCategory::storage, "cannot open market.duckdb: Conflicting lock is held");
+  });
+  Partition partition;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    try {
+      set.write(partition, RunInfo{"run", 0});
+      ADD_FAILURE() << "write() did not throw";
+    } catch (const SoiError& e) {
+      EXPECT_EQ(e.category(), ErrorCategory::storage);
+      EXPECT_NE(std::string(e.what()).find("Conflicting lock"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW(set.wait_open(), SoiError);
+  EXPECT_THROW(set.size(), SoiError);
+}
+
+// A set destroyed while its sinks are still opening waits for the opener
+// rather than leaving it running against freed state.
+TEST(SinkSetTest, DestroyingTheSetWaitsForTheOpener) {
+  std::atomic<bool> finished{false};
+  {
+    SinkSet set;
+    set.open_in_background([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      finished = true;
+      return std::vector<std::unique_ptr<Sink>>{};
+    });
+  }
+  EXPECT_TRUE(finished.load());
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <exception>
 #include <string>
+#include <utility>
 
 #include "sinks/duckdb/duckdb_session.hpp"
 #include "sinks/list_gathering_writer.hpp"
@@ -180,9 +181,10 @@ void scan(duckdb_function_info info, duckdb_data_chunk output) {
 
 }  // namespace
 
-DatasetScan::DatasetScan(const DuckDbSession& session) : source_(std::make_unique<Source>()) {
+DatasetScan::DatasetScan(const DuckDbSession& session, std::string name)
+    : name_(std::move(name)), source_(std::make_unique<Source>()) {
   duckdb_table_function fn = duckdb_create_table_function();
-  duckdb_table_function_set_name(fn, kFunctionName);
+  duckdb_table_function_set_name(fn, name_.c_str());
   duckdb_table_function_set_extra_info(fn, source_.get(), nullptr);
   duckdb_table_function_set_bind(fn, bind);
   duckdb_table_function_set_init(fn, init);
@@ -190,7 +192,7 @@ DatasetScan::DatasetScan(const DuckDbSession& session) : source_(std::make_uniqu
   const duckdb_state state = duckdb_register_table_function(session.connection(), fn);
   duckdb_destroy_table_function(&fn);
   if (state == DuckDBError)
-    throw SoiError(ErrorCategory::storage, std::string("duckdb: cannot register table function ") + kFunctionName);
+    throw SoiError(ErrorCategory::storage, "duckdb: cannot register table function " + name_);
 }
 
 DatasetScan::~DatasetScan() = default;

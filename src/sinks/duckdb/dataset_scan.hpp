@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "processing/dataset.hpp"
@@ -23,9 +24,10 @@ class DatasetScan {
  public:
   static constexpr const char* kFunctionName = "soi_dataset_scan";
 
-  // Registers the function on the session's database. The DatasetScan must outlive
-  // every query that calls the function (the sink owns both).
-  explicit DatasetScan(const DuckDbSession& session);
+  // Registers the function on the session's database under `name` (one name
+  // per scan: connections of one database share its catalog). The DatasetScan
+  // must outlive every query that calls the function (the sink owns both).
+  explicit DatasetScan(const DuckDbSession& session, std::string name = kFunctionName);
   ~DatasetScan();
   DatasetScan(const DatasetScan&) = delete;
   DatasetScan& operator=(const DatasetScan&) = delete;
@@ -34,6 +36,8 @@ class DatasetScan {
   // Not thread-safe: the caller serializes queries on its one connection anyway.
   void set(const Partition& partition, const WriteStamp& stamp);
   void clear();
+  // The name queries call the function by.
+  const std::string& name() const { return name_; }
 
   struct Source {
     const Partition* partition = nullptr;
@@ -43,6 +47,7 @@ class DatasetScan {
   };
 
  private:
+  std::string name_;
   std::unique_ptr<Source> source_;  // stable address handed to DuckDB as extra info
 };
 

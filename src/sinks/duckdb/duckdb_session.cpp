@@ -37,7 +37,14 @@ DuckDbSession::DuckDbSession(const std::string& path, int threads, bool read_onl
 
 DuckDbSession::~DuckDbSession() {
   if (connection_) duckdb_disconnect(&connection_);
-  if (database_) duckdb_close(&database_);
+  if (database_ && owns_database_) duckdb_close(&database_);
+}
+
+std::unique_ptr<DuckDbSession> DuckDbSession::connect_again() const {
+  duckdb_connection connection = nullptr;
+  if (duckdb_connect(database_, &connection) == DuckDBError)
+    throw SoiError(ErrorCategory::storage, "duckdb: cannot open another connection");
+  return std::unique_ptr<DuckDbSession>(new DuckDbSession(database_, connection));
 }
 
 namespace {

@@ -24,6 +24,10 @@ class DuckDbSession {
   explicit DuckDbSession(const std::string& path = "", int threads = 0, bool read_only = false,
                          int memory_limit_mb = 0);
   ~DuckDbSession();
+  // Another connection to this session's database, for queries on another
+  // thread at the same time. This session (which owns the database) must
+  // outlive it.
+  std::unique_ptr<DuckDbSession> connect_again() const;
   DuckDbSession(const DuckDbSession&) = delete;
   DuckDbSession& operator=(const DuckDbSession&) = delete;
 
@@ -46,8 +50,12 @@ class DuckDbSession {
   static std::string quote(std::string_view text);
 
  private:
+  DuckDbSession(duckdb_database database, duckdb_connection connection)
+      : database_(database), connection_(connection), owns_database_(false) {}
+
   duckdb_database database_ = nullptr;
   duckdb_connection connection_ = nullptr;
+  bool owns_database_ = true;
 };
 
 // Appender for one table; rows are flushed at destruction or flush().

@@ -1,6 +1,10 @@
 #include "sinks/parquet/parquet_sink.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <optional>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "sinks/duckdb/duckdb_session.hpp"
@@ -28,20 +32,66 @@ void validate(const ParquetSinkConfig& c) {
 
 }  // namespace
 
+struct ParquetSink::Encoder {
+  std::unique_ptr<DuckDbSession> own_connection;  // null for the sink's own session
+  const DuckDbSession* session = nullptr;
+  std::unique_ptr<DatasetScan> scan;
+};
+
+// Removes its staging file (StagedFile) and frees its key unless put.
+class ParquetSink::PreparedFile : public Sink::Prepared {
+ public:
+  PreparedFile(ParquetSink& sink, std::string key) : sink_(sink), key_(std::move(key)) {}
+  ~PreparedFile() override {
+    staged.reset();  // the file goes before the key is free for another prepare
+    sink_.release_key(key_);
+  }
+  PreparedFile(const PreparedFile&) = delete;
+  PreparedFile& operator=(const PreparedFile&) = delete;
+
+  const ParquetSink& sink() const { return sink_; }
+  const std::string& key() const { return key_; }
+  std::optional<StagedFile> staged;
+  std::uint64_t rows = 0;
+  double seconds = 0;  // encoding
+
+ private:
+  ParquetSink& sink_;
+  std::string key_;
+};
+
+namespace {
+
+// Settings every connection of the writer's database runs with.
+void configure_connection(const DuckDbSession& session) {
+  // Only the TIMESTAMPTZ literal of ingested_at could depend on the session
+  // zone, and it carries +00 anyway; UTC keeps any text rendering unambiguous.
+  session.execute("SET TimeZone = 'UTC'");
+  // COPY must write rows in scan order when the ORDER BY is skipped.
+  session.execute("SET preserve_insertion_order = true");
+}
+
+}  // namespace
+
 ParquetSink::ParquetSink(std::shared_ptr<PartitionStore> store, ParquetSinkConfig config, int duckdb_threads)
     : store_(std::move(store)), config_(std::move(config)) {
   validate(config_);
   if (!store_) throw SoiError(ErrorCategory::config, "parquet sink: no partition store");
   session_ = std::make_unique<DuckDbSession>("", duckdb_threads);
-  // Only the TIMESTAMPTZ literal of ingested_at could depend on the session
-  // zone, and it carries +00 anyway; UTC keeps any text rendering unambiguous.
-  session_->execute("SET TimeZone = 'UTC'");
-  // COPY must write rows in scan order when the ORDER BY is skipped.
-  session_->execute("SET preserve_insertion_order = true");
-  scan_ = std::make_unique<DatasetScan>(*session_);
+  configure_connection(*session_);
+  auto first = std::make_unique<Encoder>();
+  first->session = session_.get();
+  first->scan = std::make_unique<DatasetScan>(*session_);
+  idle_encoders_.push_back(first.get());
+  encoders_.push_back(std::move(first));
 }
 
 ParquetSink::~ParquetSink() = default;
+
+std::size_t ParquetSink::max_encoders() {
+  const unsigned cores = std::thread::hardware_concurrency();
+  return std::clamp<std::size_t>(cores, 1, 4);
+}
 
 fs::path parquet_partition_file(const fs::path& data_dir, std::string_view feed, Date date) {
   return data_dir / partition_key(feed, date);
@@ -58,60 +108,125 @@ std::string ParquetSink::copy_options() const {
   return sql;
 }
 
-PartitionWriteResult ParquetSink::write(const Partition& partition, const RunInfo& run) {
+ParquetSink::Encoder& ParquetSink::acquire_encoder() {
+  std::unique_lock lock(mutex_);
+  if (idle_encoders_.empty() && encoders_.size() < max_encoders()) {
+    auto encoder = std::make_unique<Encoder>();
+    encoder->own_connection = session_->connect_again();
+    encoder->session = encoder->own_connection.get();
+    configure_connection(*encoder->session);
+    // Connections share the catalog: each scan is registered under a name of its own.
+    encoder->scan = std::make_unique<DatasetScan>(
+        *encoder->session, std::string(DatasetScan::kFunctionName) + "_" + std::to_string(encoders_.size() + 1));
+    encoders_.push_back(std::move(encoder));
+    return *encoders_.back();
+  }
+  changed_.wait(lock, [this] { return !idle_encoders_.empty(); });
+  Encoder* encoder = idle_encoders_.back();
+  idle_encoders_.pop_back();
+  return *encoder;
+}
+
+void ParquetSink::release_encoder(Encoder& encoder) {
+  {
+    std::lock_guard lock(mutex_);
+    idle_encoders_.push_back(&encoder);
+  }
+  changed_.notify_all();
+}
+
+void ParquetSink::release_key(const std::string& key) {
+  {
+    std::lock_guard lock(mutex_);
+    staged_keys_.erase(key);
+  }
+  changed_.notify_all();
+}
+
+std::uint64_t ParquetSink::encode(Encoder& encoder, const Partition& partition, const RunInfo& run,
+                                  const std::string& path) {
+  const WriteStamp stamp{run.run_id, now_utc_ms()};
+  const std::uint64_t rows = partition.dataset->row_count(partition);
+  encoder.scan->set(partition, stamp);
+  std::int64_t written = 0;
+  try {
+    written = encoder.session->query_int(
+        "COPY (" + dataset_select(partition, stamp, encoder.scan->name(), SelectTarget::parquet_file) + ") TO " +
+        DuckDbSession::quote(path) + copy_options());
+  } catch (...) {
+    encoder.scan->clear();
+    throw;
+  }
+  encoder.scan->clear();
+  if (static_cast<std::uint64_t>(written) != rows)
+    throw SoiError(ErrorCategory::storage,
+                   "parquet writer wrote " + std::to_string(written) + " rows, expected " + std::to_string(rows));
+  return rows;
+}
+
+SoiError ParquetSink::write_failure(const std::string& key, const ErrorContext& context,
+                                    const std::exception& e) const {
+  const auto* soi = dynamic_cast<const SoiError*>(&e);
+  return SoiError(ErrorCategory::storage,
+                  "cannot write parquet partition " + store_->location(key) + ": " + (soi ? soi->message() : e.what()),
+                  context);
+}
+
+std::unique_ptr<Sink::Prepared> ParquetSink::prepare(const Partition& partition, const RunInfo& run) {
   if (!partition.dataset)
     throw SoiError(ErrorCategory::storage, "parquet sink: partition " + std::string(partition.name) + " of " +
                                                format_date(partition.date) + " names no dataset");
-  return commit(partition.name, partition.date, [&](const std::string& temp_path) -> std::uint64_t {
-    const WriteStamp stamp{run.run_id, now_utc_ms()};
-    const std::uint64_t rows = partition.dataset->row_count(partition);
-    scan_->set(partition, stamp);
-    std::int64_t written = 0;
-    try {
-      written = session_->query_int(
-          "COPY (" + dataset_select(partition, stamp, DatasetScan::kFunctionName, SelectTarget::parquet_file) +
-          ") TO " + DuckDbSession::quote(temp_path) + copy_options());
-    } catch (...) {
-      scan_->clear();
-      throw;
-    }
-    scan_->clear();
-    if (static_cast<std::uint64_t>(written) != rows)
-      throw SoiError(ErrorCategory::storage,
-                     "parquet writer wrote " + std::to_string(written) + " rows, expected " + std::to_string(rows));
-    return rows;
-  });
+  const auto started = std::chrono::steady_clock::now();
+  const std::string key = partition_key(partition.name, partition.date);
+  const ErrorContext context{std::string(partition.name), "", format_date(partition.date), ""};
+  {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return staged_keys_.count(key) == 0; });
+    staged_keys_.insert(key);
+  }
+  auto prepared = std::make_unique<PreparedFile>(*this, key);  // frees the key however this ends
+  try {
+    Encoder& encoder = acquire_encoder();
+    struct Release {
+      ParquetSink& sink;
+      Encoder& encoder;
+      ~Release() { sink.release_encoder(encoder); }
+    } release{*this, encoder};
+    prepared->staged.emplace(store_->stage(key));
+    prepared->rows = encode(encoder, partition, run, prepared->staged->path().string());
+  } catch (const std::exception& e) {
+    throw write_failure(key, context, e);  // the staging file, if any, goes with `prepared`
+  }
+  prepared->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return prepared;
 }
 
-PartitionWriteResult ParquetSink::commit(std::string_view feed, Date date,
-                                         const std::function<std::uint64_t(const std::string&)>& produce) {
+PartitionWriteResult ParquetSink::write_prepared(const Partition& partition, const RunInfo& run,
+                                                 std::unique_ptr<Prepared> prepared) {
+  const std::string key = partition_key(partition.name, partition.date);
+  auto* file = dynamic_cast<PreparedFile*>(prepared.get());
+  if (!file || &file->sink() != this || file->key() != key || !file->staged) {
+    prepared.reset();  // not this partition's: encode it now
+    prepared = prepare(partition, run);
+    file = static_cast<PreparedFile*>(prepared.get());
+  }
   const auto started = std::chrono::steady_clock::now();
-  const std::string key = partition_key(feed, date);
-  const std::string day = format_date(date);
-  const ErrorContext context{std::string(feed), "", day, ""};
-
-  std::lock_guard lock(mutex_);
+  const ErrorContext context{std::string(partition.name), "", format_date(partition.date), ""};
   try {
-    StagedFile staged = store_->stage(key);
-    const std::uint64_t rows = produce(staged.path().string());
-    const StoredObject stored = store_->put(std::move(staged));
-
+    const StoredObject stored = store_->put(std::move(*file->staged));
     PartitionWriteResult result;
     result.sink = std::string(name());
-    result.feed = std::string(feed);
-    result.date = day;
+    result.feed = std::string(partition.name);
+    result.date = context.date;
     result.location = stored.location;
-    result.rows = rows;
+    result.rows = file->rows;
     result.bytes = stored.bytes;
     result.sha256 = stored.sha256;
-    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    result.seconds =
+        file->seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return result;
   } catch (const std::exception& e) {
-    // The staging file, if any, was removed with its handle.
-    const auto* soi = dynamic_cast<const SoiError*>(&e);
-    throw SoiError(ErrorCategory::storage,
-                   "cannot write parquet partition " + store_->location(key) + ": " + (soi ? soi->message() : e.what()),
-                   context);
+    throw write_failure(key, context, e);  // the staging file was removed with its handle
   }
 }
 

@@ -10,21 +10,31 @@
 // atomically (LocalStore: hash + fsync in one read, rename, directory fsync).
 // Readers see the old day or the new day, never a partial file. The columns are the
 // dataset's (processing/dataset.hpp) without `date`, which is the directory.
+//
+// The two halves are Sink::prepare (encode into the staging file) and
+// write_prepared (put): a backfill encodes the days it has fetched on their
+// fetch threads, several at once, and puts them in date order. Encoding runs
+// on one of up to kMaxEncoders connections of the sink's one DuckDB database
+// (each with a scan of its own), so files of different days are encoded at the
+// same time; a second prepare of a key that is staged and not yet put waits.
 #pragma once
 
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config.hpp"
 #include "sinks/sink.hpp"
 #include "sinks/store/partition_store.hpp"
+#include "utils/error.hpp"
 
 namespace soi {
 
@@ -50,16 +60,25 @@ class ParquetSink : public Sink {
 
   std::string_view name() const override { return "parquet"; }
 
-  // Thread-safe (writes are serialized on the sink's one DuckDB connection,
-  // and the store's stage()..put() of a day under the same mutex). Assumes one
-  // soi process writes a store at a time: staging files of other writers of
-  // the day are treated as stale and removed.
+  // Thread-safe: days are encoded on up to kMaxEncoders connections at once,
+  // and the store's stage()..put() of one key never overlaps another of the
+  // same key. Assumes one soi process writes a store at a time: staging files
+  // of other writers of the day are treated as stale and removed.
   // Throws SoiError(storage) naming the partition's location on any failure;
   // the previous data.parquet of that day is then left untouched, unless the
   // store's put() failed after the replacement, which its message says
   // (PartitionStore::put).
   using Sink::write;
-  PartitionWriteResult write(const Partition& partition, const RunInfo& run) override;
+  PartitionWriteResult write(const Partition& partition, const RunInfo& run) override {
+    return write_prepared(partition, run, prepare(partition, run));
+  }
+  std::unique_ptr<Prepared> prepare(const Partition& partition, const RunInfo& run) override;
+  PartitionWriteResult write_prepared(const Partition& partition, const RunInfo& run,
+                                      std::unique_ptr<Prepared> prepared) override;
+
+  // Files encoded at once, at most: one per core, and no more than 4 (a
+  // DuckDB connection each; a day's file is one single-threaded scan).
+  static std::size_t max_encoders();
 
   // Shorthand for write(BarPartition{feed, date, tickers}).
   PartitionWriteResult write_partition(std::string_view feed, Date date, std::span<const BarDay> tickers,
@@ -72,19 +91,29 @@ class ParquetSink : public Sink {
   PartitionStore& store() const { return *store_; }
 
  private:
-  // The partition commit every record type shares: `produce` writes the
-  // partition into the staging file it is given (on session_, with mutex_
-  // held) and returns the row count; the store's put() then replaces the day.
-  PartitionWriteResult commit(std::string_view feed, Date date,
-                              const std::function<std::uint64_t(const std::string& temp_path)>& produce);
+  struct Encoder;     // one connection of the database and its scan
+  class PreparedFile; // a staged file on its way to put()
+
+  // An idle encoder (a new one while fewer than max_encoders() exist), or the
+  // first to be released.
+  Encoder& acquire_encoder();
+  void release_encoder(Encoder& encoder);
+  void release_key(const std::string& key);
+  // Writes the partition into path on `encoder`; returns the row count.
+  std::uint64_t encode(Encoder& encoder, const Partition& partition, const RunInfo& run, const std::string& path);
   // " (FORMAT parquet, COMPRESSION ..., ROW_GROUP_SIZE ...)" for COPY ... TO.
   std::string copy_options() const;
+  // SoiError(storage) "cannot write parquet partition <location>: <what>".
+  SoiError write_failure(const std::string& key, const ErrorContext& context, const std::exception& e) const;
 
   std::shared_ptr<PartitionStore> store_;
   ParquetSinkConfig config_;
-  std::unique_ptr<DuckDbSession> session_;
-  std::unique_ptr<DatasetScan> scan_;  // declared after session_: destroyed before the database closes
-  std::mutex mutex_;
+  std::unique_ptr<DuckDbSession> session_;  // owns the database every encoder connects to
+  std::mutex mutex_;                        // guards what follows
+  std::condition_variable changed_;         // an encoder or a key was released
+  std::vector<std::unique_ptr<Encoder>> encoders_;  // declared after session_: closed before the database
+  std::vector<Encoder*> idle_encoders_;
+  std::set<std::string> staged_keys_;  // prepared and not yet put (or dropped)
 };
 
 }  // namespace soi
