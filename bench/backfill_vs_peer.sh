@@ -52,7 +52,7 @@ for run in 1 2 3; do
   soi_backfill "soi$run"
   runs+=("$soi_s")
 done
-soi_s=$(printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p)
+soi_s=$(printf '%s\n' "${runs[@]}" | LC_ALL=C sort -n | sed -n 2p)
 for run in 1 2 3; do
   if [[ ${runs[$((run - 1))]} == "$soi_s" ]]; then cp "$work/soi$run.json" "$work/soi.json"; fi
 done

@@ -175,8 +175,9 @@ BackfillJob::DayCommit BackfillJob::fetch_day(const BarFeedSpec& feed, Date d, R
                         feed.sql_table};
   };
   // The days in flight encode their files at once, on their own threads; the
-  // committer then only puts them in place, in date order.
-  f->prepared = s_.sinks.prepare(to_partition(partition()), s_.run);
+  // committer then only puts them in place, in date order. Not once an auth
+  // failure stopped the run: the day will be dropped.
+  if (!(s_.auth_stop && s_.auth_stop->load())) f->prepared = s_.sinks.prepare(to_partition(partition()), s_.run);
 
   // Committer thread, in date order.
   return [this, &feed, f, partition] {

@@ -95,7 +95,8 @@ class Sink {
   // with it, in the caller's order, as write() would. A sink without such a
   // part returns nullptr, and write_prepared() is write(). The partition must
   // be the same, and valid, for both calls. Both throw as write() does; a
-  // Prepared that never reaches write_prepared() leaves nothing behind.
+  // Prepared that never reaches write_prepared() leaves nothing behind. A
+  // Prepared must be destroyed before its sink.
   class Prepared {
    public:
     virtual ~Prepared() = default;

@@ -70,9 +70,7 @@ namespace {
 std::vector<std::unique_ptr<Sink>> open_sinks(const Config& config, std::shared_ptr<PartitionStore> store,
                                               const FeedRegistry& feeds) {
   std::vector<std::unique_ptr<Sink>> sinks;
-  auto parquet = std::make_unique<ParquetSink>(std::move(store), config.sinks.parquet);
-  parquet->store().remove_stale_staging(kPartitionPrefix);
-  sinks.push_back(std::move(parquet));
+  sinks.push_back(std::make_unique<ParquetSink>(std::move(store), config.sinks.parquet));
   // One DuckDB thread: a day's insert is one single-threaded scan; a second
   // thread changed nothing measurable (bench/sink_commit_bench) and would
   // compete with the Parquet sink, which SinkSet runs at the same time.
@@ -103,6 +101,7 @@ std::vector<std::unique_ptr<Sink>> open_sinks(const Config& config, std::shared_
 
 std::unique_ptr<SinkSet> make_sinks(const Config& config, std::shared_ptr<PartitionStore> store,
                                     const FeedRegistry& feeds) {
+  if (store) store->remove_stale_staging(kPartitionPrefix);
   auto sinks = std::make_unique<SinkSet>();
   for (auto& sink : open_sinks(config, std::move(store), feeds)) sinks->add(std::move(sink));
   return sinks;
@@ -110,6 +109,9 @@ std::unique_ptr<SinkSet> make_sinks(const Config& config, std::shared_ptr<Partit
 
 std::unique_ptr<SinkSet> make_sinks_in_background(const Config& config, std::shared_ptr<PartitionStore> store,
                                                   const FeedRegistry& feeds) {
+  // Here, not on the opener's thread: the store's staging area also holds
+  // downloads (a bucket's get()) that the fetch threads may start at once.
+  if (store) store->remove_stale_staging(kPartitionPrefix);
   auto sinks = std::make_unique<SinkSet>();
   sinks->open_in_background(
       [config, store = std::move(store), feeds] { return open_sinks(config, store, feeds); });

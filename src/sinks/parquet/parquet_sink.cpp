@@ -44,13 +44,14 @@ class ParquetSink::PreparedFile : public Sink::Prepared {
   PreparedFile(ParquetSink& sink, std::string key) : sink_(sink), key_(std::move(key)) {}
   ~PreparedFile() override {
     staged.reset();  // the file goes before the key is free for another prepare
-    sink_.release_key(key_);
+    if (holds_key) sink_.release_key(key_);
   }
   PreparedFile(const PreparedFile&) = delete;
   PreparedFile& operator=(const PreparedFile&) = delete;
 
   const ParquetSink& sink() const { return sink_; }
   const std::string& key() const { return key_; }
+  bool holds_key = false;  // set once the key is this file's (ParquetSink::staged_keys_)
   std::optional<StagedFile> staged;
   std::uint64_t rows = 0;
   double seconds = 0;  // encoding
@@ -60,25 +61,18 @@ class ParquetSink::PreparedFile : public Sink::Prepared {
   std::string key_;
 };
 
-namespace {
-
-// Settings every connection of the writer's database runs with.
-void configure_connection(const DuckDbSession& session) {
-  // Only the TIMESTAMPTZ literal of ingested_at could depend on the session
-  // zone, and it carries +00 anyway; UTC keeps any text rendering unambiguous.
-  session.execute("SET TimeZone = 'UTC'");
-  // COPY must write rows in scan order when the ORDER BY is skipped.
-  session.execute("SET preserve_insertion_order = true");
-}
-
-}  // namespace
-
 ParquetSink::ParquetSink(std::shared_ptr<PartitionStore> store, ParquetSinkConfig config, int duckdb_threads)
     : store_(std::move(store)), config_(std::move(config)) {
   validate(config_);
   if (!store_) throw SoiError(ErrorCategory::config, "parquet sink: no partition store");
   session_ = std::make_unique<DuckDbSession>("", duckdb_threads);
-  configure_connection(*session_);
+  // Only the TIMESTAMPTZ literal of ingested_at could depend on the session
+  // zone (a connection's setting), and it carries +00 anyway; UTC keeps any
+  // text rendering unambiguous.
+  session_->execute("SET TimeZone = 'UTC'");
+  // COPY must write rows in scan order when the ORDER BY is skipped (a setting
+  // of the database, for every connection).
+  session_->execute("SET preserve_insertion_order = true");
   auto first = std::make_unique<Encoder>();
   first->session = session_.get();
   first->scan = std::make_unique<DatasetScan>(*session_);
@@ -110,16 +104,22 @@ std::string ParquetSink::copy_options() const {
 
 ParquetSink::Encoder& ParquetSink::acquire_encoder() {
   std::unique_lock lock(mutex_);
-  if (idle_encoders_.empty() && encoders_.size() < max_encoders()) {
-    auto encoder = std::make_unique<Encoder>();
-    encoder->own_connection = session_->connect_again();
-    encoder->session = encoder->own_connection.get();
-    configure_connection(*encoder->session);
-    // Connections share the catalog: each scan is registered under a name of its own.
-    encoder->scan = std::make_unique<DatasetScan>(
-        *encoder->session, std::string(DatasetScan::kFunctionName) + "_" + std::to_string(encoders_.size() + 1));
-    encoders_.push_back(std::move(encoder));
-    return *encoders_.back();
+  if (idle_encoders_.empty() && encoders_.size() < max_encoders() && !encoders_capped_) {
+    try {
+      auto encoder = std::make_unique<Encoder>();
+      encoder->own_connection = session_->connect_again();
+      encoder->session = encoder->own_connection.get();
+      encoder->session->execute("SET TimeZone = 'UTC'");  // per connection; the rest is the database's
+      // Connections share the catalog: each scan is registered under a name of its own.
+      encoder->scan = std::make_unique<DatasetScan>(
+          *encoder->session, std::string(DatasetScan::kFunctionName) + "_" + std::to_string(++encoder_names_));
+      encoders_.push_back(std::move(encoder));
+      return *encoders_.back();
+    } catch (const std::exception&) {
+      // The encoders there are will do (the sink's own always exists): days
+      // wait for one rather than fail. Only the speed is lost, not a day.
+      encoders_capped_ = true;
+    }
   }
   changed_.wait(lock, [this] { return !idle_encoders_.empty(); });
   Encoder* encoder = idle_encoders_.back();
@@ -179,12 +179,13 @@ std::unique_ptr<Sink::Prepared> ParquetSink::prepare(const Partition& partition,
   const auto started = std::chrono::steady_clock::now();
   const std::string key = partition_key(partition.name, partition.date);
   const ErrorContext context{std::string(partition.name), "", format_date(partition.date), ""};
+  auto prepared = std::make_unique<PreparedFile>(*this, key);  // frees the key however this ends
   {
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [&] { return staged_keys_.count(key) == 0; });
     staged_keys_.insert(key);
+    prepared->holds_key = true;
   }
-  auto prepared = std::make_unique<PreparedFile>(*this, key);  // frees the key however this ends
   try {
     Encoder& encoder = acquire_encoder();
     struct Release {

@@ -14,9 +14,11 @@
 // The two halves are Sink::prepare (encode into the staging file) and
 // write_prepared (put): a backfill encodes the days it has fetched on their
 // fetch threads, several at once, and puts them in date order. Encoding runs
-// on one of up to kMaxEncoders connections of the sink's one DuckDB database
+// on one of up to max_encoders() connections of the sink's one DuckDB database
 // (each with a scan of its own), so files of different days are encoded at the
-// same time; a second prepare of a key that is staged and not yet put waits.
+// same time; a second prepare of a key that is staged and not yet put waits
+// (so a thread holding a Prepared of a day must not write that day again: it
+// would wait for itself). A Prepared must not outlive its sink.
 #pragma once
 
 #include <condition_variable>
@@ -60,7 +62,7 @@ class ParquetSink : public Sink {
 
   std::string_view name() const override { return "parquet"; }
 
-  // Thread-safe: days are encoded on up to kMaxEncoders connections at once,
+  // Thread-safe: days are encoded on up to max_encoders() connections at once,
   // and the store's stage()..put() of one key never overlaps another of the
   // same key. Assumes one soi process writes a store at a time: staging files
   // of other writers of the day are treated as stale and removed.
@@ -113,6 +115,8 @@ class ParquetSink : public Sink {
   std::condition_variable changed_;         // an encoder or a key was released
   std::vector<std::unique_ptr<Encoder>> encoders_;  // declared after session_: closed before the database
   std::vector<Encoder*> idle_encoders_;
+  int encoder_names_ = 1;         // the last scan name's number (the first encoder's is unnumbered)
+  bool encoders_capped_ = false;  // a connection could not be made: no further attempt
   std::set<std::string> staged_keys_;  // prepared and not yet put (or dropped)
 };
 

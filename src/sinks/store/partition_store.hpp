@@ -26,8 +26,9 @@
 //
 // Threads: a store may be shared by threads. Calls on different keys may run
 // concurrently; stage()..put() of one key must not overlap with another
-// stage()..put() of the same key (ParquetSink holds its mutex across both, and
-// one process writes a data directory at a time, see utils/process_lock).
+// stage()..put() of the same key (ParquetSink keeps a key staged at most once
+// until it is put, and one process writes a data directory at a time, see
+// utils/process_lock).
 // get/list/sha256/location may run from any thread while a put is in flight.
 #pragma once
 
