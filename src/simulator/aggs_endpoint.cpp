@@ -139,6 +139,7 @@ void day_windows(const SimServices& services, const AggsQuery& q, Date d, std::i
     return;
   }
   if (q.span_ms == 1000) {
+    out.reserve(out.size() + bars.size());
     const auto first = std::lower_bound(bars.begin(), bars.end(), q.from_ms, by_ts);
     for (auto it = first; it != bars.end() && it->ts_ms <= q.to_ms; ++it) out.push_back(WindowBar{*it, 1});
     return;

@@ -1,5 +1,6 @@
 #include "simulator/json_writer.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <iterator>
 
@@ -65,8 +66,16 @@ JsonWriter& JsonWriter::value(std::string_view text) {
 
 JsonWriter& JsonWriter::value(double number) {
   before_value();
+  const double magnitude = std::fabs(number);
   if (!std::isfinite(number)) {
     out_ += "null";
+  } else if (number == 0 || (magnitude >= 1e-4 && magnitude < 1e15)) {
+    // Where fmt's shortest form is plain notation, the shortest fixed-notation
+    // form is the same text, and to_chars writes it several times faster: a
+    // day of bars is some 140,000 numbers.
+    char text[64];
+    const auto written = std::to_chars(text, text + sizeof text, number, std::chars_format::fixed);
+    out_.append(text, written.ptr);
   } else {
     fmt::format_to(std::back_inserter(out_), "{}", number);
   }
@@ -81,7 +90,9 @@ JsonWriter& JsonWriter::value(bool flag) {
 
 JsonWriter& JsonWriter::integer(std::int64_t number) {
   before_value();
-  fmt::format_to(std::back_inserter(out_), "{}", number);
+  char text[24];
+  const auto written = std::to_chars(text, text + sizeof text, number);
+  out_.append(text, written.ptr);
   return *this;
 }
 

@@ -4,8 +4,12 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <numeric>
+#include <random>
+
+#include <fmt/format.h>
 
 #include "simulator/cursor_codec.hpp"
 #include "simulator/daily_walk.hpp"
@@ -80,6 +84,29 @@ TEST(SimJsonWriter, WritesCompactEscapedJson) {
   w.field("nan", std::nan("")).field("b", true);
   w.key("a").begin_array().value(1).value(0.1).begin_object().end_object().end_array().end_object();
   EXPECT_EQ(w.str(), R"({"s":"a\"b\\c\n\u0001","d":598.62,"i":590,"n":-3,"nan":null,"b":true,"a":[1,0.1,{}]})");
+}
+
+// Numbers are written as fmt's "{}" writes them (the wire the simulator has
+// always sent), whichever way the writer gets there.
+TEST(SimJsonWriter, NumbersAreFmtsShortestForm) {
+  std::vector<double> doubles = {0.0, -0.0, 1e-4, 9.99e-5, 1e15, 1e16, -1e16, 123456789012345.6, 1e22, 5e-324,
+                                 std::numeric_limits<double>::max(), 0.1 + 0.2, 100000.0, 589.12, -0.00012};
+  std::mt19937_64 random(7);
+  std::uniform_real_distribution<double> exponent(-8, 18);
+  std::uniform_real_distribution<double> mantissa(-10, 10);
+  for (int i = 0; i < 20000; ++i) doubles.push_back(mantissa(random) * std::pow(10.0, exponent(random)));
+  for (double price = 400; price < 401; price += 0.01) doubles.push_back(price);
+  for (const double d : doubles) {
+    JsonWriter w;
+    w.value(d);
+    EXPECT_EQ(w.str(), fmt::format("{}", d));
+  }
+  for (const std::int64_t n : {std::int64_t{0}, std::int64_t{-1}, std::numeric_limits<std::int64_t>::min(),
+                               std::numeric_limits<std::int64_t>::max(), std::int64_t{1737124200000}}) {
+    JsonWriter w;
+    w.value(n);
+    EXPECT_EQ(w.str(), fmt::format("{}", n));
+  }
 }
 
 TEST(SimOccTicker, ParsesAndFormats) {
