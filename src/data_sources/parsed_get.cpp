@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "data_sources/response_buffer_pool.hpp"
 #include "monitoring/logging.hpp"
 
 namespace soi {
@@ -14,8 +15,10 @@ HttpResponse get_parsed(RestClient& client, const std::string& path_or_url, cons
     HttpResponse response = client.get(path_or_url, context);
     try {
       parse(response.body);
+      ResponseBufferPool::shared().give_back(std::move(response.body));
       return response;
     } catch (const SoiError& e) {
+      ResponseBufferPool::shared().give_back(std::move(response.body));
       ErrorContext ctx = context;
       ctx.url = response.url;
       if (e.category() != ErrorCategory::parse || attempt >= max_attempts)

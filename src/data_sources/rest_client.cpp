@@ -13,6 +13,7 @@
 #include <simdjson.h>
 
 #include "config/retry_backoff.hpp"
+#include "data_sources/response_buffer_pool.hpp"
 #include "monitoring/logging.hpp"
 #include "utils/redact.hpp"
 
@@ -161,6 +162,8 @@ HttpResponse RestClient::get_once(const std::string& path_or_url) {
   const std::string url = base_url_ + path;
   CURL* h = curl_->handle;
   curl_->response.body.clear();
+  if (curl_->response.body.capacity() < ResponseBufferPool::kMinBufferBytes)
+    curl_->response.body = ResponseBufferPool::shared().take();
   curl_->response.retry_after.clear();
   curl_->response.content_length = 0;
   curl_->error[0] = '\0';
@@ -195,7 +198,7 @@ HttpResponse RestClient::get_once(const std::string& path_or_url) {
   stats_.bytes += curl_->response.body.size();
   // The body moves out, with the padding the parser reads past its end: no
   // copy, and no page-sized buffer kept per client between requests (a
-  // backfill has dozens of clients).
+  // backfill has dozens of clients); parsed bodies go back to the shared pool.
   curl_->response.body.reserve(curl_->response.body.size() + simdjson::SIMDJSON_PADDING);
   r.body = std::move(curl_->response.body);
   curl_->response.body = std::string();
