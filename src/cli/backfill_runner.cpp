@@ -53,6 +53,7 @@ BackfillReport run_backfill_feeds(RunContext& run, SinkSet& sinks, const Backfil
   const bool concurrent = feeds.size() > 1;
   std::mutex commit_lock;
   std::atomic<bool> auth_stop{false};
+  OrderedTurns cpu_turns(cpu_turn_count());
   // Progress bars of concurrent feeds would overwrite one another on the terminal: plain lines then.
   const int terminal = concurrent ? 0 : -1;
 
@@ -62,7 +63,7 @@ BackfillReport run_backfill_feeds(RunContext& run, SinkSet& sinks, const Backfil
     RestClient& client = first ? client_for(run, base_url) : new_worker_client(run, base_url);
     BackfillServices services{config,         client,     run.calendar, sinks, *run.manifest, *run.quarantine,
                               *run.drift,     run.errors, run.run,      concurrent ? &commit_lock : nullptr,
-                              concurrent ? &auth_stop : nullptr};
+                              concurrent ? &auth_stop : nullptr, &cpu_turns};
     auto worker_client = [&run, base_url]() -> RestClient& { return new_worker_client(run, base_url); };
     auto progress = [&](std::size_t steps) {
       return ProgressReporter("backfill " + feed.name, steps, request.quiet ? "never" : config.settings.progress,

@@ -18,17 +18,30 @@ std::string aggregates_path(const AggregatesRequest& r) {
 
 AggregatesPageStream::AggregatesPageStream(RestClient& client, AggsParser& parser, const AggregatesRequest& request,
                                            ErrorContext context, int max_parse_attempts)
-    : client_(client), parser_(parser), window_(request.window), context_(std::move(context)),
+    : client_(client), parser_(&parser), window_(request.window), context_(std::move(context)),
       max_parse_attempts_(max_parse_attempts < 1 ? 1 : max_parse_attempts), next_path_(aggregates_path(request)) {}
+
+AggregatesPageStream::AggregatesPageStream(RestClient& client, const SeatedAggsParsers& parsers,
+                                           std::int64_t turn_key, const AggregatesRequest& request,
+                                           ErrorContext context, int max_parse_attempts)
+    : client_(client), seated_(&parsers), turn_key_(turn_key), window_(request.window), context_(std::move(context)),
+      max_parse_attempts_(max_parse_attempts < 1 ? 1 : max_parse_attempts), next_path_(aggregates_path(request)) {}
+
+void AggregatesPageStream::parse(std::string_view body, AggsPage& page) {
+  page.clear();
+  if (!seated_) {
+    parser_->parse(body, window_, page);
+    return;
+  }
+  const OrderedTurns::Turn turn = seated_->turns.take(turn_key_);
+  seated_->by_seat[turn.seat()].parse(body, window_, page);
+}
 
 bool AggregatesPageStream::next(AggsPage& page) {
   if (done_) return false;
   const HttpResponse response = get_parsed(
       client_, next_path_, context_, max_parse_attempts_,
-      [&](const std::string& body) {
-        page.clear();
-        parser_.parse(body, window_, page);
-      },
+      [&](const std::string& body) { parse(body, page); },
       &parse_retries_);
   last_latency_ = response.seconds;
   ++pages_;

@@ -5,10 +5,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 
 #include "data_sources/aggs_parser.hpp"
 #include "data_sources/rest_client.hpp"
+#include "utils/ordered_turns.hpp"
 
 namespace soi {
 
@@ -24,21 +26,38 @@ struct AggregatesRequest {
 // The first page's path: /v2/aggs/ticker/T/range/1/second/<from ms>/<to ms>?...
 std::string aggregates_path(const AggregatesRequest& request);
 
+// Parsers shared by the streams in flight: each page is parsed in a turn taken
+// with the stream's key (the network wait before it is not), with the parser
+// of the turn's seat. Streams then parse in key order, no more at once than
+// there are seats, and a parser's buffers serve every day rather than one.
+struct SeatedAggsParsers {
+  OrderedTurns& turns;
+  std::span<AggsParser> by_seat;  // one per seat of `turns`
+};
+
 class AggregatesPageStream {
  public:
   AggregatesPageStream(RestClient& client, AggsParser& parser, const AggregatesRequest& request, ErrorContext context,
                        int max_parse_attempts);
+  // Parses in turns: see SeatedAggsParsers.
+  AggregatesPageStream(RestClient& client, const SeatedAggsParsers& parsers, std::int64_t turn_key,
+                       const AggregatesRequest& request, ErrorContext context, int max_parse_attempts);
 
   // Fills `page` with the next page; false when the previous page was the last.
   bool next(AggsPage& page);
+
 
   std::uint64_t pages() const { return pages_; }
   std::uint64_t parse_retries() const { return parse_retries_; }
   double last_latency_seconds() const { return last_latency_; }
 
  private:
+  void parse(std::string_view body, AggsPage& page);
+
   RestClient& client_;
-  AggsParser& parser_;
+  AggsParser* parser_ = nullptr;
+  const SeatedAggsParsers* seated_ = nullptr;
+  std::int64_t turn_key_ = 0;
   BarWindow window_;
   ErrorContext context_;
   int max_parse_attempts_;

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <deque>
 #include <memory>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -13,10 +13,16 @@
 #include "processing/deferred_drift.hpp"
 
 namespace soi {
-namespace {
 
+std::size_t cpu_turn_count() { return std::max(1u, std::thread::hardware_concurrency()); }
 
-}  // namespace
+BackfillJob::BackfillJob(BackfillServices services, std::function<RestClient&()> worker_client)
+    : s_(services), clients_(services.client, std::move(worker_client)) {
+  if (!s_.cpu_turns) {
+    own_turns_ = std::make_unique<OrderedTurns>(cpu_turn_count());
+    s_.cpu_turns = own_turns_.get();
+  }
+}
 
 std::uint64_t BackfillSummary::rows() const {
   std::uint64_t n = 0;
@@ -59,13 +65,15 @@ BackfillSummary BackfillJob::run(const BarFeedSpec& feed, const std::vector<Date
       clients_.usable(static_cast<std::size_t>(std::max(1, s_.config.sources.max_days_in_flight)));
   const std::size_t slots = fetch_slots(in_flight, days.size());
   clients_.prepare(slots);  // here: the factory is the committer's to call
-  // One parser per fetch slot: a slot is one thread's at a time. A deque: parsers never move.
-  std::deque<AggsParser> parsers;
-  for (std::size_t slot = 0; slot < slots; ++slot) parsers.emplace_back(feed.shape);
+  // One parser per seat of the CPU turns: the days in flight parse in turns.
+  std::vector<AggsParser> parsers;
+  parsers.reserve(s_.cpu_turns->permits());
+  for (std::size_t seat = 0; seat < s_.cpu_turns->permits(); ++seat) parsers.emplace_back(feed.shape);
+  const SeatedAggsParsers seated{*s_.cpu_turns, parsers};
   exec_log().info("backfill {} ({}): {} trading day(s), up to {} in flight, run {}", feed.feed, feed.ticker,
                   days.size(), in_flight, s_.run.run_id);
   return run_days(feed.feed, days, progress, in_flight, [&](Date d, std::size_t slot) {
-    return fetch_day(feed, d, client(slot), parsers[slot]);
+    return fetch_day(feed, d, client(slot), seated);
   });
 }
 
@@ -123,7 +131,8 @@ BackfillSummary BackfillJob::run_days(std::string_view feed, const std::vector<D
   return run_days(feed, days, progress, 1, [&day](Date d, std::size_t) { return DayCommit([&day, d] { return day(d); }); });
 }
 
-BackfillJob::DayCommit BackfillJob::fetch_day(const BarFeedSpec& feed, Date d, RestClient& client, AggsParser& parser) {
+BackfillJob::DayCommit BackfillJob::fetch_day(const BarFeedSpec& feed, Date d, RestClient& client,
+                                              const SeatedAggsParsers& parsers) {
   struct Fetched {
     DayOutcome out;
     BarDay day;
@@ -146,7 +155,9 @@ BackfillJob::DayCommit BackfillJob::fetch_day(const BarFeedSpec& feed, Date d, R
   f->context = ErrorContext{feed.feed, feed.ticker, date_text, ""};
   const ErrorContext& context = f->context;
 
-  AggregatesPageStream stream(client, parser, request, context, s_.config.retry.max_attempts);
+  // Days in flight take turns at the CPU in date order, the order they are committed in.
+  const std::int64_t turn_key = date::sys_days(d).time_since_epoch().count();
+  AggregatesPageStream stream(client, parsers, turn_key, request, context, s_.config.retry.max_attempts);
   BarDay& day = f->day;
   day.feed = feed.feed;
   day.ticker = feed.ticker;
@@ -165,6 +176,7 @@ BackfillJob::DayCommit BackfillJob::fetch_day(const BarFeedSpec& feed, Date d, R
     for (const auto& drift : page.drift) f->drift.add(feed.feed, d, drift.field, drift.kind, drift.example);
   }
   out.pages = stream.pages();
+  const OrderedTurns::Turn turn = s_.cpu_turns->take(turn_key);
   out.duplicates = dedup_keep_last(day.bars);
   out.fetch_seconds = seconds_since(fetch_start);
   if (out.rejects)

@@ -12,9 +12,14 @@
 // called run(): sinks, manifest entries and progress see one thread and the
 // order of a sequential run.
 //
+// The CPU-bound parts of a day (each page's parse, then de-duplication and
+// encoding) run in turns (BackfillServices::cpu_turns), earliest day first:
+// days then finish in the order they are committed in, rather than all at
+// once at the end of a round of days in flight.
+//
 // Threads: a BackfillJob is driven by one thread (the committer). Worker
 // threads run only the fetch half of a day, touching their slot's client and
-// parser, the day's own DeferredDrift (handed to the SchemaDriftTracker at
+// their turn's seat's parser, the day's own DeferredDrift (handed to the SchemaDriftTracker at
 // commit, so it sees days in date order) and the thread-safe QuarantineWriter,
 // ErrorSummary and loggers; never the manifest or the progress. Of the sinks,
 // a worker calls only SinkSet::prepare (a bar day's Parquet file encoded on
@@ -24,6 +29,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -40,6 +46,7 @@
 #include "sinks/manifest.hpp"
 #include "sinks/sink_set.hpp"
 #include "utils/market_calendar.hpp"
+#include "utils/ordered_turns.hpp"
 
 namespace soi {
 
@@ -97,7 +104,14 @@ struct BackfillServices {
   // stops. nullptr: a feed alone.
   std::mutex* commit_lock = nullptr;
   std::atomic<bool>* auth_stop = nullptr;
+  // Turns at the CPU for a bar day's parse, de-duplication and encoding, earliest
+  // day first (OrderedTurns), shared by the feeds of a run because they share
+  // the cores. nullptr: the job takes turns of its own, one per core.
+  OrderedTurns* cpu_turns = nullptr;
 };
+
+// Turns for CPU-bound work, one per core.
+std::size_t cpu_turn_count();
 
 // UTC window of the configured session (settings.session_start/end) on day d,
 // narrowed by an exchange early close or late open.
@@ -108,8 +122,7 @@ class BackfillJob {
   // worker_client: one more RestClient for the feed's host, owned by the run
   // (see WorkerClients), called from the committing thread before the workers
   // start. Without it the job has its main client only: one day at a time.
-  explicit BackfillJob(BackfillServices services, std::function<RestClient&()> worker_client = {})
-      : s_(services), clients_(services.client, std::move(worker_client)) {}
+  explicit BackfillJob(BackfillServices services, std::function<RestClient&()> worker_client = {});
 
   // Up to sources.max_days_in_flight days fetched at once, committed in date order.
   BackfillSummary run(const BarFeedSpec& feed, const std::vector<Date>& days, ProgressReporter* progress);
@@ -152,10 +165,11 @@ class BackfillJob {
 
  private:
   // Worker half: the day's pages, validated and de-duplicated; returns its commit.
-  DayCommit fetch_day(const BarFeedSpec& feed, Date d, RestClient& client, AggsParser& parser);
+  DayCommit fetch_day(const BarFeedSpec& feed, Date d, RestClient& client, const SeatedAggsParsers& parsers);
 
   BackfillServices s_;
   WorkerClients clients_;
+  std::unique_ptr<OrderedTurns> own_turns_;  // when the services bring none
 };
 
 }  // namespace soi
