@@ -5,7 +5,7 @@
 // been parsed come back here, and the next response is read into one of them.
 //
 // Bounded: at most kMaxBuffers bodies of at most kMaxBufferBytes each are kept
-// (a few days in flight parse at once); a body beyond either is freed.
+// (one per day in flight by default; a day of SPY is ~2-3 MB); a body beyond either is freed.
 //
 // Threads: thread-safe; one pool per process (shared()), as for an allocator.
 #pragma once
@@ -19,8 +19,8 @@ namespace soi {
 
 class ResponseBufferPool {
  public:
-  static constexpr std::size_t kMaxBuffers = 4;
-  static constexpr std::size_t kMaxBufferBytes = 16u << 20;
+  static constexpr std::size_t kMaxBuffers = 8;
+  static constexpr std::size_t kMaxBufferBytes = 8u << 20;
   // Smaller bodies are cheap to allocate and would crowd out the large ones.
   static constexpr std::size_t kMinBufferBytes = 64u << 10;
 

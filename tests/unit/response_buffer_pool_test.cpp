@@ -33,12 +33,14 @@ TEST(ResponseBufferPool, KeepsAtMostTheLargestFewAndNeitherTinyNorHugeBodies) {
   pool.give_back(buffer_of(1024));                                        // tiny: freed
   pool.give_back(buffer_of(ResponseBufferPool::kMaxBufferBytes + 4096));  // huge: freed
   EXPECT_EQ(pool.size(), 0u);
-  for (std::size_t i = 1; i <= ResponseBufferPool::kMaxBuffers + 2; ++i) pool.give_back(buffer_of(i << 20));
+  constexpr std::size_t kStep = 256u << 10;
+  static_assert((ResponseBufferPool::kMaxBuffers + 2) * kStep <= ResponseBufferPool::kMaxBufferBytes);
+  for (std::size_t i = 1; i <= ResponseBufferPool::kMaxBuffers + 2; ++i) pool.give_back(buffer_of(i * kStep));
   EXPECT_EQ(pool.size(), ResponseBufferPool::kMaxBuffers);
   // The smallest two were the ones let go.
   std::size_t smallest = SIZE_MAX;
   while (pool.size() > 0) smallest = std::min(smallest, pool.take().capacity());
-  EXPECT_GE(smallest, 3u << 20);
+  EXPECT_GE(smallest, 3 * kStep);
 }
 
 }  // namespace
