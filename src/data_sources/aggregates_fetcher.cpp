@@ -2,6 +2,8 @@
 
 #include "data_sources/parsed_get.hpp"
 
+#include <stdexcept>
+
 #include <fmt/format.h>
 
 #include "monitoring/logging.hpp"
@@ -24,8 +26,11 @@ AggregatesPageStream::AggregatesPageStream(RestClient& client, AggsParser& parse
 AggregatesPageStream::AggregatesPageStream(RestClient& client, const SeatedAggsParsers& parsers,
                                            std::int64_t turn_key, const AggregatesRequest& request,
                                            ErrorContext context, int max_parse_attempts)
-    : client_(client), seated_(&parsers), turn_key_(turn_key), window_(request.window), context_(std::move(context)),
-      max_parse_attempts_(max_parse_attempts < 1 ? 1 : max_parse_attempts), next_path_(aggregates_path(request)) {}
+    : client_(client), seated_(parsers), turn_key_(turn_key), window_(request.window), context_(std::move(context)),
+      max_parse_attempts_(max_parse_attempts < 1 ? 1 : max_parse_attempts), next_path_(aggregates_path(request)) {
+  if (parsers.by_seat.size() < parsers.turns.permits())
+    throw std::invalid_argument("aggregates page stream: fewer parsers than seats");
+}
 
 void AggregatesPageStream::parse(std::string_view body, AggsPage& page) {
   page.clear();

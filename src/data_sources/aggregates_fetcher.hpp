@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -32,20 +33,20 @@ std::string aggregates_path(const AggregatesRequest& request);
 // there are seats, and a parser's buffers serve every day rather than one.
 struct SeatedAggsParsers {
   OrderedTurns& turns;
-  std::span<AggsParser> by_seat;  // one per seat of `turns`
+  std::span<AggsParser> by_seat;  // one per seat of `turns` (at least turns.permits())
 };
 
 class AggregatesPageStream {
  public:
   AggregatesPageStream(RestClient& client, AggsParser& parser, const AggregatesRequest& request, ErrorContext context,
                        int max_parse_attempts);
-  // Parses in turns: see SeatedAggsParsers.
+  // Parses in turns: see SeatedAggsParsers (kept by value: a reference and a span).
+  // Throws std::invalid_argument when there are fewer parsers than seats.
   AggregatesPageStream(RestClient& client, const SeatedAggsParsers& parsers, std::int64_t turn_key,
                        const AggregatesRequest& request, ErrorContext context, int max_parse_attempts);
 
   // Fills `page` with the next page; false when the previous page was the last.
   bool next(AggsPage& page);
-
 
   std::uint64_t pages() const { return pages_; }
   std::uint64_t parse_retries() const { return parse_retries_; }
@@ -56,7 +57,7 @@ class AggregatesPageStream {
 
   RestClient& client_;
   AggsParser* parser_ = nullptr;
-  const SeatedAggsParsers* seated_ = nullptr;
+  std::optional<SeatedAggsParsers> seated_;
   std::int64_t turn_key_ = 0;
   BarWindow window_;
   ErrorContext context_;

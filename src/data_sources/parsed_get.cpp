@@ -1,6 +1,7 @@
 #include "data_sources/parsed_get.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "data_sources/response_buffer_pool.hpp"
 #include "monitoring/logging.hpp"
@@ -15,10 +16,10 @@ HttpResponse get_parsed(RestClient& client, const std::string& path_or_url, cons
     HttpResponse response = client.get(path_or_url, context);
     try {
       parse(response.body);
-      ResponseBufferPool::shared().give_back(std::move(response.body));
+      ResponseBufferPool::shared().give_back(std::exchange(response.body, std::string()));
       return response;
     } catch (const SoiError& e) {
-      ResponseBufferPool::shared().give_back(std::move(response.body));
+      ResponseBufferPool::shared().give_back(std::exchange(response.body, std::string()));
       ErrorContext ctx = context;
       ctx.url = response.url;
       if (e.category() != ErrorCategory::parse || attempt >= max_attempts)

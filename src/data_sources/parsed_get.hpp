@@ -14,9 +14,9 @@ namespace soi {
 
 // `parse` fills the caller's page from the body and throws SoiError(parse) when
 // it cannot. Returns the response whose body parsed; `refetches` counts the
-// extra GETs. The returned response's body is empty: once parsed, it went back
-// to the ResponseBufferPool for the next response. A non-parse error, or the last failed attempt, is rethrown with
-// the page's URL in its context.
+// extra GETs. The returned response's body is empty: once parsed, it went to
+// the ResponseBufferPool for the next response. A non-parse error, or the last
+// failed attempt, is rethrown with the page's URL in its context.
 HttpResponse get_parsed(RestClient& client, const std::string& path_or_url, const ErrorContext& context,
                         int max_attempts, const std::function<void(const std::string& body)>& parse,
                         std::uint64_t* refetches = nullptr);

@@ -10,19 +10,19 @@ ResponseBufferPool& ResponseBufferPool::shared() {
   return pool;
 }
 
-std::string ResponseBufferPool::take() {
+std::string ResponseBufferPool::take(std::size_t bytes) {
   std::lock_guard lock(mutex_);
-  if (buffers_.empty()) return {};
-  const auto largest = std::max_element(buffers_.begin(), buffers_.end(), [](const auto& a, const auto& b) {
-    return a.capacity() < b.capacity();
-  });
-  std::string buffer = std::move(*largest);
-  buffers_.erase(largest);
+  auto fitting = buffers_.end();
+  for (auto it = buffers_.begin(); it != buffers_.end(); ++it)
+    if (it->capacity() >= bytes && (fitting == buffers_.end() || it->capacity() < fitting->capacity())) fitting = it;
+  if (fitting == buffers_.end()) return {};
+  std::string buffer = std::move(*fitting);
+  buffers_.erase(fitting);
   buffer.clear();
   return buffer;
 }
 
-void ResponseBufferPool::give_back(std::string&& body) {
+void ResponseBufferPool::give_back(std::string body) {
   if (body.capacity() < kMinBufferBytes || body.capacity() > kMaxBufferBytes) return;
   std::string kept = std::move(body);
   std::lock_guard lock(mutex_);

@@ -26,10 +26,13 @@ class ResponseBufferPool {
 
   static ResponseBufferPool& shared();
 
-  // An empty string, with the largest capacity the pool holds (none when empty).
-  std::string take();
-  // A body no longer needed; kept when there is room and it is not too large.
-  void give_back(std::string&& body);
+  // An empty string with the smallest capacity of at least `bytes` the pool
+  // holds; a plain empty string when none is that large (the pool keeps its
+  // buffers: a smaller one would be reallocated and freed at once).
+  std::string take(std::size_t bytes);
+  // A body no longer needed, always consumed: kept when there is room and it is
+  // neither tiny nor too large, freed otherwise.
+  void give_back(std::string body);
 
   std::size_t size() const;
 

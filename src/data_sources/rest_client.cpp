@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -40,9 +41,15 @@ size_t write_body(char* data, size_t size, size_t count, void* user) {
   // A day of bars is megabytes: growing by doubling copied it several times
   // over and faulted in fresh pages each time. An uncompressed body's length
   // is known up front (a compressed one's is a lower bound, still fewer copies).
-  if (body.empty() && response->content_length > 0)
-    body.reserve(std::min<std::uint64_t>(response->content_length, RestClient::kMaxResponseBytes) +
-                 simdjson::SIMDJSON_PADDING);
+  if (body.empty() && response->content_length > 0) {
+    const std::size_t needed =
+        std::min<std::uint64_t>(response->content_length, RestClient::kMaxResponseBytes) + simdjson::SIMDJSON_PADDING;
+    // A large body is read into a parsed one's buffer, whose pages are mapped already.
+    if (body.capacity() < needed && needed >= ResponseBufferPool::kMinBufferBytes)
+      if (std::string reused = ResponseBufferPool::shared().take(needed); reused.capacity() >= needed)
+        body = std::move(reused);
+    body.reserve(needed);
+  }
   body.append(data, size * count);
   return size * count;
 }
@@ -162,8 +169,6 @@ HttpResponse RestClient::get_once(const std::string& path_or_url) {
   const std::string url = base_url_ + path;
   CURL* h = curl_->handle;
   curl_->response.body.clear();
-  if (curl_->response.body.capacity() < ResponseBufferPool::kMinBufferBytes)
-    curl_->response.body = ResponseBufferPool::shared().take();
   curl_->response.retry_after.clear();
   curl_->response.content_length = 0;
   curl_->error[0] = '\0';
@@ -188,6 +193,8 @@ HttpResponse RestClient::get_once(const std::string& path_or_url) {
   ++stats_.requests;
   r.retry_after = curl_->response.retry_after;
   if (code != CURLE_OK) {
+    // What arrived of the body is not used: its buffer goes back for another response.
+    ResponseBufferPool::shared().give_back(std::exchange(curl_->response.body, std::string()));
     r.network_error = curl_->error[0] ? curl_->error : curl_easy_strerror(code);
     if (code == CURLE_WRITE_ERROR)
       r.network_error = fmt::format("response body larger than {} MiB, refused", kMaxResponseBytes >> 20);

@@ -14,7 +14,9 @@
 
 namespace soi {
 
-std::size_t cpu_turn_count() { return std::max(1u, std::thread::hardware_concurrency()); }
+// As many as the Parquet sink has encoders (at most 4): more turns would only
+// wait for one, and each seat's parser keeps a page's worth of buffers.
+std::size_t cpu_turn_count() { return std::clamp(std::thread::hardware_concurrency(), 1u, 4u); }
 
 BackfillJob::BackfillJob(BackfillServices services, std::function<RestClient&()> worker_client)
     : s_(services), clients_(services.client, std::move(worker_client)) {
@@ -176,6 +178,10 @@ BackfillJob::DayCommit BackfillJob::fetch_day(const BarFeedSpec& feed, Date d, R
     for (const auto& drift : page.drift) f->drift.add(feed.feed, d, drift.field, drift.kind, drift.example);
   }
   out.pages = stream.pages();
+  // Sinks still opening are waited for outside a turn: no day holds one while
+  // it waits for something no turn can speed up.
+  s_.sinks.wait_open();
+  // Held until the day's fetch half returns: de-duplication and encoding.
   const OrderedTurns::Turn turn = s_.cpu_turns->take(turn_key);
   out.duplicates = dedup_keep_last(day.bars);
   out.fetch_seconds = seconds_since(fetch_start);

@@ -105,12 +105,12 @@ struct BackfillServices {
   std::mutex* commit_lock = nullptr;
   std::atomic<bool>* auth_stop = nullptr;
   // Turns at the CPU for a bar day's parse, de-duplication and encoding, earliest
-  // day first (OrderedTurns), shared by the feeds of a run because they share
-  // the cores. nullptr: the job takes turns of its own, one per core.
+  // day first (OrderedTurns), shared by the bar feeds of a run because they
+  // share the cores. nullptr: the job takes turns of its own (cpu_turn_count()).
   OrderedTurns* cpu_turns = nullptr;
 };
 
-// Turns for CPU-bound work, one per core.
+// Turns for CPU-bound work: one per core, at most 4.
 std::size_t cpu_turn_count();
 
 // UTC window of the configured session (settings.session_start/end) on day d,

@@ -21,6 +21,11 @@ OrderedTurns::Turn OrderedTurns::take(std::int64_t key) {
   return Turn(this, seat);
 }
 
+std::size_t OrderedTurns::waiting() const {
+  std::lock_guard lock(mutex_);
+  return waiting_.size();
+}
+
 void OrderedTurns::give_back(std::size_t seat) {
   {
     std::lock_guard lock(mutex_);

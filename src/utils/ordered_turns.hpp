@@ -53,12 +53,14 @@ class OrderedTurns {
   Turn take(std::int64_t key);
 
   std::size_t permits() const { return permits_; }
+  // Items waiting for a turn now (for tests and diagnostics).
+  std::size_t waiting() const;
 
  private:
   void give_back(std::size_t seat);
 
   const std::size_t permits_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::vector<std::size_t> free_seats_;
   std::multiset<std::int64_t> waiting_;

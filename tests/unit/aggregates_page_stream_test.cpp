@@ -120,7 +120,7 @@ TEST_F(AggregatesPageStreamTest, AStreamWaitsForItsTurnToParseButNotToFetch) {
 
 TEST_F(AggregatesPageStreamTest, AParsedBodyGoesBackToThePoolForTheNextResponse) {
   ResponseBufferPool& pool = ResponseBufferPool::shared();
-  while (pool.size() > 0) pool.take();
+  while (pool.size() > 0) pool.take(0);
   RestClient c = client();
   AggsParser parser(AggsShape::equity);
   AggregatesPageStream stream(c, parser, session_of("2025-01-17", 50000), {"spy", "SPY", "2025-01-17", ""}, 3);

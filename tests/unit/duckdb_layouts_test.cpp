@@ -1,3 +1,5 @@
+// The consolidated database's two layouts (tables, views over the Parquet
+// files) and how an existing database converts from one to the other.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -6,8 +8,6 @@
 #include "sinks/sink_factory.hpp"
 #include "support/consolidated_duckdb_sink_fixture.hpp"
 
-// The consolidated database's two layouts (tables, views over the Parquet
-// files) and how an existing database converts from one to the other.
 namespace soi {
 namespace {
 namespace fs = std::filesystem;

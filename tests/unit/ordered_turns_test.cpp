@@ -23,28 +23,40 @@ bool eventually(Done done) {
   return done();
 }
 
+// Threads that each take a turn and record their label once they hold it.
+struct Takers {
+  OrderedTurns& turns;
+  std::mutex mutex;
+  std::vector<std::int64_t> order;
+  std::vector<std::thread> threads;
+
+  // Starts a taker and returns once it is queued, so arrivals are in call order.
+  void start(std::int64_t key, std::int64_t label) {
+    const std::size_t queued = turns.waiting();
+    threads.emplace_back([this, key, label] {
+      const OrderedTurns::Turn turn = turns.take(key);
+      std::lock_guard lock(mutex);
+      order.push_back(label);
+    });
+    EXPECT_TRUE(eventually([&] { return turns.waiting() == queued + 1; }));
+  }
+  void join() {
+    for (auto& t : threads) t.join();
+    threads.clear();
+  }
+  ~Takers() { join(); }
+};
+
 TEST(OrderedTurns, AFreeTurnGoesToTheLowestWaitingKey) {
   OrderedTurns turns(1);
   OrderedTurns::Turn held = turns.take(100);
-  std::mutex mutex;
-  std::vector<std::int64_t> order;
-  std::vector<std::thread> waiters;
-  std::atomic<int> started{0};
+  Takers takers{turns};
   // Queued highest first: the order they run in is the keys', not the arrivals'.
-  for (const std::int64_t key : {50, 40, 30, 20, 10}) {
-    waiters.emplace_back([&, key] {
-      ++started;
-      const OrderedTurns::Turn turn = turns.take(key);
-      std::lock_guard lock(mutex);
-      order.push_back(key);
-    });
-    // Each waiter queued before the next starts.
-    ASSERT_TRUE(eventually([&] { return started.load() == static_cast<int>(waiters.size()); }));
-    std::this_thread::sleep_for(20ms);
-  }
-  held = OrderedTurns::Turn();  // released
-  for (auto& t : waiters) t.join();
-  EXPECT_EQ(order, (std::vector<std::int64_t>{10, 20, 30, 40, 50}));
+  for (const std::int64_t key : {50, 40, 30, 20, 10}) takers.start(key, key);
+  EXPECT_TRUE(takers.order.empty());  // nobody runs while the turn is held
+  held = OrderedTurns::Turn();        // released
+  takers.join();
+  EXPECT_EQ(takers.order, (std::vector<std::int64_t>{10, 20, 30, 40, 50}));
 }
 
 TEST(OrderedTurns, NoMoreHoldersThanPermitsEachOnASeatOfItsOwn) {
@@ -80,33 +92,38 @@ TEST(OrderedTurns, NoMoreHoldersThanPermitsEachOnASeatOfItsOwn) {
   EXPECT_GE(most_at_once, 2u);  // the permits are used, not one holder at a time
 }
 
-TEST(OrderedTurns, EqualKeysAreServedInArrivalOrderAndAMovedTurnIsReleasedOnce) {
+TEST(OrderedTurns, EqualKeysAreServedInArrivalOrder) {
   OrderedTurns turns(1);
-  OrderedTurns::Turn first = turns.take(7);
-  EXPECT_TRUE(first.held());
+  OrderedTurns::Turn held = turns.take(7);
+  Takers takers{turns};
+  for (std::int64_t arrival = 0; arrival < 3; ++arrival) takers.start(7, arrival);
+  held = OrderedTurns::Turn();
+  takers.join();
+  EXPECT_EQ(takers.order, (std::vector<std::int64_t>{0, 1, 2}));
+}
+
+TEST(OrderedTurns, AMovedTurnIsReleasedOnceByItsLastHolder) {
+  OrderedTurns turns(1);
+  OrderedTurns::Turn first = turns.take(1);
   OrderedTurns::Turn moved = std::move(first);
   EXPECT_FALSE(first.held());  // NOLINT(bugprone-use-after-move): the point of the test
   EXPECT_TRUE(moved.held());
-  std::mutex mutex;
-  std::vector<int> order;
-  std::atomic<int> started{0};
-  std::vector<std::thread> waiters;
-  for (int arrival = 0; arrival < 3; ++arrival) {
-    waiters.emplace_back([&, arrival] {
-      ++started;
-      const OrderedTurns::Turn turn = turns.take(7);
-      std::lock_guard lock(mutex);
-      order.push_back(arrival);
-    });
-    ASSERT_TRUE(eventually([&] { return started.load() == arrival + 1; }));
-    std::this_thread::sleep_for(20ms);
-  }
+  first = OrderedTurns::Turn();  // the moved-from turn releases nothing
+  Takers takers{turns};
+  takers.start(2, 2);
+  std::this_thread::sleep_for(50ms);
+  EXPECT_TRUE(takers.order.empty());  // the one permit is still held, by `moved`
   moved = OrderedTurns::Turn();
-  for (auto& t : waiters) t.join();
-  EXPECT_EQ(order, (std::vector<int>{0, 1, 2}));
-  // One permit, released exactly once: a new take gets it at once, and only one.
-  OrderedTurns::Turn again = turns.take(1);
-  EXPECT_EQ(again.seat(), 0u);
+  takers.join();
+  EXPECT_EQ(takers.order, (std::vector<std::int64_t>{2}));
+  // Released once: one permit, so a second taker waits while a turn is held.
+  OrderedTurns::Turn again = turns.take(3);
+  takers.start(4, 4);
+  std::this_thread::sleep_for(50ms);
+  EXPECT_TRUE(takers.order.size() == 1);
+  again = OrderedTurns::Turn();
+  takers.join();
+  EXPECT_EQ(takers.order, (std::vector<std::int64_t>{2, 4}));
 }
 
 TEST(OrderedTurns, ZeroPermitsMeansOne) {
@@ -114,6 +131,7 @@ TEST(OrderedTurns, ZeroPermitsMeansOne) {
   EXPECT_EQ(turns.permits(), 1u);
   const OrderedTurns::Turn turn = turns.take(0);
   EXPECT_TRUE(turn.held());
+  EXPECT_EQ(turns.waiting(), 0u);
 }
 
 }  // namespace

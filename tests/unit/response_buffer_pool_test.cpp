@@ -1,5 +1,5 @@
 // ResponseBufferPool: parsed bodies come back and the next response reuses the
-// largest; the pool stays bounded in count and size.
+// smallest that fits; the pool stays bounded in count and size.
 #include "data_sources/response_buffer_pool.hpp"
 
 #include <gtest/gtest.h>
@@ -14,23 +14,27 @@ std::string buffer_of(std::size_t capacity) {
   return s;
 }
 
-TEST(ResponseBufferPool, TakeGivesTheLargestBufferEmpty) {
+TEST(ResponseBufferPool, TakeGivesTheSmallestBufferThatFitsEmpty) {
   ResponseBufferPool pool;
-  EXPECT_EQ(pool.take().capacity(), std::string().capacity());  // empty pool: a plain string
+  EXPECT_EQ(pool.take(1).capacity(), std::string().capacity());  // empty pool: a plain string
   pool.give_back(buffer_of(1 << 20));
   pool.give_back(buffer_of(3 << 20));
   pool.give_back(buffer_of(2 << 20));
   EXPECT_EQ(pool.size(), 3u);
-  const std::string largest = pool.take();
-  EXPECT_TRUE(largest.empty());
-  EXPECT_GE(largest.capacity(), 3u << 20);
+  const std::string fitting = pool.take(1536u << 10);  // 1.5 MiB: the 2 MiB buffer
+  EXPECT_TRUE(fitting.empty());
+  EXPECT_GE(fitting.capacity(), 2u << 20);
+  EXPECT_LT(fitting.capacity(), 3u << 20);
   EXPECT_EQ(pool.size(), 2u);
-  EXPECT_GE(pool.take().capacity(), 2u << 20);
+  // None large enough: a plain string, and the pool keeps what it has.
+  EXPECT_EQ(pool.take(4u << 20).capacity(), std::string().capacity());
+  EXPECT_EQ(pool.size(), 2u);
+  EXPECT_GE(pool.take(0).capacity(), 1u << 20);
 }
 
 TEST(ResponseBufferPool, KeepsAtMostTheLargestFewAndNeitherTinyNorHugeBodies) {
   ResponseBufferPool pool;
-  pool.give_back(buffer_of(1024));                                        // tiny: freed
+  pool.give_back(buffer_of(1024));  // tiny: freed
   pool.give_back(buffer_of(ResponseBufferPool::kMaxBufferBytes + 4096));  // huge: freed
   EXPECT_EQ(pool.size(), 0u);
   constexpr std::size_t kStep = 256u << 10;
@@ -39,7 +43,7 @@ TEST(ResponseBufferPool, KeepsAtMostTheLargestFewAndNeitherTinyNorHugeBodies) {
   EXPECT_EQ(pool.size(), ResponseBufferPool::kMaxBuffers);
   // The smallest two were the ones let go.
   std::size_t smallest = SIZE_MAX;
-  while (pool.size() > 0) smallest = std::min(smallest, pool.take().capacity());
+  while (pool.size() > 0) smallest = std::min(smallest, pool.take(0).capacity());
   EXPECT_GE(smallest, 3 * kStep);
 }
 
