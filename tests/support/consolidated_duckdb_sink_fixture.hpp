@@ -70,6 +70,12 @@ class ConsolidatedDuckDbSinkTest : public ::testing::Test {
   }
 
   void write_all(Sink& sink) { day_.write_to(sink, run_); }
+  // Opens the sink with `layout`, writes the whole day and closes it again.
+  void write_all_as(const std::string& layout) {
+    layout_ = layout;
+    auto sink = open();
+    write_all(*sink);
+  }
 
   std::string cell(const DuckDbSession& db, const std::string& sql) const {
     const auto rows = db.query(sql);

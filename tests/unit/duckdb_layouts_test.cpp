@@ -44,11 +44,7 @@ TEST_F(ConsolidatedDuckDbSinkTest, TheLayoutsConvertIntoEachOtherKeepingEveryRow
               "5");
   }
   { auto sink = open(); }  // converted once
-  layout_ = "tables";
-  {
-    auto sink = open();
-    write_all(*sink);  // the tables take writes again
-  }
+  write_all_as("tables");  // the tables take writes again
   auto db = reader();
   EXPECT_EQ(cell(*db, kinds_sql), "news:BASE TABLE,sessions:BASE TABLE,spy_bars:BASE TABLE");
   EXPECT_EQ(cell(*db, rows_sql), rows);
@@ -102,11 +98,7 @@ TEST_F(ConsolidatedDuckDbSinkTest, ATableHoldingRowsItsFilesLackIsNotReplacedByA
 // whose files are all gone (a bucket became the primary store) starts empty
 // rather than failing the open.
 TEST_F(ConsolidatedDuckDbSinkTest, ViewsBecomeTablesWithTheirConstraintsAndAFeedWithoutFilesStartsEmpty) {
-  layout_ = "views";
-  {
-    auto sink = open();
-    write_all(*sink);
-  }
+  write_all_as("views");
   fs::remove_all(dir_ / "raw" / "vix");
   layout_ = "tables";
   { auto sink = open(); }
@@ -167,11 +159,7 @@ TEST_F(ConsolidatedDuckDbSinkTest, AFeedWithoutFilesIsAnEmptyViewUntilItsFirstDa
 // The files hold UTC wall times; the views' TIMESTAMPTZ columns are the same
 // instants whatever TimeZone the reader's session has.
 TEST_F(ConsolidatedDuckDbSinkTest, ViewTimestampsAreTheSameInstantsInAnyReaderTimeZone) {
-  layout_ = "views";
-  {
-    auto sink = open();
-    write_all(*sink);
-  }
+  write_all_as("views");
   auto db = reader();
   db->execute("SET TimeZone = 'America/New_York'");
   EXPECT_EQ(cell(*db, "SELECT count(*) FROM spy_bars WHERE ts = TIMESTAMPTZ '2025-01-17 14:30:00Z'"), "1");
