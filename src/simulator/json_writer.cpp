@@ -64,8 +64,40 @@ JsonWriter& JsonWriter::value(std::string_view text) {
   return *this;
 }
 
+namespace {
+
+// Appends `number` when it is exactly the double nearest to k / 10^4 for an
+// integer k, with |number| < 1e9: prices in cents or ten-thousandths and whole
+// volumes, nearly every number of a day of bars. That decimal, trailing zeros
+// dropped, is then the shortest form that reads back as `number` (any other
+// decimal of as few digits is at least 1e-4 away, and a double below 1e9 is
+// within 1.2e-7 of what reads back as it), so it is what fmt and to_chars
+// write, here written from the integer in a fraction of their time.
+bool append_ten_thousandths(std::string& out, double number) {
+  if (!(std::fabs(number) < 1e9) || number == 0) return false;
+  const long long k = std::llround(number * 10000.0);
+  if (static_cast<double>(k) / 10000.0 != number) return false;
+  const unsigned long long magnitude = static_cast<unsigned long long>(k < 0 ? -k : k);
+  if (k < 0) out += '-';
+  char text[24];
+  const auto written = std::to_chars(text, text + sizeof text, magnitude / 10000);
+  out.append(text, written.ptr);
+  unsigned fraction = static_cast<unsigned>(magnitude % 10000);
+  if (fraction != 0) {
+    char digits[5] = {'.', static_cast<char>('0' + fraction / 1000), static_cast<char>('0' + fraction / 100 % 10),
+                      static_cast<char>('0' + fraction / 10 % 10), static_cast<char>('0' + fraction % 10)};
+    std::size_t length = 5;
+    while (digits[length - 1] == '0') --length;
+    out.append(digits, length);
+  }
+  return true;
+}
+
+}  // namespace
+
 JsonWriter& JsonWriter::value(double number) {
   before_value();
+  if (append_ten_thousandths(out_, number)) return *this;
   const double magnitude = std::fabs(number);
   if (!std::isfinite(number)) {
     out_ += "null";

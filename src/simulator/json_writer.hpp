@@ -50,7 +50,7 @@ class JsonWriter {
   void before_value();
 
   std::string out_;
-  std::vector<bool> has_items_;  // one entry per open object/array
+  std::vector<char> has_items_;  // one entry per open object/array: whether it holds an item yet
   bool after_key_ = false;
 };
 

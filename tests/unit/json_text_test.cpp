@@ -1,6 +1,7 @@
-// write_file_atomically on a disk that refuses the write: the previous file
-// stays, no temporary file is left behind, the error is a storage error naming
-// the file. A file-size limit (RLIMIT_FSIZE, EFBIG) stands in for a full disk.
+// JSON string quoting, and write_file_atomically on a disk that refuses the
+// write: the previous file stays, no temporary file is left behind, the error is
+// a storage error naming the file. A file-size limit (RLIMIT_FSIZE, EFBIG)
+// stands in for a full disk.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -47,6 +48,20 @@ class FileSizeLimit {
   rlimit saved_{};
   sighandler_t previous_ = SIG_DFL;
 };
+
+// Escapes at the start, the end and side by side, runs of plain text between
+// them, UTF-8 untouched, and what was already in the buffer kept.
+TEST(JsonQuote, EscapesWhatJsonRequiresAndKeepsTheRest) {
+  EXPECT_EQ(json_quote(""), R"("")");
+  EXPECT_EQ(json_quote("SPY"), R"("SPY")");
+  EXPECT_EQ(json_quote("\"a\\b\"\n"), R"("\"a\\b\"\n")");
+  EXPECT_EQ(json_quote("tab\there\r\b\f\x01\x1f end"), R"("tab\there\r\b\f\u0001\u001f end")");
+  EXPECT_EQ(json_quote("caf\xc3\xa9 \xe2\x82\xac"), "\"caf\xc3\xa9 \xe2\x82\xac\"");
+  EXPECT_EQ(json_quote(std::string("nul\0byte", 8)), R"("nul\u0000byte")");
+  std::string out = "[";
+  append_json_quoted(out, "x\"");
+  EXPECT_EQ(out, R"(["x\"")");
+}
 
 TEST(WriteFileAtomically, AFailedWriteKeepsThePreviousFileAndLeavesNoTemporaryFile) {
   const fs::path dir = fs::temp_directory_path() / ("soi_json_text_test_" + std::to_string(::getpid()));

@@ -96,6 +96,21 @@ TEST(SimJsonWriter, NumbersAreFmtsShortestForm) {
   std::uniform_real_distribution<double> mantissa(-10, 10);
   for (int i = 0; i < 20000; ++i) doubles.push_back(mantissa(random) * std::pow(10.0, exponent(random)));
   for (double price = 400; price < 401; price += 0.01) doubles.push_back(price);
+  // Exact cents, ten-thousandths and whole numbers (a day's prices, VWAPs and volumes)
+  // take a shorter way; so do their neighbours a few units in the last place away, which must not.
+  std::uniform_int_distribution<long long> units(-9'999'999'999'999LL, 9'999'999'999'999LL);
+  for (int i = 0; i < 20000; ++i) {
+    const long long k = units(random) >> (i % 40);
+    for (const double scale : {1.0, 100.0, 10000.0}) {
+      const double exact = static_cast<double>(k) / scale;
+      doubles.push_back(exact);
+      doubles.push_back(std::nextafter(exact, 1e300));
+      doubles.push_back(std::nextafter(std::nextafter(exact, -1e300), -1e300));
+    }
+  }
+  for (const double edge : {999999999.9999, -999999999.9999, 1e9, 1e9 - 1, 0.0001, -0.0001, 0.00015, 0.5, 9.9999, 10.0,
+                            590.1, 590.10000000000002, 1e-300})
+    doubles.push_back(edge);
   for (const double d : doubles) {
     JsonWriter w;
     w.value(d);
