@@ -24,9 +24,11 @@ namespace {
 void mark_superseded(RunContext& run, const FeedSpec& feed, const BackfillSummary& summary, std::int64_t started_ms) {
   if (!feed.streamed()) return;
   try {
-    SupersededDays marks(superseded_days_file(run.config.settings.data_dir));
+    std::vector<Date> replaced;
     for (const DayOutcome& day : summary.days)
-      if (day.ok) marks.mark(summary.feed, day.date, started_ms);
+      if (day.ok) replaced.push_back(day.date);
+    SupersededDays marks(superseded_days_file(run.config.settings.data_dir));
+    marks.mark(summary.feed, replaced, started_ms);
   } catch (const SoiError& e) {
     run.errors.record(e);  // the data is committed; only a later stream replay could override it
   }

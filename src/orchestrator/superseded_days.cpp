@@ -34,10 +34,13 @@ SupersededDays::SupersededDays(std::filesystem::path file) : file_(std::move(fil
   }
 }
 
-void SupersededDays::mark(std::string_view feed, Date day, std::int64_t started_ms) {
-  auto& slot = marks_[{std::string(feed), day_number(day)}];
-  slot = std::max(slot, started_ms);
-  int newest = day_number(day);
+void SupersededDays::mark(std::string_view feed, std::span<const Date> days, std::int64_t started_ms) {
+  if (days.empty()) return;
+  int newest = day_number(days.front());
+  for (const Date day : days) {
+    auto& slot = marks_[{std::string(feed), day_number(day)}];
+    slot = std::max(slot, started_ms);
+  }
   for (const auto& [key, ms] : marks_) newest = std::max(newest, key.second);
   std::erase_if(marks_, [&](const auto& entry) { return entry.first.second < newest - kKeepDays; });
   std::string text;

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -33,9 +34,11 @@ class SupersededDays {
   // Loads `file` (missing: nothing is superseded; malformed lines are ignored).
   explicit SupersededDays(std::filesystem::path file);
 
-  // `feed`'s `day` was replaced by a backfill that started at started_ms.
+  // `feed`'s `days` were replaced by a backfill that started at started_ms: one
+  // rewrite of the file for all of them (a year is 252 days).
   // Throws SoiError(storage) when the file cannot be written.
-  void mark(std::string_view feed, Date day, std::int64_t started_ms);
+  void mark(std::string_view feed, std::span<const Date> days, std::int64_t started_ms);
+  void mark(std::string_view feed, Date day, std::int64_t started_ms) { mark(feed, std::span(&day, 1), started_ms); }
 
   // A record of `feed`'s `day` received at received_ms predates a backfill of that day.
   bool superseded(std::string_view feed, Date day, std::int64_t received_ms) const;

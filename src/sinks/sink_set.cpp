@@ -5,6 +5,7 @@
 #include <utility>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 namespace soi {
 namespace {
@@ -34,8 +35,23 @@ Outcome write_one(Sink& sink, const Partition& partition, const RunInfo& run,
 }  // namespace
 
 SinkSet::~SinkSet() {
-  std::lock_guard lock(open_mutex_);
-  if (opening_.valid()) opening_.wait();  // the opener's sinks are destroyed with the future
+  {
+    std::lock_guard lock(open_mutex_);
+    if (opening_.valid()) opening_.wait();  // the opener's sinks are destroyed with the future
+  }
+  // Closing a sink can take tens of milliseconds (a DuckDB checkpoint, a
+  // database torn down) at the very end of a run: the sinks, independent of
+  // one another, close side by side.
+  std::vector<std::thread> closers;
+  for (std::size_t i = 1; i < sinks_.size(); ++i) {
+    try {
+      closers.emplace_back([sink = std::move(sinks_[i])]() mutable { sink.reset(); });
+    } catch (const std::system_error&) {
+      sinks_[i].reset();  // no thread to be had: closed here
+    }
+  }
+  if (!sinks_.empty()) sinks_[0].reset();
+  for (auto& closer : closers) closer.join();
 }
 
 void SinkSet::add(std::unique_ptr<Sink> sink) {

@@ -228,5 +228,29 @@ TEST(SinkSetTest, DestroyingTheSetWaitsForTheOpener) {
   EXPECT_TRUE(finished.load());
 }
 
+// A sink that, when closed, waits for the others to be closing too.
+struct ClosingSink : FakeSink {
+  ClosingSink(std::string name, Rendezvous& rendezvous, int expected, std::atomic<int>& met)
+      : FakeSink(std::move(name), nullptr, 0, false), rendezvous_(rendezvous), expected_(expected), met_(met) {}
+  ~ClosingSink() override {
+    if (rendezvous_.meet(expected_)) ++met_;
+  }
+  Rendezvous& rendezvous_;
+  int expected_;
+  std::atomic<int>& met_;
+};
+
+TEST(SinkSetTest, SinksCloseSideBySide) {
+  Rendezvous rendezvous;
+  std::atomic<int> met{0};
+  {
+    SinkSet set;
+    set.add(std::make_unique<ClosingSink>("parquet", rendezvous, 3, met));
+    set.add(std::make_unique<ClosingSink>("duckdb", rendezvous, 3, met));
+    set.add(std::make_unique<ClosingSink>("postgres", rendezvous, 3, met));
+  }
+  EXPECT_EQ(met.load(), 3) << "every sink was closed, and none waited for another to finish closing";
+}
+
 }  // namespace
 }  // namespace soi

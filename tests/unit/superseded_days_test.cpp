@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -60,6 +61,22 @@ TEST_F(SupersededDaysTest, OldDaysAreForgottenAndMalformedLinesIgnored) {
   EXPECT_EQ(marks.size(), 2u);
   EXPECT_TRUE(marks.superseded("vix", add_days(kDay, -1), 299));
   EXPECT_FALSE(marks.superseded("options", add_days(kDay, -40), 1));
+}
+
+// A backfill's days are marked at once: the file then holds what marking them
+// one by one would leave (the newest kKeepDays), and no days writes no file.
+TEST_F(SupersededDaysTest, ManyDaysAreMarkedInOneWrite) {
+  SupersededDays marks(file());
+  marks.mark("spy", std::span<const Date>{}, 1);
+  EXPECT_FALSE(fs::exists(file()));
+  std::vector<Date> year;
+  for (int i = 0; i < 365; ++i) year.push_back(add_days(kDay, -i));
+  marks.mark("spy", year, 7000);
+  const SupersededDays reread(file());
+  EXPECT_EQ(reread.size(), static_cast<std::size_t>(SupersededDays::kKeepDays + 1));
+  EXPECT_TRUE(reread.superseded("spy", kDay, 6999));
+  EXPECT_TRUE(reread.superseded("spy", add_days(kDay, -SupersededDays::kKeepDays), 6999));
+  EXPECT_FALSE(reread.superseded("spy", add_days(kDay, -SupersededDays::kKeepDays - 1), 6999));
 }
 
 TEST_F(SupersededDaysTest, AnUnwritableFileIsAStorageError) {
