@@ -50,7 +50,7 @@ void SupersededDays::mark(std::string_view feed, std::span<const Date> days, std
     std::filesystem::create_directories(file_.parent_path());
     write_file_atomically(file_.string(), text);
   } catch (const std::exception& e) {
-    throw SoiError(ErrorCategory::storage, "cannot record the backfilled day in " + file_.string() + ": " + e.what());
+    throw SoiError(ErrorCategory::storage, "cannot record the backfilled days in " + file_.string() + ": " + e.what());
   }
 }
 

@@ -45,7 +45,9 @@ class SinkSet {
   using Opener = std::function<std::vector<std::unique_ptr<Sink>>()>;
 
   SinkSet() = default;
-  ~SinkSet();  // waits for a background opening
+  // Waits for a background opening, then closes the sinks side by side, one
+  // thread each: a sink's destructor must not touch another sink.
+  ~SinkSet();
   SinkSet(const SinkSet&) = delete;
   SinkSet& operator=(const SinkSet&) = delete;
 

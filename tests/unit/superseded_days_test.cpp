@@ -63,20 +63,32 @@ TEST_F(SupersededDaysTest, OldDaysAreForgottenAndMalformedLinesIgnored) {
   EXPECT_FALSE(marks.superseded("options", add_days(kDay, -40), 1));
 }
 
-// A backfill's days are marked at once: the file then holds what marking them
-// one by one would leave (the newest kKeepDays), and no days writes no file.
-TEST_F(SupersededDaysTest, ManyDaysAreMarkedInOneWrite) {
+// A backfill's days are marked at once, in whatever order they come: the file
+// then holds what marking them one by one would leave (the newest kKeepDays
+// before the newest day of any feed), and no days writes no file.
+TEST_F(SupersededDaysTest, ManyDaysAreMarkedAtOnce) {
   SupersededDays marks(file());
   marks.mark("spy", std::span<const Date>{}, 1);
   EXPECT_FALSE(fs::exists(file()));
   std::vector<Date> year;
-  for (int i = 0; i < 365; ++i) year.push_back(add_days(kDay, -i));
+  for (int i = 364; i >= 0; --i) year.push_back(add_days(kDay, -i));  // oldest first
   marks.mark("spy", year, 7000);
+  {
+    const SupersededDays reread(file());
+    EXPECT_EQ(reread.size(), static_cast<std::size_t>(SupersededDays::kKeepDays + 1));
+    EXPECT_TRUE(reread.superseded("spy", kDay, 6999));
+    EXPECT_TRUE(reread.superseded("spy", add_days(kDay, -SupersededDays::kKeepDays), 6999));
+    EXPECT_FALSE(reread.superseded("spy", add_days(kDay, -SupersededDays::kKeepDays - 1), 6999));
+  }
+  // A newer day of another feed, stored already, moves the cut for the days marked next.
+  marks.mark("vix", add_days(kDay, 10), 8000);
+  const std::vector<Date> older = {add_days(kDay, -25), add_days(kDay, -20)};
+  marks.mark("options", older, 9000);
   const SupersededDays reread(file());
-  EXPECT_EQ(reread.size(), static_cast<std::size_t>(SupersededDays::kKeepDays + 1));
-  EXPECT_TRUE(reread.superseded("spy", kDay, 6999));
-  EXPECT_TRUE(reread.superseded("spy", add_days(kDay, -SupersededDays::kKeepDays), 6999));
-  EXPECT_FALSE(reread.superseded("spy", add_days(kDay, -SupersededDays::kKeepDays - 1), 6999));
+  EXPECT_TRUE(reread.superseded("options", add_days(kDay, -20), 8999));
+  EXPECT_FALSE(reread.superseded("options", add_days(kDay, -25), 8999)) << "more than kKeepDays before the vix day";
+  EXPECT_FALSE(reread.superseded("spy", add_days(kDay, -22), 6999)) << "pruned by the newer vix day";
+  EXPECT_TRUE(reread.superseded("spy", add_days(kDay, -21), 6999));
 }
 
 TEST_F(SupersededDaysTest, AnUnwritableFileIsAStorageError) {
