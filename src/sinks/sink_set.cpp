@@ -45,7 +45,6 @@ SinkSet::~SinkSet() {
   std::vector<std::thread> closers;
   for (std::size_t i = 1; i < sinks_.size(); ++i) {
     try {
-      if (closers.capacity() == 0) closers.reserve(sinks_.size() - 1);
       closers.emplace_back([this, i] { sinks_[i].reset(); });
     } catch (...) {
       sinks_[i].reset();  // no thread (or no memory for one) to be had: closed here
